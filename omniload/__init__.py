@@ -1,0 +1,8 @@
+"""omniload: copy data from SaaS APIs into databases and files, through dlt."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("omniload")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

@@ -1,0 +1,3 @@
+from omniload.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""The `customerio://` URI: what the user may set and how each setting is checked."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from omniload.errors import UsageError
+
+REGION_HOSTS = {"us": "https://api.customer.io", "eu": "https://api-eu.customer.io"}
+DEFAULT_RATE_LIMIT = 10.0
+PARAMETERS = ("api_key", "region", "base_url", "rate_limit", "lookback_days")
+
+
+@dataclass(frozen=True)
+class CustomerIOConfig:
+    api_key: str
+    region: str
+    base_url: str
+    rate_limit: float
+    lookback_days: int
+
+    @property
+    def custom_host(self) -> bool:
+        return self.base_url != REGION_HOSTS[self.region]
+
+
+def parse_uri(uri: str) -> CustomerIOConfig:
+    """`customerio://?api_key=KEY&region=us|eu[&base_url=…][&rate_limit=…][&lookback_days=…]`."""
+    parts = urlsplit(uri)
+    query = {name: values[-1] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
+    unknown = sorted(set(query) - set(PARAMETERS))
+    if unknown:
+        raise UsageError(
+            f"unknown customerio:// parameter {', '.join(unknown)}; known parameters: {', '.join(PARAMETERS)}"
+        )
+    api_key = query.get("api_key", "").strip()
+    if not api_key:
+        raise UsageError(
+            "customerio:// needs an App API key: customerio://?api_key=<key>&region=us "
+            "(create one under Account Settings > API Credentials)"
+        )
+    region = (query.get("region") or "us").strip().lower()
+    if region not in REGION_HOSTS:
+        raise UsageError(f"unknown Customer.io region {region!r}: use region=us or region=eu")
+    base_url = query.get("base_url") or REGION_HOSTS[region]
+    _check_base_url(base_url)
+    return CustomerIOConfig(
+        api_key=api_key,
+        region=region,
+        base_url=base_url.rstrip("/"),
+        rate_limit=_positive_number(query, "rate_limit", DEFAULT_RATE_LIMIT),
+        lookback_days=int(_positive_number(query, "lookback_days", 30, allow_zero=True)),
+    )
+
+
+def _check_base_url(base_url: str) -> None:
+    """The key travels in a header, so plain http is allowed only where nothing leaves the machine."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"base_url must be an http(s) URL such as https://api.customer.io, not {base_url!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise UsageError(
+            f"refusing to send the API key over plain http to {parts.hostname}: use https "
+            "(plain http is allowed only for loopback addresses)"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _positive_number(query: dict[str, str], name: str, default: float, allow_zero: bool = False) -> float:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be a number, not {raw!r}") from None
+    if value < 0 or (value == 0 and not allow_zero):
+        raise UsageError(f"{name} must be {'zero or more' if allow_zero else 'more than zero'}, not {raw!r}")
+    return value

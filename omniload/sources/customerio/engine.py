@@ -1,0 +1,421 @@
+"""The small engine behind the catalog: paging, parent fan-out, delivery windows, filtering and row typing.
+
+One `Reader` serves one run. It reads each parent list at most once, so several tables loaded together share
+the people listing, the campaign and broadcast lists, and the workspace-wide delivery and activity passes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from omniload.concurrency import parallel_pages
+from omniload.errors import ApiError, NotFound
+from omniload.http import HttpClient
+from omniload.sources.customerio import periods
+from omniload.sources.customerio.catalog import (
+    CATALOG,
+    Batched,
+    Endpoint,
+    FromPass,
+    Listing,
+    Metrics,
+    PerParent,
+    Table,
+)
+
+log = logging.getLogger("omniload")
+
+Row = dict[str, Any]
+Page = list[Row]
+
+#: Delivery windows stay well inside every endpoint's 6-month span under any reading of "month".
+WINDOW_SECONDS = 90 * 86400
+#: Small unpaged lists that are also parent lists: read once, whichever table asks first.
+SHARED_LISTS = frozenset({"/v1/campaigns", "/v1/broadcasts", "/v1/newsletters", "/v1/object_types", "/v1/transactional"})
+#: Fan-out results are gathered into pages of about this many rows before they travel on.
+PAGE_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Inclusive bounds in Unix seconds; either may be open."""
+
+    start: int | None = None
+    end: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    def holds(self, value: Any) -> bool:
+        """Records without the key are kept (tables.md section 6): under merge, loading them again is harmless."""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return True
+        return (self.start is None or value >= self.start) and (self.end is None or value <= self.end)
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A fan-out parent: `fields` fill the path and are set on every row; `created` anchors time ranges."""
+
+    fields: Mapping[str, Any]
+    created: int | None = None
+
+
+@dataclass
+class TableRequest:
+    """One table of a run: the catalog entry, its period for metrics, and the name it is loaded under."""
+
+    table: Table
+    period: periods.Period | None = None
+    output: str = ""
+
+    def __post_init__(self) -> None:
+        self.output = self.output or self.table.name
+
+
+@dataclass
+class Reader:
+    http: HttpClient
+    interval: Interval = field(default_factory=Interval)
+    workers: int = 8
+    now: int = field(default_factory=lambda: int(time.time()))
+    _lists: dict[str, list[Row]] = field(default_factory=dict)
+    _people: list[str] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # ---- one table ---------------------------------------------------------------------------------------
+    def read(self, request: TableRequest) -> Iterator[Page]:
+        """Every page of rows for one table, typed, filtered and de-duplicated per the catalog."""
+        table = request.table
+        read = table.read
+        if isinstance(read, FromPass):
+            pages = self._from_pass(table)
+        elif isinstance(read, Metrics):
+            assert request.period is not None
+            pages = self._metrics(table, read, request.period)
+        elif isinstance(read, PerParent):
+            pages = self._per_parent(table, read)
+        elif isinstance(read, Batched):
+            pages = self._batched(table, read)
+        else:
+            pages = self._listing(table, read)
+        return self._finish(table, pages)
+
+    def _finish(self, table: Table, pages: Iterable[Page]) -> Iterator[Page]:
+        filter_key = table.incremental_key if self.interval and not isinstance(table.read, FromPass) else None
+        seen: set[tuple[Any, ...]] | None = set() if table.dedupe else None
+        for page in pages:
+            rows = []
+            for row in page:
+                if filter_key and not self.interval.holds(row.get(filter_key)):
+                    continue
+                if seen is not None:
+                    key = tuple(row.get(column) for column in table.primary_key)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                rows.append(row)
+            if rows:
+                yield rows
+
+    # ---- reads -------------------------------------------------------------------------------------------
+    def _listing(self, table: Table, read: Listing) -> Iterator[Page]:
+        people: list[str] | None = [] if table.name == "customers" and self._people is None else None
+        for endpoint in read.endpoints:
+            shared = endpoint.path in SHARED_LISTS
+            for page in [self.listing(endpoint)] if shared else self.pages(endpoint, label=table.name):
+                rows = self._rows(table, page, None)
+                if people is not None:
+                    people.extend(row["cio_id"] for row in rows)
+                yield rows
+        if people is not None:
+            self._people = list(dict.fromkeys(people))
+
+    def _per_parent(self, table: Table, read: PerParent) -> Iterator[Page]:
+        def task(parent: Parent) -> Callable[[], Iterator[Page]]:
+            def run() -> Iterator[Page]:
+                try:
+                    rows = [
+                        row
+                        for page in self.pages(read.endpoint, parent.fields, label=table.name)
+                        for row in self._rows(table, page, parent)
+                    ]
+                except NotFound:
+                    log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, _name(parent))
+                    return
+                yield rows
+
+            return run
+
+        tasks = (task(parent) for parent in self.parents(read.parent))
+        return _gather(parallel_pages(tasks, self.workers))
+
+    def _batched(self, table: Table, read: Batched) -> Iterator[Page]:
+        people = [parent.fields["customer_id"] for parent in self.parents(read.parent)]
+        batches = [people[i : i + read.size] for i in range(0, len(people), read.size)]
+        missing = 0
+
+        def task(ids: list[str]) -> Callable[[], Iterator[Page]]:
+            def run() -> Iterator[Page]:
+                nonlocal missing
+                body = self.http.post(
+                    read.endpoint.path, {"ids": ids}, dict(read.endpoint.params), label=table.name
+                )
+                rows = self._rows(table, _records(body, read.endpoint.records), None)
+                with self._lock:
+                    missing += len(set(ids) - {row["customer_id"] for row in rows})
+                yield rows
+
+            return run
+
+        yield from _gather(parallel_pages((task(batch) for batch in batches), self.workers))
+        if missing:
+            log.warning("%s: %d people were not returned (deleted mid-run?)", table.name, missing)
+
+    def _metrics(self, table: Table, read: Metrics, period: periods.Period) -> Iterator[Page]:
+        def task(parent: Parent) -> Callable[[], Iterator[Page]]:
+            def run() -> Iterator[Page]:
+                path = _fill(read.path, parent.fields)
+                try:
+                    if read.version == 1:
+                        body, first, at_end = self._metrics_v1(path, period, table.name)
+                    else:
+                        body, first, at_end = self._metrics_v2(path, period, parent, table.name)
+                except NotFound:
+                    log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, _name(parent))
+                    return
+                yield list(periods.flatten(body, parent.fields, period, first, anchored_at_end=at_end))
+
+            return run
+
+        tasks = (task(parent) for parent in self.parents(read.parent))
+        return _gather(parallel_pages(tasks, self.workers))
+
+    def _metrics_v1(self, path: str, period: periods.Period, label: str) -> tuple[Any, Any, bool]:
+        """The last step is the current period; a boundary passing in flight makes the anchor unknowable,
+        so the read is repeated."""
+        params = {"period": period, "steps": periods.MAX_STEPS[period]}
+        while True:
+            before = periods.period_floor(time.time(), period)
+            body = self.http.get(path, params, label=label)
+            if periods.period_floor(time.time(), period) == before:
+                return body, before, True
+
+    def _metrics_v2(self, path: str, period: periods.Period, parent: Parent, label: str) -> tuple[Any, Any, bool]:
+        first = self.interval.start if self.interval.start is not None else (parent.created or self.now)
+        last = self.interval.end if self.interval.end is not None else self.now
+        start, end = periods.v2_range(first, last, period)
+        params = {"version": 2, "res": period, "start": int(start.timestamp()), "end": int(end.timestamp())}
+        return self.http.get(path, params, label=label), start, False
+
+    def _from_pass(self, table: Table) -> Iterator[Page]:
+        read = table.read
+        assert isinstance(read, FromPass)
+        members: set[Any] | None = None
+        if read.member_of == "people":
+            members = {parent.fields["customer_id"] for parent in self.parents("people")}
+        elif read.member_of:
+            members = {parent.fields[read.via or ""] for parent in self.parents(read.member_of)}
+        source = self.delivery_pages(table.name) if read.name == "messages" else self.activity_pages(table.name)
+        for page in source:
+            rows = []
+            for record in page:
+                if members is not None:
+                    if read.person_rows:
+                        cio_id = _cio_id(record)
+                        if cio_id is None or cio_id not in members:
+                            continue
+                        record = {**record, "customer_id": cio_id}
+                    elif _typed(record.get(read.via or ""), int) not in members:
+                        continue
+                rows.append(self._typed_row(table, record))
+            if rows:
+                yield rows
+
+    # ---- workspace-wide passes ---------------------------------------------------------------------------
+    def delivery_pages(self, label: str) -> Iterator[Page]:
+        """Every delivery created in the run's span, read in consecutive 90-day windows on parallel threads."""
+        start = self.interval.start if self.interval.start is not None else self._earliest_parent()
+        end = self.interval.end if self.interval.end is not None else self.now
+        endpoint = Endpoint("/v1/messages", "messages", limit=1000)
+
+        def task(window: tuple[int, int]) -> Callable[[], Iterator[Page]]:
+            params = {"start_ts": window[0], "end_ts": window[1]}
+            return lambda: self.pages(endpoint, extra_params=params, label=label)
+
+        return parallel_pages((task(w) for w in windows(start, end)), self.workers)
+
+    def activity_pages(self, label: str) -> Iterator[Page]:
+        return self.pages(Endpoint("/v1/activities", "activities", limit=100), label=label)
+
+    def _earliest_parent(self) -> int:
+        """A delivery cannot be older than its parent, so the oldest parent bounds the full history."""
+        created = [p.created for name in ("campaigns", "broadcasts", "newsletters") for p in self.parents(name)]
+        created += [row.get("created_at") for row in self.listing(Endpoint("/v1/transactional", "messages"))]
+        known = [value for value in created if isinstance(value, int) and value > 0]
+        return min(known, default=self.now)
+
+    # ---- parents -----------------------------------------------------------------------------------------
+    def parents(self, name: str) -> list[Parent]:
+        if name == "people":
+            return [Parent({"customer_id": cio_id}) for cio_id in self.people()]
+        if name in ("campaigns", "broadcasts", "newsletters"):
+            records = self.listing(_parent_listing(name))
+            key = f"{name[:-1]}_id"
+            return [Parent({key: _typed(r.get("id"), int)}, r.get("created")) for r in records if "id" in r]
+        if name == "object_types":
+            records = self.listing(Endpoint("/v1/object_types", "types"))
+            return [Parent({"object_type_id": _typed(r.get("id"), str)}) for r in records]
+        if name in ("campaign_actions", "broadcast_actions"):
+            owner = name.split("_")[0]
+            pairs: dict[tuple[Any, Any], Parent] = {}
+            for parent, record in zip(
+                self.parents(f"{owner}s"), self.listing(_parent_listing(f"{owner}s")), strict=True
+            ):
+                for action in record.get("actions") or []:
+                    action_id = _typed((action or {}).get("id"), int)
+                    if action_id is not None:
+                        fields = {**parent.fields, "action_id": action_id}
+                        pairs.setdefault(tuple(fields.values()), Parent(fields, parent.created))
+            return list(pairs.values())
+        raise KeyError(name)
+
+    def people(self) -> list[str]:
+        if self._people is None:
+            table = CATALOG["customers"]
+            assert isinstance(table.read, Listing)
+            for _ in self._listing(table, table.read):
+                pass
+        assert self._people is not None
+        return self._people
+
+    def listing(self, endpoint: Endpoint) -> list[Row]:
+        """A small parent list, read once per run and shared by every table that needs it."""
+        key = endpoint.path
+        with self._lock:
+            cached = self._lists.get(key)
+        if cached is None:
+            cached = [row for page in self.pages(endpoint, label=key.removeprefix("/v1/")) for row in page]
+            with self._lock:
+                self._lists[key] = cached
+        return cached
+
+    # ---- paging ------------------------------------------------------------------------------------------
+    def pages(
+        self,
+        endpoint: Endpoint,
+        fields: Mapping[str, Any] | None = None,
+        extra_params: Mapping[str, Any] | None = None,
+        label: str = "",
+    ) -> Iterator[list[Any]]:
+        """Follow `next` until it is empty. An empty page can carry a `next`; the same `next` twice ends the
+        read with a warning instead of looping."""
+        fields = fields or {}
+        path = _fill(endpoint.path, fields)
+        params: dict[str, Any] = dict(endpoint.params)
+        if endpoint.limit:
+            params["limit"] = endpoint.limit
+        params.update(extra_params or {})
+        body = endpoint.body(fields) if callable(endpoint.body) else endpoint.body
+        cursor: str | None = None
+        while True:
+            query = {**params, "start": cursor} if cursor else params
+            if endpoint.method == "POST":
+                response = self.http.post(path, body or {}, query, label=label)
+            else:
+                response = self.http.get(path, query, label=label)
+            yield _records(response, endpoint.records)
+            next_cursor = response.get("next") if isinstance(response, dict) else None
+            if not next_cursor:
+                return
+            if next_cursor == cursor:
+                log.warning("%s: the API returned the cursor it was sent; stopping this read", path)
+                return
+            cursor = str(next_cursor)
+
+    # ---- rows --------------------------------------------------------------------------------------------
+    def _rows(self, table: Table, records: list[Any], parent: Parent | None) -> Page:
+        rows = []
+        for record in records:
+            row = {**record, **parent.fields} if parent and isinstance(record, dict) else record
+            if table.shape:
+                row = table.shape(row)
+                if row is None:
+                    continue
+            rows.append(self._typed_row(table, row))
+        return rows
+
+    @staticmethod
+    def _typed_row(table: Table, row: Row) -> Row:
+        for column, kind in table.types.items():
+            value = row.get(column)
+            if value is not None and not isinstance(value, kind):
+                row[column] = _typed(value, kind)
+        return row
+
+
+def windows(start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Consecutive inclusive windows: each `end_ts` is the next `start_ts` − 1, so none overlap."""
+    while start <= end:
+        window_end = min(start + WINDOW_SECONDS - 1, end)
+        yield start, window_end
+        start = window_end + 1
+
+
+def _parent_listing(name: str) -> Endpoint:
+    if name == "newsletters":
+        return CATALOG["newsletters"].read.endpoints[0]  # type: ignore[union-attr]
+    return Endpoint(f"/v1/{name}", name)
+
+
+def _records(body: Any, key: str) -> list[Any]:
+    """A missing or null records key is an empty page, not an error (observed on empty searches)."""
+    if not isinstance(body, dict):
+        raise ApiError(f"unexpected response: expected a JSON object holding {key!r}")
+    records = body.get(key)
+    return records if isinstance(records, list) else []
+
+
+def _typed(value: Any, kind: type) -> Any:
+    """Ids drift between numbers and digit strings across endpoints; the contract fixes one type per column."""
+    if kind is int and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
+def _cio_id(record: Row) -> str | None:
+    identifiers = record.get("customer_identifiers")
+    if not isinstance(identifiers, dict) or identifiers.get("cio_id") in (None, ""):
+        return None
+    return str(_typed(identifiers["cio_id"], str))
+
+
+def _fill(template: str, fields: Mapping[str, Any]) -> str:
+    """Path values are always percent-encoded: an unencoded `+` or `@` silently matches nobody."""
+    if "{" not in template:
+        return template
+    return template.format(**{key: quote(str(value), safe="") for key, value in fields.items()})
+
+
+def _name(parent: Parent) -> str:
+    return ", ".join(f"{key} {value}" for key, value in parent.fields.items())
+
+
+def _gather(pages: Iterable[Page]) -> Iterator[Page]:
+    """Fan-out yields many tiny pages (one per person); batching them keeps the per-page costs down."""
+    batch: Page = []
+    for page in pages:
+        batch.extend(page)
+        if len(batch) >= PAGE_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

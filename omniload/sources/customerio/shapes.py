@@ -1,0 +1,60 @@
+"""Table-specific rules that turn an API record into a contract row (tables.md section 4, "Row").
+
+Each returns the row, or None to drop a record that cannot be a row. Parent fields (`campaign_id`, `customer_id`,
+…) are set by the engine before these run.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger("omniload")
+
+
+def action(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A campaign or broadcast action without an id cannot be keyed or joined to its metrics."""
+    if row.get("id") in (None, ""):
+        parent = row.get("campaign_id") or row.get("broadcast_id")
+        log.warning("skipping an action without an id (parent %s)", parent)
+        return None
+    return row
+
+
+def person(record: dict[str, Any]) -> dict[str, Any]:
+    """`email` is absent in id-only workspaces; the row still has the column, as null."""
+    return {"cio_id": record.get("cio_id"), "id": record.get("id"), "email": record.get("email")}
+
+
+def person_attributes(record: dict[str, Any]) -> dict[str, Any] | None:
+    """Items come flat (observed) or wrapped in `customer` (OpenAPI example); the cio_id keys the row."""
+    item = record.get("customer") if isinstance(record.get("customer"), dict) else record
+    identifiers = item.get("identifiers") or {}
+    cio_id = identifiers.get("cio_id") or (item.get("attributes") or {}).get("cio_id")
+    if cio_id in (None, ""):
+        log.warning("customer_attributes: skipping an item without a cio_id")
+        return None
+    return {"customer_id": cio_id, **item}
+
+
+def relationship(record: dict[str, Any]) -> dict[str, Any]:
+    identifiers = record.get("identifiers") or {}
+    object_id = identifiers.get("object_id") or identifiers.get("cio_object_id")
+    return {
+        "customer_id": record.get("customer_id"),
+        "object_type_id": record.get("object_type_id"),
+        "object_id": object_id,
+        **{key: value for key, value in record.items() if key not in ("customer_id", "object_type_id")},
+    }
+
+
+def ip_address(record: Any) -> dict[str, Any]:
+    return {"ip": record}
+
+
+def object_identity(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "object_type_id": record.get("object_type_id"),
+        "object_id": record.get("object_id"),
+        "cio_object_id": record.get("cio_object_id"),
+    }
