@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +13,9 @@ from rich.table import Table as RichTable
 
 from omniload import __version__
 from omniload.errors import OmniloadError, UsageError
+
+if TYPE_CHECKING:
+    from omniload.pipeline import Run, RunResult
 
 app = typer.Typer(
     add_completion=False,
@@ -104,6 +108,18 @@ def tables(source: Annotated[str, typer.Argument(help="Source name, e.g. custome
     out.print(listing)
 
 
+@app.command()
+def demo(
+    database: Annotated[Path, typer.Option(help="DuckDB file to load into.")] = Path("demo.duckdb"),
+    rate_limit: Annotated[float, typer.Option(help="Requests per second the fake allows.")] = 50.0,
+    source_table: Annotated[str, typer.Option(help="Tables to load.")] = "all",
+) -> None:
+    """Load every Customer.io table from the bundled fake API into a DuckDB file (no account needed)."""
+    from omniload.demo import run_demo
+
+    raise typer.Exit(run_demo(database.resolve(), rate_limit, source_table))
+
+
 def _build_run(
     source_uri: str,
     source_table: str,
@@ -111,9 +127,9 @@ def _build_run(
     dest_table: str | None,
     interval_start: str | None,
     interval_end: str | None,
-):  # type: ignore[no-untyped-def]
+) -> Run:
     from omniload import destinations
-    from omniload.pipeline import Run, make_interval, split_dest_table
+    from omniload.pipeline import make_interval, split_dest_table
     from omniload.sources import resolve_source
 
     source = resolve_source(source_uri)
@@ -121,10 +137,12 @@ def _build_run(
     interval = make_interval(interval_start, interval_end)
     destination = destinations.resolve(dest_uri)
     dataset, table_name = split_dest_table(dest_table, destination.default_dataset)
+    from omniload.pipeline import Run
+
     return Run(requests, source.reader(interval), destination, dataset, table_name)
 
 
-def _print_summary(result) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(result: RunResult) -> None:
     summary = RichTable("table", "rows", "requests", "seconds", "loaded into", box=None, title=None)
     for table in result.tables:
         summary.add_row(

@@ -69,9 +69,8 @@ def _postgres(uri: str) -> Destination:
     except ValueError:
         raise UsageError(f"bad port in {redact(uri)}") from None
     credentials = urlunsplit(("postgresql",) + tuple(parts)[1:])
-    return Destination(
-        dlt.destinations.postgres(credentials=credentials), f"postgres {redact(uri)}", "public", atomic_replace=True
-    )
+    destination = dlt.destinations.postgres(credentials=credentials)
+    return Destination(destination, f"postgres {redact(uri)}", "public", atomic_replace=True)
 
 
 _BUILDERS = {"duckdb": _duckdb, "postgres": _postgres, "postgresql": _postgres}

@@ -111,7 +111,9 @@ class Run:
                 result.rows += arrow.num_rows
                 result.pages += 1
                 if first or new_json:
-                    columns = [{"name": c, "nullable": False} for c in table.primary_key] if first else []
+                    columns: list[Any] = (
+                        [{"name": c, "nullable": False} for c in table.primary_key] if first else []
+                    )
                     columns += [{"name": c, "data_type": "json"} for c in new_json]
                     hints = make_hints(
                         table_name=target,
@@ -158,7 +160,7 @@ def make_interval(start: str | None, end: str | None) -> Interval:
     return interval
 
 
-def _disposition(strategy: str) -> dict[str, str]:
+def _disposition(strategy: str) -> Any:
     if strategy == "merge":
         return {"disposition": "merge", "strategy": "delete-insert"}
     return {"disposition": strategy}

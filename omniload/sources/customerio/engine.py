@@ -37,7 +37,9 @@ Page = list[Row]
 #: Delivery windows stay well inside every endpoint's 6-month span under any reading of "month".
 WINDOW_SECONDS = 90 * 86400
 #: Small unpaged lists that are also parent lists: read once, whichever table asks first.
-SHARED_LISTS = frozenset({"/v1/campaigns", "/v1/broadcasts", "/v1/newsletters", "/v1/object_types", "/v1/transactional"})
+SHARED_LISTS = frozenset(
+    {"/v1/campaigns", "/v1/broadcasts", "/v1/newsletters", "/v1/object_types", "/v1/transactional"}
+)
 #: Fan-out results are gathered into pages of about this many rows before they travel on.
 PAGE_ROWS = 5000
 

@@ -28,7 +28,8 @@ def person(record: dict[str, Any]) -> dict[str, Any]:
 
 def person_attributes(record: dict[str, Any]) -> dict[str, Any] | None:
     """Items come flat (observed) or wrapped in `customer` (OpenAPI example); the cio_id keys the row."""
-    item = record.get("customer") if isinstance(record.get("customer"), dict) else record
+    wrapped = record.get("customer")
+    item: dict[str, Any] = wrapped if isinstance(wrapped, dict) else record
     identifiers = item.get("identifiers") or {}
     cio_id = identifiers.get("cio_id") or (item.get("attributes") or {}).get("cio_id")
     if cio_id in (None, ""):

@@ -32,7 +32,7 @@ class CustomerIOSource:
             return [
                 TableRequest(t, p, f"{t.name}_{p}")
                 for t in TABLES
-                for p in (PERIODS if t.is_metrics else (None,))  # type: ignore[attr-defined]
+                for p in (PERIODS if t.is_metrics else (None,))
             ]
         requests = [_request(name) for name in names]
         if len(requests) > 1:
@@ -88,4 +88,4 @@ def _period(table: Table, period: str) -> Period | None:
         raise UsageError(
             f"{table.name} needs a period, got {given}: use {table.name}:hours, :days, :weeks or :months"
         )
-    return period  # type: ignore[return-value]
+    return period
