@@ -15,9 +15,13 @@ import pyarrow as pa
 
 
 class PageConverter:
-    """Converts the pages of one table; new JSON columns are reported so the caller can hint them."""
+    """Converts the pages of one table; new JSON columns are reported so the caller can hint them.
 
-    def __init__(self) -> None:
+    `not_null` names the primary key columns, which the destination declares NOT NULL.
+    """
+
+    def __init__(self, not_null: tuple[str, ...] = ()) -> None:
+        self.not_null = frozenset(not_null)
         self.types: dict[str, pa.DataType] = {}
         self.json_columns: set[str] = set()
 
@@ -35,7 +39,9 @@ class PageConverter:
             if array is None:
                 continue
             arrays.append(array)
-            fields.append(pa.field(name, array.type))
+            # Declared NOT NULL where the destination table is (the primary key), so dlt sees no conflict.
+            nullable = name not in self.not_null or array.null_count > 0
+            fields.append(pa.field(name, array.type, nullable=nullable))
         return pa.Table.from_arrays(arrays, schema=pa.schema(fields)), new_json
 
     def _column(self, name: str, values: list[Any], new_json: list[str]) -> pa.Array | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -69,13 +70,26 @@ def ingest(
     ] = None,
     interval_start: Annotated[str | None, typer.Option(help="Only data updated/created from then on.")] = None,
     interval_end: Annotated[str | None, typer.Option(help="Only data updated/created until then.")] = None,
+    incremental_strategy: Annotated[
+        str | None, typer.Option(help="replace, append, merge, delete+insert or scd2 (default: the table's).")
+    ] = None,
+    incremental_key: Annotated[str | None, typer.Option(help="Column the interval and cursor use.")] = None,
+    primary_key: Annotated[
+        list[str] | None, typer.Option(help="Primary key column; repeat for a composite key.")
+    ] = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Drop the tables and their saved cursors, load from scratch.")
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
 ) -> None:
     """Copy a source table into a destination table."""
     _configure_logging(debug)
     try:
-        run = _build_run(source_uri, source_table, dest_uri, dest_table, interval_start, interval_end)
+        run = _build_run(
+            source_uri, source_table, dest_uri, dest_table, interval_start, interval_end,
+            Overrides(incremental_strategy, incremental_key, tuple(primary_key or ())), full_refresh,
+        )
         if not yes and sys.stdin.isatty() and sys.stdout.isatty():
             names = ", ".join(r.output for r in run.requests)
             if not typer.confirm(f"Load {names} into {run.destination.display} ({run.dataset})?", default=True):
@@ -127,19 +141,36 @@ def _build_run(
     dest_table: str | None,
     interval_start: str | None,
     interval_end: str | None,
+    overrides: Overrides,
+    full_refresh: bool,
 ) -> Run:
     from omniload import destinations
-    from omniload.pipeline import make_interval, split_dest_table
+    from omniload.pipeline import Run, check_strategy, make_interval, split_dest_table
     from omniload.sources import resolve_source
 
     source = resolve_source(source_uri)
     requests = source.select(source_table)
+    for request in requests:
+        request.strategy = overrides.strategy or request.strategy
+        request.incremental_key = overrides.incremental_key or request.incremental_key
+        request.primary_key = overrides.primary_key or request.primary_key
+        check_strategy(request)
     interval = make_interval(interval_start, interval_end)
     destination = destinations.resolve(dest_uri)
     dataset, table_name = split_dest_table(dest_table, destination.default_dataset)
-    from omniload.pipeline import Run
+    return Run(
+        requests, source.reader(), destination, dataset, table_name, interval, full_refresh,
+        source.config.lookback_days,
+    )
 
-    return Run(requests, source.reader(interval), destination, dataset, table_name)
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the user changed of each table's catalog defaults."""
+
+    strategy: str | None
+    incremental_key: str | None
+    primary_key: tuple[str, ...]
 
 
 def _print_summary(result: RunResult) -> None:

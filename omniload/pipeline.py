@@ -1,4 +1,9 @@
-"""One run: source pages → Arrow → one dlt pipeline → the destination, and the figures for the summary."""
+"""One run: source pages → Arrow → one dlt pipeline → the destination, and the figures for the summary.
+
+State between runs (each table's cursor) is dlt resource state, so it is stored in the destination with the data
+and committed by the same load: a run that fails anywhere before the load completes moves no cursor. The dlt
+working folder is temporary, so a killed run leaves no half-extracted package for the next run to load.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,27 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from omniload.arrow import PageConverter
 from omniload.destinations import Destination
+from omniload.duckdb_names import qualify_duckdb_names
 from omniload.errors import OmniloadError, UsageError
+from omniload.sources.customerio.catalog import FromPass, Table
 from omniload.sources.customerio.engine import Interval, Reader, TableRequest
 
 # dlt reads its configuration from the environment; set what omniload relies on before dlt is imported.
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "false")
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # its hint-merge notes are noise here
+
+STRATEGIES = ("replace", "append", "merge", "delete+insert", "scd2")
+#: Strategies under which a cursor may narrow the next read: rows not read again stay as they were.
+CURSOR_STRATEGIES = ("append", "merge", "delete+insert")
 
 
 @dataclass
@@ -29,6 +42,7 @@ class TableResult:
     pages: int = 0
     requests: int = 0
     seconds: float = 0.0
+    cursor: Any = None
 
 
 @dataclass
@@ -51,15 +65,18 @@ class Run:
     destination: Destination
     dataset: str
     table_name: str | None  # set when one table loads under the name given in --dest-table
+    interval: Interval = field(default_factory=Interval)
+    full_refresh: bool = False
+    lookback_days: int = 30
 
     def execute(self) -> RunResult:
         import dlt
 
         started = time.monotonic()
         results = {r.output: TableResult(r.output, self._target(r)) for r in self.requests}
-        resource = dlt.resource(
-            self._pages(results), name="omniload", max_table_nesting=0, parallelized=False
-        )
+        resource = dlt.resource(self._pages(results), name="omniload", max_table_nesting=0)
+        if self.destination.display.startswith("duckdb"):
+            qualify_duckdb_names()
         if self.destination.atomic_replace:
             os.environ["DESTINATION__REPLACE_STRATEGY"] = "insert-from-staging"
         with tempfile.TemporaryDirectory(prefix="omniload-") as workdir:
@@ -70,7 +87,17 @@ class Run:
                 pipelines_dir=workdir,
             )
             try:
-                pipeline.run(resource, loader_file_format="parquet")
+                pipeline.sync_destination()  # the saved cursors come back with the state
+                pipeline.extract(
+                    resource,
+                    refresh="drop_resources" if self.full_refresh else None,
+                    loader_file_format="parquet",
+                )
+                self._refuse_emptying(pipeline, results)
+                pipeline.normalize()
+                pipeline.load().raise_on_failed_jobs()
+            except OmniloadError:
+                raise
             except Exception as error:
                 raise _user_error(error) from error
             finally:
@@ -80,9 +107,7 @@ class Run:
             next(iter(results.values())).requests = stats.requests
         else:
             for result in results.values():
-                result.requests = stats.by_label.get(result.name.rsplit("_", 1)[0], 0) + stats.by_label.get(
-                    result.name, 0
-                )
+                result.requests = stats.by_label.get(result.name, 0)
         return RunResult(
             list(results.values()),
             stats.requests,
@@ -96,36 +121,149 @@ class Run:
         return self.table_name if self.table_name and len(self.requests) == 1 else request.output
 
     def _pages(self, results: dict[str, TableResult]) -> Iterator[Any]:
+        """The one dlt resource of a run: pages of every table, each marked with its table and hints."""
         import dlt
         from dlt.extract.hints import make_hints
 
+        cursors: dict[str, Any] = dlt.current.resource_state().setdefault("cursors", {})
+        for request in self.requests:
+            request.interval = self._interval_for(request, cursors.get(request.output))
+        converters: dict[str, PageConverter] = {}
+        started: dict[str, float] = {}
+        for request, rows in self.reader.read_all(self.requests):
+            result = results[request.output]
+            first = request.output not in converters
+            if first:
+                converters[request.output] = PageConverter(request.primary_key)
+                started[request.output] = time.monotonic()
+            arrow, new_json = converters[request.output].convert(rows)
+            result.rows += arrow.num_rows
+            result.pages += 1
+            result.seconds = time.monotonic() - started[request.output]
+            _track_cursor(result, request, arrow)
+            if first or new_json:
+                hints = make_hints(
+                    columns=_column_hints(request.primary_key if first else (), new_json),
+                    **_table_hints(request, result.destination_table),
+                )
+                yield dlt.mark.with_hints(arrow, hints, create_table_variant=True)
+            else:
+                yield dlt.mark.with_table_name(arrow, result.destination_table)
         for request in self.requests:
             result = results[request.output]
-            target = result.destination_table
-            converter = PageConverter()
-            table = request.table
-            started = time.monotonic()
-            first = True
-            for rows in self.reader.read(request):
-                arrow, new_json = converter.convert(rows)
-                result.rows += arrow.num_rows
-                result.pages += 1
-                if first or new_json:
-                    columns: list[Any] = (
-                        [{"name": c, "nullable": False} for c in table.primary_key] if first else []
-                    )
-                    columns += [{"name": c, "data_type": "json"} for c in new_json]
-                    hints = make_hints(
-                        table_name=target,
-                        primary_key=list(table.primary_key),
-                        write_disposition=_disposition(table.strategy),
-                        columns=columns,
-                    )
-                    yield dlt.mark.with_hints(arrow, hints, create_table_variant=True)
-                    first = False
-                else:
-                    yield dlt.mark.with_table_name(arrow, target)
-            result.seconds = time.monotonic() - started
+            if request.output not in converters:  # no rows: the table must still exist
+                hints = make_hints(
+                    columns=_column_hints(request.primary_key, ()),
+                    **_table_hints(request, result.destination_table),
+                )
+                yield dlt.mark.with_hints(_empty(request.table), hints, create_table_variant=True)
+            self._advance_cursor(cursors, request, result)
+
+    def _interval_for(self, request: TableRequest, cursor: Any) -> Interval:
+        """The user's interval, else the saved cursor (deliveries re-read a look-back window, because their
+        metrics keep changing after they are created), else everything."""
+        if self.interval or cursor is None or request.strategy not in CURSOR_STRATEGIES:
+            return self.interval
+        if _is_delivery(request):
+            return Interval(start=int(cursor) - self.lookback_days * 86400)
+        return Interval(start=cursor) if request.incremental_key else Interval()
+
+    def _advance_cursor(self, cursors: dict[str, Any], request: TableRequest, result: TableResult) -> None:
+        """A run that reaches "now" moves the cursor; a backfill (an end bound given) leaves it alone."""
+        if self.interval.end is not None or request.strategy not in CURSOR_STRATEGIES:
+            return
+        if _is_delivery(request):
+            cursors[request.output] = self.reader.now
+        elif result.cursor is not None:
+            previous = cursors.get(request.output)
+            cursors[request.output] = result.cursor if previous is None else max(previous, result.cursor)
+
+    def _refuse_emptying(self, pipeline: Any, results: dict[str, TableResult]) -> None:
+        """A replace that read nothing would empty a table that has rows: that needs the user's explicit word."""
+        if self.full_refresh:
+            return
+        for request in self.requests:
+            result = results[request.output]
+            if request.strategy != "replace" or result.rows:
+                continue
+            existing = _row_count(pipeline, result.destination_table)
+            if existing:
+                raise OmniloadError(
+                    f"{request.output}: this run read 0 rows, and replacing would empty "
+                    f"{self.dataset}.{result.destination_table} ({existing:,} rows); nothing was changed. "
+                    "Re-run with --full-refresh if the table really should be empty"
+                )
+
+
+def _is_delivery(request: TableRequest) -> bool:
+    return isinstance(request.table.read, FromPass) and request.table.read.name == "messages"
+
+
+def _track_cursor(result: TableResult, request: TableRequest, arrow: pa.Table) -> None:
+    key = request.incremental_key
+    if not key or key not in arrow.column_names:
+        return
+    column = arrow.column(key)
+    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+        return
+    page_max = pc.max(column).as_py()
+    if page_max is not None and (result.cursor is None or page_max > result.cursor):
+        result.cursor = page_max
+
+
+def _row_count(pipeline: Any, table: str) -> int:
+    """Rows in the destination table now; 0 when it does not exist or the destination cannot be asked."""
+    try:
+        with pipeline.sql_client() as client:
+            name = client.make_qualified_table_name(table)
+            rows = client.execute_sql(f"SELECT COUNT(*) FROM {name}")
+    except Exception:  # no such table yet, or a destination without SQL (files)
+        return 0
+    return int(rows[0][0]) if rows else 0
+
+
+def _table_hints(request: TableRequest, table_name: str) -> dict[str, Any]:
+    """The run's strategy in dlt's terms. delete+insert replaces every row whose incremental key value was
+    read again; scd2 keeps history rows with validity ranges."""
+    hints: dict[str, Any] = {"table_name": table_name, "primary_key": list(request.primary_key)}
+    strategy = request.strategy
+    if strategy in ("replace", "append"):
+        hints["write_disposition"] = strategy
+    elif strategy == "merge":
+        hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
+    elif strategy == "delete+insert":
+        hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
+        hints["primary_key"] = []
+        hints["merge_key"] = request.incremental_key
+    else:
+        hints["write_disposition"] = {"disposition": "merge", "strategy": "scd2"}
+        hints["primary_key"] = []
+    return hints
+
+
+def check_strategy(request: TableRequest) -> None:
+    if request.strategy not in STRATEGIES:
+        raise UsageError(
+            f"unknown --incremental-strategy {request.strategy!r}; use one of {', '.join(STRATEGIES)}"
+        )
+    if request.strategy == "merge" and not request.primary_key:
+        raise UsageError(f"{request.output}: merge needs a primary key (--primary-key)")
+    if request.strategy == "delete+insert" and not request.incremental_key:
+        raise UsageError(f"{request.output}: delete+insert needs an incremental key (--incremental-key)")
+
+
+def _empty(table: Table) -> pa.Table:
+    kinds = {int: pa.int64(), str: pa.string()}
+    return pa.table(
+        {c: pa.array([], kinds.get(table.types.get(c, str), pa.string())) for c in table.primary_key}
+    )
+
+
+def _column_hints(not_null: Iterable[str], json_columns: Iterable[str]) -> list[Any]:
+    """Primary key columns are NOT NULL; nested values arrive as text and are stored as JSON."""
+    return [{"name": c, "nullable": False} for c in not_null] + [
+        {"name": c, "data_type": "json"} for c in json_columns
+    ]
 
 
 def split_dest_table(dest_table: str | None, default_dataset: str) -> tuple[str, str | None]:
@@ -160,12 +298,6 @@ def make_interval(start: str | None, end: str | None) -> Interval:
     return interval
 
 
-def _disposition(strategy: str) -> Any:
-    if strategy == "merge":
-        return {"disposition": "merge", "strategy": "delete-insert"}
-    return {"disposition": strategy}
-
-
 def _pipeline_name(destination: str, dataset: str, tables: list[str]) -> str:
     """One pipeline (and so one state) per destination, dataset and set of tables."""
     digest = hashlib.sha1("|".join([destination, dataset, *sorted(tables)]).encode()).hexdigest()[:12]
@@ -181,9 +313,5 @@ def _user_error(error: BaseException) -> BaseException:
             return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
-    return OmniloadError(_first_line(error))
-
-
-def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
-    return f"load failed: {text[0] if text else type(error).__name__}"
+    return OmniloadError(f"load failed: {text[0] if text else type(error).__name__}")

@@ -11,7 +11,7 @@ from omniload.testing.customerio import FakeCustomerIO, Workspace
 from tests.conftest import omniload, query
 
 EXAMPLES = [
-    shlex.split(block.replace("\\\n", " "))
+    shlex.split(block.replace("\\\n", " "), comments=True)
     for block in (Path(__file__).parent / "seed_examples.sh").read_text().split("\n\n")
 ]
 SEED_KEY = "your_api_key"
@@ -39,7 +39,8 @@ def test_seed_example_runs(argv: list[str], seed_key: str, fake: FakeCustomerIO,
     assert ran.code == 0, ran.output
     table = argv[argv.index("--dest-table") + 1]
     name = argv[argv.index("--source-table") + 1].split(":")[0]
-    loaded = query(tmp_path / "customerio.duckdb", f"select count(*) from {table}")[0][0]
+    # The file's catalog and the schema share the name `customerio`, so DuckDB wants the full path.
+    loaded = query(tmp_path / "customerio.duckdb", f"select count(*) from customerio.{table}")[0][0]
     if "--interval-start" in argv:
         start, end = 1704067200, 1706659200  # 2024-01-01 and 2024-01-31 00:00 UTC, both inclusive
         expected = [r for r in workspace.rows(name) if not isinstance(r.get("updated"), int)

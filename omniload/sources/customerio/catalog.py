@@ -115,6 +115,9 @@ DELIVERY_TYPES: Mapping[str, type] = {
     "broadcast_id": int,
     "transactional_message_id": int,
 }
+METRICS_TYPES: Mapping[str, type] = {
+    "broadcast_id": int, "campaign_id": int, "newsletter_id": int, "action_id": int, "step_index": int,
+}
 ACTION_TYPES: Mapping[str, type] = {"id": int, "broadcast_id": int, "campaign_id": int, "parent_action_id": int}
 
 
@@ -135,12 +138,12 @@ TABLES: tuple[Table, ...] = (
           types=ACTION_TYPES, shape=shapes.action),
     Table("broadcast_action_metrics", ("broadcast_id", "action_id", "period", "step_index"), None, "replace",
           "Metrics per broadcast action, one row per period step.",
-          Metrics("broadcast_actions", "/v1/broadcasts/{broadcast_id}/actions/{action_id}/metrics", 1)),
+          Metrics("broadcast_actions", "/v1/broadcasts/{broadcast_id}/actions/{action_id}/metrics", 1), types=METRICS_TYPES),
     Table("broadcast_messages", ("id",), None, "merge", "Deliveries sent by broadcasts.",
           FromPass("messages", member_of="broadcasts", via="broadcast_id"), types=DELIVERY_TYPES),
     Table("broadcast_metrics", ("broadcast_id", "period", "step_index"), None, "replace",
           "Metrics per broadcast, one row per period step.",
-          Metrics("broadcasts", "/v1/broadcasts/{broadcast_id}/metrics", 1)),
+          Metrics("broadcasts", "/v1/broadcasts/{broadcast_id}/metrics", 1), types=METRICS_TYPES),
     Table("campaigns", ("id",), "updated", "merge", "Triggered campaigns.",
           _list("/v1/campaigns", "campaigns"), types={"id": int}),
     Table("campaign_actions", ("id",), "updated", "merge", "Actions (workflow tiles) of every campaign.",
@@ -148,12 +151,12 @@ TABLES: tuple[Table, ...] = (
           types=ACTION_TYPES, shape=shapes.action),
     Table("campaign_action_metrics", ("campaign_id", "action_id", "period", "step_index"), None, "replace",
           "Metrics per campaign action, one row per period step.",
-          Metrics("campaign_actions", "/v1/campaigns/{campaign_id}/actions/{action_id}/metrics", 2)),
+          Metrics("campaign_actions", "/v1/campaigns/{campaign_id}/actions/{action_id}/metrics", 2), types=METRICS_TYPES),
     Table("campaign_messages", ("id",), None, "merge", "Deliveries sent by campaigns.",
           FromPass("messages", member_of="campaigns", via="campaign_id"), types=DELIVERY_TYPES),
     Table("campaign_metrics", ("campaign_id", "period", "step_index"), None, "replace",
           "Metrics per campaign, one row per period step.",
-          Metrics("campaigns", "/v1/campaigns/{campaign_id}/metrics", 2)),
+          Metrics("campaigns", "/v1/campaigns/{campaign_id}/metrics", 2), types=METRICS_TYPES),
     Table("collections", ("id",), "updated_at", "merge", "Data collections (their definitions, not contents).",
           _list("/v1/collections", "collections"), types={"id": int}),
     Table("customers", ("cio_id",), None, "replace", "Every person in the workspace, with their identifiers.",
@@ -185,7 +188,7 @@ TABLES: tuple[Table, ...] = (
           _list("/v1/newsletters", "newsletters", limit=100), types={"id": int}),
     Table("newsletter_metrics", ("newsletter_id", "period", "step_index"), None, "replace",
           "Metrics per newsletter, one row per period step.",
-          Metrics("newsletters", "/v1/newsletters/{newsletter_id}/metrics", 1)),
+          Metrics("newsletters", "/v1/newsletters/{newsletter_id}/metrics", 1), types=METRICS_TYPES),
     Table("newsletter_test_groups", ("id",), None, "replace", "A/B test groups of each newsletter.",
           PerParent("newsletters", Endpoint("/v1/newsletters/{newsletter_id}/test_groups", "test_groups")),
           types={"id": int, "newsletter_id": int}),

@@ -71,54 +71,76 @@ class Parent:
 
 @dataclass
 class TableRequest:
-    """One table of a run: the catalog entry, its period for metrics, and the name it is loaded under."""
+    """One table of a run: the catalog entry, its period for metrics, the name it is loaded under, and what the
+    user or the saved cursor changed of the catalog's defaults."""
 
     table: Table
     period: periods.Period | None = None
     output: str = ""
+    interval: Interval = field(default_factory=Interval)
+    strategy: str = ""
+    primary_key: tuple[str, ...] = ()
+    incremental_key: str | None = None
 
     def __post_init__(self) -> None:
         self.output = self.output or self.table.name
+        self.strategy = self.strategy or self.table.strategy
+        self.primary_key = self.primary_key or self.table.primary_key
+        self.incremental_key = self.incremental_key or self.table.incremental_key
 
 
 @dataclass
 class Reader:
     http: HttpClient
-    interval: Interval = field(default_factory=Interval)
     workers: int = 8
     now: int = field(default_factory=lambda: int(time.time()))
     _lists: dict[str, list[Row]] = field(default_factory=dict)
     _people: list[str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    # ---- one table ---------------------------------------------------------------------------------------
+    # ---- tables ------------------------------------------------------------------------------------------
+    def read_all(self, requests: list[TableRequest]) -> Iterator[tuple[TableRequest, Page]]:
+        """Every page of every requested table. Tables fed by the same workspace-wide pass are read together
+        in one streaming pass, so loading all four delivery tables costs one delivery read, not four."""
+        done: set[str] = set()
+        for request in requests:
+            read = request.table.read
+            if isinstance(read, FromPass):
+                if read.name not in done:
+                    done.add(read.name)
+                    yield from self._from_pass(read.name, [r for r in requests if _pass_of(r) == read.name])
+            else:
+                for page in self.read(request):
+                    yield request, page
+
     def read(self, request: TableRequest) -> Iterator[Page]:
         """Every page of rows for one table, typed, filtered and de-duplicated per the catalog."""
         table = request.table
         read = table.read
         if isinstance(read, FromPass):
-            pages = self._from_pass(table)
-        elif isinstance(read, Metrics):
+            return (page for _, page in self._from_pass(read.name, [request]))
+        if isinstance(read, Metrics):
             assert request.period is not None
-            pages = self._metrics(table, read, request.period)
+            pages = self._metrics(table, read, request.period, request.interval)
         elif isinstance(read, PerParent):
             pages = self._per_parent(table, read)
         elif isinstance(read, Batched):
             pages = self._batched(table, read)
         else:
             pages = self._listing(table, read)
-        return self._finish(table, pages)
+        return self._finish(request, pages)
 
-    def _finish(self, table: Table, pages: Iterable[Page]) -> Iterator[Page]:
-        filter_key = table.incremental_key if self.interval and not isinstance(table.read, FromPass) else None
+    def _finish(self, request: TableRequest, pages: Iterable[Page]) -> Iterator[Page]:
+        table, interval = request.table, request.interval
+        filter_key = request.incremental_key if interval else None
         seen: set[tuple[Any, ...]] | None = set() if table.dedupe else None
         for page in pages:
             rows = []
             for row in page:
-                if filter_key and not self.interval.holds(row.get(filter_key)):
+                if filter_key and not interval.holds(row.get(filter_key)):
                     continue
                 if seen is not None:
-                    key = tuple(row.get(column) for column in table.primary_key)
+                    key = tuple(row.get(column) for column in request.primary_key)
                     if key in seen:
                         continue
                     seen.add(key)
@@ -180,7 +202,9 @@ class Reader:
         if missing:
             log.warning("%s: %d people were not returned (deleted mid-run?)", table.name, missing)
 
-    def _metrics(self, table: Table, read: Metrics, period: periods.Period) -> Iterator[Page]:
+    def _metrics(
+        self, table: Table, read: Metrics, period: periods.Period, interval: Interval
+    ) -> Iterator[Page]:
         def task(parent: Parent) -> Callable[[], Iterator[Page]]:
             def run() -> Iterator[Page]:
                 path = _fill(read.path, parent.fields)
@@ -188,7 +212,7 @@ class Reader:
                     if read.version == 1:
                         body, first, at_end = self._metrics_v1(path, period, table.name)
                     else:
-                        body, first, at_end = self._metrics_v2(path, period, parent, table.name)
+                        body, first, at_end = self._metrics_v2(path, period, parent, interval, table.name)
                 except NotFound:
                     log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, _name(parent))
                     return
@@ -209,42 +233,61 @@ class Reader:
             if periods.period_floor(time.time(), period) == before:
                 return body, before, True
 
-    def _metrics_v2(self, path: str, period: periods.Period, parent: Parent, label: str) -> tuple[Any, Any, bool]:
-        first = self.interval.start if self.interval.start is not None else (parent.created or self.now)
-        last = self.interval.end if self.interval.end is not None else self.now
+    def _metrics_v2(
+        self, path: str, period: periods.Period, parent: Parent, interval: Interval, label: str
+    ) -> tuple[Any, Any, bool]:
+        first = interval.start if interval.start is not None else (parent.created or self.now)
+        last = interval.end if interval.end is not None else self.now
         start, end = periods.v2_range(first, last, period)
         params = {"version": 2, "res": period, "start": int(start.timestamp()), "end": int(end.timestamp())}
         return self.http.get(path, params, label=label), start, False
 
-    def _from_pass(self, table: Table) -> Iterator[Page]:
+    def _from_pass(self, name: str, requests: list[TableRequest]) -> Iterator[tuple[TableRequest, Page]]:
+        members = [self._members(request.table) for request in requests]
+        label = requests[0].output
+        if name == "messages":
+            source = self.delivery_pages(_widest(r.interval for r in requests), label)
+        else:
+            source = self.activity_pages(label)
+        for page in source:
+            for request, allowed in zip(requests, members, strict=True):
+                rows = self._pass_rows(request.table, page, allowed)
+                if rows:
+                    yield request, rows
+
+    def _members(self, table: Table) -> set[Any] | None:
+        """The parent ids a pass row must name to belong to `table`; None when every row belongs."""
         read = table.read
         assert isinstance(read, FromPass)
-        members: set[Any] | None = None
         if read.member_of == "people":
-            members = {parent.fields["customer_id"] for parent in self.parents("people")}
-        elif read.member_of:
-            members = {parent.fields[read.via or ""] for parent in self.parents(read.member_of)}
-        source = self.delivery_pages(table.name) if read.name == "messages" else self.activity_pages(table.name)
-        for page in source:
-            rows = []
-            for record in page:
-                if members is not None:
-                    if read.person_rows:
-                        cio_id = _cio_id(record)
-                        if cio_id is None or cio_id not in members:
-                            continue
-                        record = {**record, "customer_id": cio_id}
-                    elif _typed(record.get(read.via or ""), int) not in members:
+            return {parent.fields["customer_id"] for parent in self.parents("people")}
+        if read.member_of:
+            return {parent.fields[read.via or ""] for parent in self.parents(read.member_of)}
+        return None
+
+    def _pass_rows(self, table: Table, page: Page, members: set[Any] | None) -> Page:
+        read = table.read
+        assert isinstance(read, FromPass)
+        rows = []
+        for record in page:
+            row = record
+            if members is not None:
+                if read.person_rows:
+                    cio_id = _cio_id(record)
+                    if cio_id is None or cio_id not in members:
                         continue
-                rows.append(self._typed_row(table, record))
-            if rows:
-                yield rows
+                    row = {**record, "customer_id": cio_id}
+                elif _typed(record.get(read.via or ""), int) not in members:
+                    continue
+            rows.append(self._typed_row(table, row))  # in place: every delivery table types alike
+        return rows
 
     # ---- workspace-wide passes ---------------------------------------------------------------------------
-    def delivery_pages(self, label: str) -> Iterator[Page]:
-        """Every delivery created in the run's span, read in consecutive 90-day windows on parallel threads."""
-        start = self.interval.start if self.interval.start is not None else self._earliest_parent()
-        end = self.interval.end if self.interval.end is not None else self.now
+    def delivery_pages(self, interval: Interval, label: str) -> Iterator[Page]:
+        """Every delivery created in the interval (by default the whole history), read in consecutive 90-day
+        windows on parallel threads."""
+        start = interval.start if interval.start is not None else self._earliest_parent()
+        end = interval.end if interval.end is not None else self.now
         endpoint = Endpoint("/v1/messages", "messages", limit=1000)
 
         def task(window: tuple[int, int]) -> Callable[[], Iterator[Page]]:
@@ -368,6 +411,22 @@ def windows(start: int, end: int) -> Iterator[tuple[int, int]]:
         window_end = min(start + WINDOW_SECONDS - 1, end)
         yield start, window_end
         start = window_end + 1
+
+
+def _widest(intervals: Iterable[Interval]) -> Interval:
+    """Tables sharing one pass may have different cursors; the pass covers them all (merge absorbs the rest)."""
+    spans = list(intervals)
+    starts = [i.start for i in spans]
+    ends = [i.end for i in spans]
+    return Interval(
+        None if None in starts else min(s for s in starts if s is not None),
+        None if None in ends else max(e for e in ends if e is not None),
+    )
+
+
+def _pass_of(request: TableRequest) -> str | None:
+    read = request.table.read
+    return read.name if isinstance(read, FromPass) else None
 
 
 def _parent_listing(name: str) -> Endpoint:

@@ -10,7 +10,7 @@ from omniload.errors import UsageError
 from omniload.http import HttpClient
 from omniload.sources.customerio.catalog import CATALOG, TABLES, Table
 from omniload.sources.customerio.config import CustomerIOConfig, parse_uri
-from omniload.sources.customerio.engine import Interval, Reader, TableRequest
+from omniload.sources.customerio.engine import Reader, TableRequest
 from omniload.sources.customerio.periods import PERIODS, Period
 
 
@@ -45,7 +45,7 @@ class CustomerIOSource:
             raise UsageError(f"--source-table names {', '.join(duplicates)} more than once")
         return requests
 
-    def reader(self, interval: Interval) -> Reader:
+    def reader(self) -> Reader:
         config = self.config
         http = HttpClient(
             config.base_url,
@@ -61,7 +61,7 @@ class CustomerIOSource:
                 "and that the account lives in this region (region=us or region=eu)"
             ),
         )
-        return Reader(http, interval)
+        return Reader(http)
 
 
 def table_names() -> list[str]:

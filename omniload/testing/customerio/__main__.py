@@ -1,0 +1,67 @@
+"""Serve a fake workspace until Ctrl-C/SIGTERM: ``python -m omniload.testing.customerio``.
+
+The first stdout line is ``base_url=... api_key=...`` so scripts (demo, benchmarks) can read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from .server import FakeCustomerIO
+from .spec import WorkspaceSpec
+from .workspace import Workspace
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = WorkspaceSpec()
+    ap = argparse.ArgumentParser(prog="python -m omniload.testing.customerio")
+    ap.add_argument("--people", type=int, default=defaults.people)
+    ap.add_argument("--deliveries", type=int, default=defaults.deliveries)
+    ap.add_argument("--activities", type=int, default=defaults.activities)
+    ap.add_argument("--campaigns", type=int, default=defaults.campaigns)
+    ap.add_argument("--broadcasts", type=int, default=defaults.broadcasts)
+    ap.add_argument("--newsletters", type=int, default=defaults.newsletters)
+    ap.add_argument("--history-days", type=int, default=defaults.history_days)
+    ap.add_argument("--seed", type=int, default=defaults.seed)
+    ap.add_argument("--now", type=int, default=None, help="anchor Unix time (default: now)")
+    ap.add_argument("--rate-limit", type=float, default=10.0, help="requests/s per workspace; 0 = unlimited")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--api-key", default="test-key")
+    args = ap.parse_args(argv)
+    spec = WorkspaceSpec(
+        seed=args.seed,
+        people=args.people,
+        deliveries=args.deliveries,
+        activities=args.activities,
+        campaigns=args.campaigns,
+        broadcasts=args.broadcasts,
+        newsletters=args.newsletters,
+        history_days=args.history_days,
+    )
+    ws = Workspace(spec, now=args.now)
+    fake = FakeCustomerIO(
+        ws, api_key=args.api_key, rate_limit=args.rate_limit or None, host=args.host, port=args.port
+    )
+    fake.start()
+    print(f"base_url={fake.base_url} api_key={args.api_key}", flush=True)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stop.wait(0.5):
+        pass
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,377 @@
+"""Deliveries and activities generated lazily from their index.
+
+Delivery ``i`` is created at a monotonic time (denser towards "now"), so a time window is an index range found
+by bisection. The timeline is cut into segments in which the set of sending parents is constant; inside a
+segment the parent is chosen round-robin, so one parent's deliveries form an arithmetic progression. Likewise
+the person of delivery ``i`` is an affine function of ``i`` modulo the number of people. Both make per-parent
+and per-person pages, and per-period metric counts, cost time proportional to the answer, not to the
+workspace, which is what lets the benchmarks ask for a million deliveries.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from math import isqrt
+from typing import Any
+
+from .catalog import Parent
+from .clock import DAY
+from .hashing import delivery_id, mix, ulid
+from .people import People
+
+_PRIMES = (1_000_003, 7919, 104_729, 1_299_709, 15_485_863)
+
+
+def _affine(count: int, seed: int, salt: int) -> tuple[int, int, int]:
+    """(multiplier, offset, inverse) of an invertible map i -> (a*i + b) mod count."""
+    if count <= 1:
+        return 1, 0, 1
+    a = next(p for p in _PRIMES if count % p)
+    return a, mix(seed, salt) % count, pow(a, -1, count)
+
+
+@dataclass(frozen=True)
+class Segment:
+    lo: int
+    hi: int  # exclusive
+    parents: tuple[Parent, ...]
+
+
+class Timeline:
+    """Delivery index <-> time, parent and person."""
+
+    def __init__(
+        self, count: int, t0: int, now: int, parents: list[Parent], people: People, seed: int, null_every: int
+    ) -> None:
+        self.count = count
+        self.t0 = t0
+        self.span = max(1, now - 60 - t0)
+        self.seed = seed
+        self.people = people
+        self.null_every = null_every
+        self.pa, self.pb, self.pinv = _affine(people.count, seed, 1)
+        bounds = sorted({p.start for p in parents} | {p.end + 1 for p in parents} | {t0})
+        self.segments: list[Segment] = []
+        for k, b in enumerate(bounds):
+            lo = self.first_at_or_after(b)
+            hi = self.first_at_or_after(bounds[k + 1]) if k + 1 < len(bounds) else count
+            if hi <= lo:
+                continue
+            active = tuple(p for p in parents if p.start <= b <= p.end)
+            if not active:
+                raise ValueError("deliveries exist at a time no parent is sending")
+            self.segments.append(Segment(lo, hi, active))
+        self._seg_lo = [s.lo for s in self.segments]
+
+    # -- time ----------------------------------------------------------------------------------------------------
+    def time(self, i: int) -> int:
+        return self.t0 + isqrt(i * self.span * self.span // self.count)
+
+    def first_at_or_after(self, ts: int) -> int:
+        """Smallest index whose time is >= ts (``count`` if none)."""
+        lo, hi = 0, self.count
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.time(mid) < ts:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def index_range(self, start: int, end: int) -> tuple[int, int]:
+        """Half-open index range of deliveries created in [start, end] (both inclusive)."""
+        return self.first_at_or_after(start), self.first_at_or_after(end + 1)
+
+    # -- parent / person -----------------------------------------------------------------------------------------
+    def segment_of(self, i: int) -> Segment:
+        return self.segments[bisect.bisect_right(self._seg_lo, i) - 1]
+
+    def parent_of(self, i: int) -> tuple[Parent, int, str]:
+        seg = self.segment_of(i)
+        n = len(seg.parents)
+        off = i - seg.lo
+        parent = seg.parents[off % n]
+        sub_id, dtype = parent.subs[(off // n) % len(parent.subs)]
+        return parent, sub_id, dtype
+
+    def person_of(self, i: int) -> int | None:
+        """Person index, or None for the deliveries whose ``customer_identifiers`` is null."""
+        if self.null_every and mix(self.seed, i, 9) % self.null_every == 0:
+            return None
+        return (self.pa * i + self.pb) % self.people.count
+
+    # -- iteration (newest first) --------------------------------------------------------------------------------
+    def iter_all(self, lo: int, hi: int) -> Iterator[int]:
+        return iter(range(hi - 1, lo - 1, -1))
+
+    def iter_parent(self, parent: Parent, lo: int, hi: int) -> Iterator[int]:
+        for seg in reversed(self.segments):
+            if seg.lo >= hi:
+                continue
+            if seg.hi <= lo:
+                break
+            try:
+                pos = seg.parents.index(parent)
+            except ValueError:
+                continue
+            n = len(seg.parents)
+            top = min(hi, seg.hi) - 1
+            bottom = max(lo, seg.lo)
+            if top < seg.lo + pos:
+                continue
+            i = seg.lo + pos + ((top - seg.lo - pos) // n) * n
+            while i >= bottom:
+                yield i
+                i -= n
+
+    def iter_person(self, person: int, lo: int, hi: int) -> Iterator[int]:
+        m = self.people.count
+        r = ((person - self.pb) * self.pinv) % m
+        if hi - 1 < r:
+            return
+        i = r + ((hi - 1 - r) // m) * m
+        while i >= lo:
+            if self.person_of(i) is not None:
+                yield i
+            i -= m
+
+    # -- metrics -------------------------------------------------------------------------------------------------
+    def count_parent(self, parent: Parent, sub_id: int | None, lo: int, hi: int) -> int:
+        """Deliveries of ``parent`` (optionally of one action/content) with index in [lo, hi)."""
+        total = 0
+        subs = len(parent.subs)
+        sub_pos = None
+        if sub_id is not None:
+            ids = [s for s, _ in parent.subs]
+            if sub_id not in ids:
+                return 0
+            sub_pos = ids.index(sub_id)
+        for seg in self.segments:
+            if seg.hi <= lo or seg.lo >= hi or parent not in seg.parents:
+                continue
+            pos = seg.parents.index(parent)
+            n = len(seg.parents)
+            a, b = max(lo, seg.lo) - seg.lo - pos, min(hi, seg.hi) - seg.lo - pos
+            # k-th occurrence is at seg.lo + pos + k*n; count k in [ceil(a/n), ceil(b/n))
+            k_lo, k_hi = max(0, -((-a) // n)), max(0, -((-b) // n))
+            if k_hi <= k_lo:
+                continue
+            if sub_pos is None:
+                total += k_hi - k_lo
+            else:
+                total += _count_mod(k_lo, k_hi, subs, sub_pos)
+        return total
+
+
+def _count_mod(lo: int, hi: int, mod: int, rem: int) -> int:
+    """How many k in [lo, hi) have k % mod == rem."""
+
+    def upto(x: int) -> int:  # k in [0, x)
+        return (x - rem + mod - 1) // mod if x > rem else 0
+
+    return upto(hi) - upto(lo)
+
+
+_FAILURES = ("Mailbox unavailable", "Invalid phone number", "Device token expired")
+
+
+class DeliveryFactory:
+    """Builds the delivery record of index ``i`` as the API would show it at ``metrics_now``."""
+
+    def __init__(self, timeline: Timeline, people: People, seed: int) -> None:
+        self.tl = timeline
+        self.people = people
+        self.seed = seed
+        self.metrics_now = 0
+        self.overrides: dict[int, dict[str, Any]] = {}
+
+    def record(self, i: int) -> dict[str, Any]:
+        tl = self.tl
+        t = tl.time(i)
+        parent, sub_id, dtype = tl.parent_of(i)
+        person = tl.person_of(i)
+        h = mix(self.seed, i, 5)
+        did = delivery_id(i, self.seed)
+        if person is None:
+            idents = None
+            cust_id = None
+            email = None
+        else:
+            idents = self.people.identifiers(person)
+            cust_id = idents["id"]
+            email = self.people.email(person)
+        metrics = self._metrics(t, h)
+        visible = {k: v for k, v in metrics.items() if v <= self.metrics_now}
+        rec: dict[str, Any] = {
+            "id": did,
+            "deduplicate_id": f"{did}:{max(visible.values(), default=t)}",
+            "msg_template_id": sub_id,
+            "customer_id": cust_id,
+            "customer_identifiers": idents,
+            "recipient": self._recipient(dtype, email, person, h),
+            "subject": f"{parent.kind.title()} {parent.id} message {sub_id}" if dtype == "email" else "",
+            "metrics": visible,
+            "created": t,
+            "failure_message": _FAILURES[h % 3] if "failed" in visible else None,
+            "campaign_id": parent.id if parent.kind == "campaign" else None,
+            "action_id": sub_id if parent.kind in ("campaign", "broadcast") else None,
+            "parent_action_id": None,
+            "newsletter_id": parent.id if parent.kind == "newsletter" else None,
+            "content_id": sub_id if parent.kind == "newsletter" else None,
+            "broadcast_id": parent.id if parent.kind == "broadcast" else None,
+            "trigger_event_id": ulid(t - 1, i) if parent.event else None,
+            "transactional_message_id": parent.id if parent.kind == "transactional" else None,
+            "type": dtype,
+            "forgotten": h % 97 == 0,
+        }
+        extra = self.overrides.get(i)
+        if extra:
+            rec.update(extra)
+        return rec
+
+    @staticmethod
+    def _recipient(dtype: str, email: str | None, person: int | None, h: int) -> str:
+        if dtype == "email":
+            return email or ""
+        if dtype == "twilio":
+            return f"+1555{h % 10_000_000:07d}"
+        if dtype == "push":
+            return f"fcm:{h & 0xFFFFFF:06x}"
+        if dtype == "webhook":
+            return "https://hooks.example.org/cio"
+        if dtype == "slack":
+            return "#general"
+        return "" if person is None else str(person)
+
+    @staticmethod
+    def _metrics(t: int, h: int) -> dict[str, int]:
+        r = h % 1000
+        if r < 10:
+            return {"created": t, "failed": t + 3}
+        if r < 12:
+            return {"created": t, "drafted": t + 1}
+        m = {"created": t, "sent": t + 2}
+        if r < 30:
+            m["bounced"] = t + 8
+            return m
+        m["delivered"] = t + 6
+        if r % 10 < 4:
+            opened = t + 600 + (h >> 10) % (2 * DAY)
+            m["opened"] = opened
+            m["human_opened" if r % 10 else "prefetch_opened"] = opened
+            if r % 40 < 4:
+                m["clicked"] = m["human_clicked"] = opened + 120 + (h >> 20) % 3600
+                if r % 400 < 4:
+                    m["converted"] = m["clicked"] + 900
+        if r % 500 == 7:
+            m["spammed"] = t + 5 * DAY
+        if r % 200 == 9:
+            m["unsubscribed"] = t + 3 * DAY
+        return m
+
+
+_ACTIVITY_TYPES = (
+    "sent_email",
+    "delivered_email",
+    "opened_email",
+    "clicked_email",
+    "attribute_change",
+    "event",
+    "page",
+    "sent_push",
+    "_o:1:attribute_change",
+    "_r:1:relationship_attribute_change",
+)
+RETENTION = 30 * DAY
+#: No activity lies in the two hours after the 30-day cut-off, so a clock that ticks for a test run's duration
+#: never moves an activity across it.
+_CUTOFF_GAP = 2 * 3600
+
+
+class Activities:
+    """Activity ``j``: older than 30 days for the first part of the index range, recent for the rest."""
+
+    def __init__(
+        self, count: int, days: int, now: int, people: People, timeline: Timeline, seed: int, null_every: int
+    ) -> None:
+        self.count = count
+        self.now = now
+        self.people = people
+        self.tl = timeline
+        self.seed = seed
+        self.null_every = null_every
+        self.start = now - max(days, 31) * DAY
+        self.cut = now - RETENTION
+        share_recent = (self.now - self.cut) / (self.now - self.start)
+        self.recent = min(count, max(int(count * share_recent), min(count, 120)))
+        self.old = count - self.recent
+        self.pa, self.pb, self.pinv = _affine(people.count, seed, 2)
+
+    def time(self, j: int) -> int:
+        if j < self.old:
+            return self.start + (j * (self.cut - 1 - self.start)) // max(1, self.old)
+        k = j - self.old
+        lo = self.cut + _CUTOFF_GAP
+        return lo + (k * (self.now - lo)) // max(1, self.recent)
+
+    def first_at_or_after(self, ts: int) -> int:
+        lo, hi = 0, self.count
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.time(mid) < ts:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def person_of(self, j: int) -> int | None:
+        if self.null_every and mix(self.seed, j, 13) % self.null_every == 0:
+            return None
+        return (self.pa * j + self.pb) % self.people.count
+
+    def iter_person(self, person: int, lo: int, hi: int) -> Iterator[int]:
+        m = self.people.count
+        r = ((person - self.pb) * self.pinv) % m
+        if hi - 1 < r:
+            return
+        j = r + ((hi - 1 - r) // m) * m
+        while j >= lo:
+            if self.person_of(j) is not None:
+                yield j
+            j -= m
+
+    def record(self, j: int) -> dict[str, Any]:
+        t = self.time(j)
+        person = self.person_of(j)
+        h = mix(self.seed, j, 17)
+        atype = _ACTIVITY_TYPES[h % len(_ACTIVITY_TYPES)]
+        rec: dict[str, Any] = {
+            "id": ulid(t, j, self.seed),
+            "type": atype,
+            "timestamp": t,
+            "customer_id": None if person is None else self.people.person_id(person),
+            "customer_identifiers": None if person is None else self.people.identifiers(person),
+        }
+        if atype.endswith(("_email", "_push")):
+            idx = self.tl.first_at_or_after(t) - 1
+            did = delivery_id(max(0, idx), self.seed)
+            rec["delivery_id"] = did
+            rec["delivery_type"] = "email" if atype.endswith("_email") else ("ios" if h & 1 else "android")
+            rec["data"] = {"delivery_id": did, "delivered": t - 30, "opened": atype == "opened_email"}
+        elif atype == "attribute_change":
+            rec["data"] = {"plan": {"from": "trial", "to": "pro"}}
+        elif atype == "event":
+            rec["name"] = "purchase"
+            rec["data"] = {"amount": str(h % 200), "currency": "EUR"}
+        elif atype == "page":
+            rec["name"] = "https://example.org/pricing"
+            rec["data"] = {"referrer": "https://example.org/"}
+        else:
+            rec["data"] = {
+                "object_type_id": "1",
+                "changes": {"plan": {"from": "basic", "to": "pro"}},
+                "ip": "203.0.113.17",
+            }
+        return rec

@@ -1,0 +1,723 @@
+"""Endpoint handlers: turn a parsed request into (status, JSON body) from the workspace.
+
+Handlers are pure functions of the request, the workspace and the fake's options/clock/deletions; paging state
+lives entirely in the tokens (see ``cursors``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from . import cursors
+from .clock import (
+    MONTH_SECONDS,
+    PERIODS,
+    RES_ALIASES,
+    TEN_YEARS,
+    V1_DEFAULT_STEPS,
+    V1_MAX_STEPS,
+    period_add,
+    period_floor,
+    periods_between,
+)
+from .deliveries import RETENTION
+from .filters import object_filter, people_filter
+from .metrics import derive
+from .options import FakeOptions
+from .workspace import Workspace
+
+ID_TYPES = ("id", "email", "cio_id")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class Ctx(Protocol):
+    options: FakeOptions
+
+    def now(self) -> int: ...
+
+    def is_deleted(self, kind: str, key: int) -> bool: ...
+
+
+@dataclass
+class Req:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    ws: Workspace
+    ctx: Ctx
+    params: tuple[str, ...] = ()
+
+    def arg(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+    def int_arg(self, name: str) -> int | None:
+        raw = self.arg(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise ApiError(400, f"{name} must be an integer") from None
+
+    def int_param(self, k: int) -> int:
+        raw = self.params[k]
+        if not raw.isdigit():
+            raise ApiError(400, f"invalid id {raw!r}: must be an integer")
+        return int(raw)
+
+    @property
+    def opts(self) -> FakeOptions:
+        return self.ctx.options
+
+
+Handler = Callable[[Req], dict[str, Any]]
+ROUTES: list[tuple[str, re.Pattern[str], Handler, str]] = []
+
+
+def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
+    regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"([^/]+)", pattern) + "$")
+
+    def deco(fn: Handler) -> Handler:
+        ROUTES.append((method, regex, fn, f"{method} {pattern}"))
+        return fn
+
+    return deco
+
+
+def dispatch(method: str, path: str) -> tuple[Handler, tuple[str, ...], str]:
+    """Handler, raw path parameters, and the route name (e.g. ``GET /v1/campaigns/{id}/actions``)."""
+    for m, regex, fn, name in ROUTES:
+        match = regex.match(path)
+        if match and m == method:
+            return fn, match.groups(), name
+    raise ApiError(404, f"no route for {method} {path}")
+
+
+# -- paging helpers ---------------------------------------------------------------------------------------------
+def page_limit(req: Req, endpoint: str) -> int:
+    default, maximum = req.opts.page_sizes[endpoint]
+    limit = req.int_arg("limit")
+    if limit is None:
+        return default if default is not None else req.opts.undocumented_page_size
+    if limit < 1:
+        raise ApiError(400, "limit must be positive")
+    if limit > maximum:
+        if req.opts.over_max_limit == "400":
+            raise ApiError(400, f"limit must be at most {maximum}")
+        return maximum
+    return limit
+
+
+def with_next(req: Req, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+    if token:
+        body["next"] = token
+    elif req.opts.next_on_last == "empty":
+        body["next"] = ""
+    elif req.opts.next_on_last == "null":
+        body["next"] = None
+    return body
+
+
+def records(req: Req, items: list[Any]) -> list[Any] | None:
+    return None if (not items and req.opts.null_records) else items
+
+
+def read_token(req: Req, scope: str) -> dict[str, Any] | None:
+    raw = req.arg("start")
+    if not raw:
+        return None
+    try:
+        return cursors.decode(scope, raw)
+    except cursors.BadCursor as exc:
+        raise ApiError(400, str(exc)) from None
+
+
+def take(it: Iterator[int], limit: int) -> tuple[list[int], bool]:
+    out: list[int] = []
+    for i in it:
+        if len(out) == limit:
+            return out, True
+        out.append(i)
+    return out, False
+
+
+def person_index(req: Req, value: str) -> int:
+    id_type = req.arg("id_type") or "id"
+    if id_type not in ID_TYPES:
+        raise ApiError(400, f"unknown id_type {id_type!r}")
+    if id_type == "email" and req.ws.spec.id_only:
+        raise ApiError(400, "this workspace does not identify people by email")
+    i = req.ws.people.resolve(value, id_type)
+    if i is None or req.ctx.is_deleted("person", i):
+        raise ApiError(404, "person not found")
+    return i
+
+
+# -- delivery windows -------------------------------------------------------------------------------------------
+def delivery_window(req: Req, default_span: int, max_span: int, first_month: int | None = None) -> tuple[int, int]:
+    start, end = req.int_arg("start_ts"), req.int_arg("end_ts")
+    now = req.ctx.now()
+    if start is None and end is None:
+        if first_month is not None:
+            return (first_month, first_month + MONTH_SECONDS) if first_month else (1, 0)
+        return now - default_span, now
+    if start is None:
+        assert end is not None
+        return end - default_span, end
+    if end is None:
+        if max_span == default_span:
+            return now - default_span, now  # observed: only start_ts means "the 6 months before now"
+        return max(start, now - max_span), now
+    if end < start:
+        raise ApiError(400, "end_ts must not be before start_ts")
+    return max(start, end - max_span), end
+
+
+def serve_deliveries(
+    req: Req,
+    scope: str,
+    window: tuple[int, int],
+    iterate: Callable[[int, int], Iterator[int]],
+    endpoint: str,
+    empty_pages: bool,
+) -> dict[str, Any]:
+    limit = page_limit(req, endpoint)
+    state = read_token(req, scope)
+    if state is not None:
+        a, b, pos = int(state["a"]), int(state["b"]), int(state["p"])
+        if state.get("e"):
+            nxt = cursors.encode(scope, {"a": a, "b": b, "p": pos})
+            return with_next(req, {"messages": records(req, [])}, nxt)
+    else:
+        a, b = window
+        pos = -1
+    tl = req.ws.timeline
+    lo, hi = tl.index_range(a, b) if b >= a else (0, 0)
+    if pos >= 0:
+        hi = min(hi, pos)
+    idx, more = take(iterate(lo, hi), limit)
+    recs = [req.ws.deliveries.record(i) for i in idx]
+    token = None
+    if more:
+        st: dict[str, Any] = {"a": a, "b": b, "p": idx[-1]}
+        if empty_pages:
+            st["e"] = 1
+        token = cursors.encode(scope, st)
+    return with_next(req, {"messages": records(req, recs)}, token)
+
+
+@route("GET", "/v1/messages")
+def list_messages(req: Req) -> dict[str, Any]:
+    six = 6 * MONTH_SECONDS
+    tl = req.ws.timeline
+    return serve_deliveries(
+        req, "messages", delivery_window(req, six, six), tl.iter_all, "messages", req.opts.empty_pages
+    )
+
+
+@route("GET", "/v1/campaigns/{id}/messages")
+def campaign_messages(req: Req) -> dict[str, Any]:
+    cid = req.int_param(0)
+    campaign_or_404(req, cid)
+    parent = req.ws.parent("campaign", cid)
+    window = delivery_window(req, 6 * MONTH_SECONDS, 12 * MONTH_SECONDS)
+    return serve_deliveries(req, f"cmsg:{cid}", window, _parent_iter(req, parent), "messages", False)
+
+
+@route("GET", "/v1/broadcasts/{id}/messages")
+def broadcast_messages(req: Req) -> dict[str, Any]:
+    bid = req.int_param(0)
+    bc = broadcast_or_404(req, bid)
+    parent = req.ws.parent("broadcast", bid)
+    window = delivery_window(req, 6 * MONTH_SECONDS, 12 * MONTH_SECONDS, first_month=bc["first_started"])
+    return serve_deliveries(req, f"bmsg:{bid}", window, _parent_iter(req, parent), "broadcast_messages", False)
+
+
+@route("GET", "/v1/customers/{id}/messages")
+def person_messages(req: Req) -> dict[str, Any]:
+    i = person_index(req, req.params[0])
+    six = 6 * MONTH_SECONDS
+    tl = req.ws.timeline
+    return serve_deliveries(
+        req,
+        f"pmsg:{i}",
+        delivery_window(req, six, six),
+        lambda lo, hi: tl.iter_person(i, lo, hi),
+        "messages",
+        False,
+    )
+
+
+def _parent_iter(req: Req, parent: Any) -> Callable[[int, int], Iterator[int]]:
+    tl = req.ws.timeline
+    if parent is None:
+        return lambda lo, hi: iter(())
+    return lambda lo, hi: tl.iter_parent(parent, lo, hi)
+
+
+# -- activities -------------------------------------------------------------------------------------------------
+def serve_activities(req: Req, scope: str, iterate: Callable[[int, int], Iterator[int]]) -> dict[str, Any]:
+    limit = page_limit(req, "activities")
+    acts = req.ws.activities
+    lo = acts.first_at_or_after(req.ctx.now() - RETENTION)
+    hi = acts.first_at_or_after(req.ctx.now() + 1)
+    raw = req.arg("start")
+    if raw:
+        try:
+            hi = min(hi, cursors.decode_digits(scope, raw))
+        except cursors.BadCursor as exc:
+            raise ApiError(400, str(exc)) from None
+    idx, more = take(iterate(lo, hi), limit)
+    token = cursors.encode_digits(scope, idx[-1]) if more else None
+    return with_next(req, {"activities": [acts.record(j) for j in idx]}, token)
+
+
+@route("GET", "/v1/activities")
+def list_activities(req: Req) -> dict[str, Any]:
+    return serve_activities(req, "activities", lambda lo, hi: iter(range(hi - 1, lo - 1, -1)))
+
+
+@route("GET", "/v1/customers/{id}/activities")
+def person_activities(req: Req) -> dict[str, Any]:
+    i = person_index(req, req.params[0])
+    acts = req.ws.activities
+    return serve_activities(req, f"pact:{i}", lambda lo, hi: acts.iter_person(i, lo, hi))
+
+
+# -- people -----------------------------------------------------------------------------------------------------
+def _ident_out(req: Req, ident: dict[str, Any]) -> dict[str, Any]:
+    if req.opts.cio_id_as_number and ident["cio_id"].isdigit():
+        return {**ident, "cio_id": int(ident["cio_id"])}
+    return ident
+
+
+@route("POST", "/v1/customers")
+def search_people(req: Req) -> dict[str, Any]:
+    body = req.body
+    if not isinstance(body, dict) or "filter" not in body:
+        raise ApiError(400, "filter is required")
+    try:
+        pred = people_filter(body["filter"], req.ws.people)
+    except ValueError as exc:
+        raise ApiError(400, f"invalid filter: {exc}") from None
+    limit = page_limit(req, "customers")
+    state = read_token(req, "customers")
+    start = int(state["p"]) if state else 0
+    people = req.ws.people
+
+    def gen() -> Iterator[int]:
+        for i in range(start, people.count):
+            if not req.ctx.is_deleted("person", i) and pred(i):
+                yield i
+
+    idx, more = take(gen(), limit)
+    token = cursors.encode("customers", {"p": idx[-1] + 1}) if more else None
+    idents = [_ident_out(req, people.identifiers(i)) for i in idx]
+    ids = [people.person_id(i) or "" for i in idx]
+    return with_next(req, {"identifiers": records(req, idents), "ids": records(req, ids)}, token)
+
+
+def _attributes(req: Req, i: int, referenced: str) -> dict[str, Any]:
+    rec = req.ws.people.attributes(i)
+    rec["id"] = referenced
+    return rec
+
+
+@route("POST", "/v1/customers/attributes")
+def people_attributes(req: Req) -> dict[str, Any]:
+    body = req.body
+    ids = body.get("ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not ids or len(ids) > 100:
+        raise ApiError(400, "ids must list 1 to 100 identifiers")
+    out = []
+    for value in ids:
+        if not isinstance(value, str | int):
+            raise ApiError(400, "ids must be strings")
+        try:
+            i = person_index(req, str(value))
+        except ApiError as exc:
+            if exc.status == 404:
+                continue  # unknown ids are left out, with a 200
+            raise
+        item = _attributes(req, i, str(value))
+        out.append({"customer": item} if req.opts.wrap_attribute_items else item)
+    return {"customers": out}
+
+
+@route("GET", "/v1/customers/{id}/attributes")
+def person_attributes(req: Req) -> dict[str, Any]:
+    i = person_index(req, req.params[0])
+    return {"customer": _attributes(req, i, req.params[0])}
+
+
+def _offset_paging(req: Req, scope: str, total: int, endpoint: str, dup: bool = False) -> tuple[range, str | None]:
+    """Index range of one page; with ``dup``, each later page repeats the previous page's last item."""
+    limit = page_limit(req, endpoint)
+    state = read_token(req, scope)
+    pos = int(state["p"]) if state else 0
+    if dup and req.opts.duplicate_pages and pos > 0 and limit > 1:
+        pos -= 1
+    end = min(total, pos + limit)
+    token = cursors.encode(scope, {"p": end}) if end < total else None
+    return range(pos, end), token
+
+
+@route("GET", "/v1/customers/{id}/relationships")
+def person_relationships(req: Req) -> dict[str, Any]:
+    i = person_index(req, req.params[0])
+    rels = req.ws.people.relationships(i)
+    page, token = _offset_paging(req, f"rel:{i}", len(rels), "relationships", dup=True)
+    recs = [req.ws.people.relationship_record(i, *rels[k], req.ws.objects) for k in page]
+    return with_next(req, {"cio_relationships": recs}, token)
+
+
+@route("POST", "/v1/objects")
+def search_objects(req: Req) -> dict[str, Any]:
+    body = req.body
+    if not isinstance(body, dict) or "filter" not in body or "object_type_id" not in body:
+        raise ApiError(400, "object_type_id and filter are required")
+    raw_type = str(body["object_type_id"])
+    if not raw_type.isdigit():
+        raise ApiError(400, "object_type_id must be an integer string")
+    t = int(raw_type)
+    objs = req.ws.objects
+    if not 1 <= t <= objs.types:
+        raise ApiError(404, "object type not found")
+    try:
+        pred = object_filter(body["filter"], objs, t)
+    except ValueError as exc:
+        raise ApiError(400, f"invalid filter: {exc}") from None
+    matches = [j for j in range(objs.per_type) if pred(j)]
+    page, token = _offset_paging(req, f"obj:{t}", len(matches), "objects", dup=True)
+    idents = [
+        {"object_id": objs.object_id(t, matches[k]), "cio_object_id": objs.cio_object_id(t, matches[k])}
+        for k in page
+    ]
+    return with_next(
+        req, {"identifiers": records(req, idents), "ids": records(req, [x["object_id"] for x in idents])}, token
+    )
+
+
+@route("GET", "/v1/objects/{type}/{id}/relationships")
+def object_relationships(req: Req) -> dict[str, Any]:
+    t = req.int_param(0)
+    objs = req.ws.objects
+    value = req.params[1]
+    id_type = req.arg("id_type") or "object_id"
+    if id_type not in ("object_id", "cio_object_id"):
+        raise ApiError(400, f"unknown id_type {id_type!r}")
+    j = None
+    if 1 <= t <= objs.types:
+        if id_type == "object_id":
+            j = objs.resolve(t, value)
+        else:
+            j = next((k for k in range(objs.per_type) if objs.cio_object_id(t, k) == value), None)
+    if j is None:
+        raise ApiError(404, "object not found")
+    people = req.ws.people
+    related = [
+        i for i in range(people.count) if (t, j) in people.relationships(i) and not req.ctx.is_deleted("person", i)
+    ]
+    page, token = _offset_paging(req, f"orel:{t}:{j}", len(related), "object_relationships")
+    recs = [
+        {"identifiers": people.identifiers(related[k]), "object_type_id": str(t), "object_type_disabled": False}
+        for k in page
+    ]
+    return with_next(req, {"cio_relationships": recs}, token)
+
+
+# -- segments ---------------------------------------------------------------------------------------------------
+@route("GET", "/v1/segments")
+def list_segments(req: Req) -> dict[str, Any]:
+    return {"segments": req.ws.catalog.segments}
+
+
+@route("GET", "/v1/segments/{id}/membership")
+def segment_membership(req: Req) -> dict[str, Any]:
+    sid = req.int_param(0)
+    if not any(s["id"] == sid for s in req.ws.catalog.segments):
+        raise ApiError(404, "segment not found")
+    limit = page_limit(req, "membership")
+    scope = f"seg:{sid}"
+    state = read_token(req, scope)
+    start = int(state["p"]) if state else 0
+    if state and state.get("e"):
+        return with_next(
+            req, {"ids": records(req, []), "identifiers": records(req, [])}, cursors.encode(scope, {"p": start})
+        )
+    people = req.ws.people
+    gen = (
+        i for i in range(start, people.count) if people.in_segment(i, sid) and not req.ctx.is_deleted("person", i)
+    )
+    idx, more = take(gen, limit)
+    token = None
+    if more:
+        st: dict[str, Any] = {"p": idx[-1] + 1}
+        if req.opts.empty_pages:
+            st["e"] = 1
+        token = cursors.encode(scope, st)
+    if not idx and req.opts.null_records:
+        return with_next(req, {"segment_id": sid, "ids": None, "identifiers": None}, token)
+    return with_next(
+        req,
+        {
+            "segment_id": sid,
+            "ids": [people.person_id(i) or "" for i in idx],
+            "identifiers": [people.identifiers(i) for i in idx],
+        },
+        token,
+    )
+
+
+# -- campaigns, broadcasts, newsletters -------------------------------------------------------------------------
+def campaign_or_404(req: Req, cid: int) -> dict[str, Any]:
+    c = req.ws.campaign(cid)
+    if c is None or req.ctx.is_deleted("campaign", cid):
+        raise ApiError(404, "campaign not found")
+    return c
+
+
+def broadcast_or_404(req: Req, bid: int) -> dict[str, Any]:
+    b = req.ws.broadcast(bid)
+    if b is None or req.ctx.is_deleted("broadcast", bid):
+        raise ApiError(404, "broadcast not found")
+    return b
+
+
+def newsletter_or_404(req: Req, nid: int) -> dict[str, Any]:
+    n = req.ws.newsletter(nid)
+    if n is None or req.ctx.is_deleted("newsletter", nid):
+        raise ApiError(404, "newsletter not found")
+    return n
+
+
+@route("GET", "/v1/campaigns")
+def list_campaigns(req: Req) -> dict[str, Any]:
+    return {"campaigns": [c for c in req.ws.catalog.campaigns if not req.ctx.is_deleted("campaign", c["id"])]}
+
+
+@route("GET", "/v1/campaigns/{id}")
+def get_campaign(req: Req) -> dict[str, Any]:
+    return {"campaign": campaign_or_404(req, req.int_param(0))}
+
+
+@route("GET", "/v1/campaigns/{id}/actions")
+def campaign_actions(req: Req) -> dict[str, Any]:
+    cid = req.int_param(0)
+    campaign_or_404(req, cid)
+    actions = req.ws.catalog.campaign_actions[cid]
+    scope = f"cact:{cid}"
+    state = read_token(req, scope)
+    pos = int(state["p"]) if state else 0
+    end = min(len(actions), pos + 10)  # fixed page size, no limit parameter
+    recs = [{**a, "id": str(a["id"])} for a in actions[pos:end]]
+    token = cursors.encode(scope, {"p": end}) if end < len(actions) else None
+    return with_next(req, {"actions": recs}, token)
+
+
+@route("GET", "/v1/broadcasts")
+def list_broadcasts(req: Req) -> dict[str, Any]:
+    return {"broadcasts": [b for b in req.ws.catalog.broadcasts if not req.ctx.is_deleted("broadcast", b["id"])]}
+
+
+@route("GET", "/v1/broadcasts/{id}")
+def get_broadcast(req: Req) -> dict[str, Any]:
+    return {"broadcast": broadcast_or_404(req, req.int_param(0))}
+
+
+@route("GET", "/v1/broadcasts/{id}/actions")
+def broadcast_actions(req: Req) -> dict[str, Any]:
+    bid = req.int_param(0)
+    broadcast_or_404(req, bid)
+    actions = req.ws.catalog.broadcast_actions[bid]
+    if req.opts.broadcast_action_ids_as_strings:
+        actions = [{**a, "id": str(a["id"])} for a in actions]
+    if not req.opts.paged_broadcast_actions:
+        return {"actions": actions}
+    page, token = _offset_paging(req, f"bact:{bid}", len(actions), "broadcast_actions")
+    return with_next(req, {"actions": [actions[k] for k in page]}, token)
+
+
+@route("GET", "/v1/newsletters")
+def list_newsletters(req: Req) -> dict[str, Any]:
+    items = [n for n in req.ws.catalog.newsletters if not req.ctx.is_deleted("newsletter", n["id"])]
+    limit = page_limit(req, "newsletters")
+    state = read_token(req, "newsletters")
+    pos = int(state["p"]) if state else 0
+    end = min(len(items), pos + limit)
+    token = cursors.encode("newsletters", {"p": end}) if end < len(items) else None
+    return with_next(req, {"newsletters": items[pos:end]}, token)
+
+
+@route("GET", "/v1/newsletters/{id}")
+def get_newsletter(req: Req) -> dict[str, Any]:
+    return {"newsletter": newsletter_or_404(req, req.int_param(0))}
+
+
+@route("GET", "/v1/newsletters/{id}/test_groups")
+def newsletter_test_groups(req: Req) -> dict[str, Any]:
+    n = newsletter_or_404(req, req.int_param(0))
+    groups = req.ws.catalog.test_groups(n)
+    if groups is None:
+        if req.opts.test_groups_missing == "404":
+            raise ApiError(404, "newsletter has no test groups")
+        groups = []
+    return {"test_groups": groups}
+
+
+# -- metrics ----------------------------------------------------------------------------------------------------
+def _metric_body(req: Req, counts: list[int]) -> dict[str, Any]:
+    series = derive(counts)
+    metric: dict[str, Any] = {"series": series}
+    if req.opts.metric_totals:
+        metric["totals"] = {k: sum(v) for k, v in series.items()}
+    return {"metric": metric}
+
+
+def metrics_v1(req: Req, kind: str, pid: int, sub: int | None) -> dict[str, Any]:
+    period = req.arg("period") or "days"
+    if period not in PERIODS:
+        raise ApiError(400, f"period must be one of {', '.join(PERIODS)}")
+    steps = req.int_arg("steps")
+    maximum = V1_MAX_STEPS[period]
+    if steps is None:
+        steps = V1_DEFAULT_STEPS[period]
+    elif steps < 0:
+        raise ApiError(400, "steps must not be negative")
+    elif steps == 0:
+        steps = maximum
+    steps = max(2, min(steps, maximum))
+    current = period_floor(req.ctx.now(), period)
+    first = period_add(current, period, -(steps - 1))
+    bounds = [period_add(first, period, k) for k in range(steps + 1)]
+    return _metric_body(req, req.ws.metric_counts(kind, pid, sub, bounds))
+
+
+def metrics_v2(req: Req, pid: int, sub: int | None, created: int) -> dict[str, Any]:
+    if not req.arg("version"):
+        raise ApiError(400, "version is required")
+    res = RES_ALIASES.get(req.arg("res") or "days")
+    if res is None:
+        raise ApiError(400, "res must be one of hours, days, weeks, months")
+    start = req.int_arg("start")
+    end = req.int_arg("end")
+    end = req.ctx.now() if end is None else end
+    start = created if start is None else start
+    if end < start:
+        raise ApiError(400, "end must not be before start")
+    if end - start > TEN_YEARS:
+        if not req.opts.truncate_metrics_span:
+            raise ApiError(400, "the requested range is limited to 10 years")
+        start = end - TEN_YEARS
+    n = periods_between(start, end, res)
+    first = period_floor(start, res)
+    bounds = [period_add(first, res, k) for k in range(n + 1)]
+    return _metric_body(req, req.ws.metric_counts("campaign", pid, sub, bounds))
+
+
+@route("GET", "/v1/broadcasts/{id}/metrics")
+def broadcast_metrics(req: Req) -> dict[str, Any]:
+    bid = req.int_param(0)
+    broadcast_or_404(req, bid)
+    return metrics_v1(req, "broadcast", bid, None)
+
+
+@route("GET", "/v1/broadcasts/{id}/actions/{aid}/metrics")
+def broadcast_action_metrics(req: Req) -> dict[str, Any]:
+    bid, aid = req.int_param(0), req.int_param(1)
+    broadcast_or_404(req, bid)
+    if not any(a["id"] == aid for a in req.ws.catalog.broadcast_actions[bid]):
+        raise ApiError(404, "action not found")
+    return metrics_v1(req, "broadcast", bid, aid)
+
+
+@route("GET", "/v1/newsletters/{id}/metrics")
+def newsletter_metrics(req: Req) -> dict[str, Any]:
+    nid = req.int_param(0)
+    newsletter_or_404(req, nid)
+    return metrics_v1(req, "newsletter", nid, None)
+
+
+@route("GET", "/v1/campaigns/{id}/metrics")
+def campaign_metrics(req: Req) -> dict[str, Any]:
+    cid = req.int_param(0)
+    c = campaign_or_404(req, cid)
+    return metrics_v2(req, cid, None, c["created"])
+
+
+@route("GET", "/v1/campaigns/{id}/actions/{aid}/metrics")
+def campaign_action_metrics(req: Req) -> dict[str, Any]:
+    cid, aid = req.int_param(0), req.int_param(1)
+    c = campaign_or_404(req, cid)
+    if not any(a["id"] == aid for a in req.ws.catalog.campaign_actions[cid]):
+        raise ApiError(404, "action not found")
+    return metrics_v2(req, cid, aid, c["created"])
+
+
+# -- settings lists ---------------------------------------------------------------------------------------------
+@route("GET", "/v1/collections")
+def list_collections(req: Req) -> dict[str, Any]:
+    return {"collections": req.ws.catalog.collections}
+
+
+@route("GET", "/v1/exports")
+def list_exports(req: Req) -> dict[str, Any]:
+    return {"exports": req.ws.catalog.exports}
+
+
+@route("GET", "/v1/info/ip_addresses")
+def ip_addresses(req: Req) -> dict[str, Any]:
+    return {"ip_addresses": req.ws.catalog.ip_addresses}
+
+
+@route("GET", "/v1/object_types")
+def object_types(req: Req) -> dict[str, Any]:
+    return {"types": req.ws.objects.type_records()}
+
+
+@route("GET", "/v1/reporting_webhooks")
+def reporting_webhooks(req: Req) -> dict[str, Any]:
+    return {"reporting_webhooks": req.ws.catalog.webhooks}
+
+
+@route("GET", "/v1/sender_identities")
+def sender_identities(req: Req) -> dict[str, Any]:
+    raw = (req.arg("hidden") or "false").lower()
+    if raw not in ("true", "false"):
+        raise ApiError(400, "hidden must be true or false")
+    hidden = raw == "true"
+    senders = req.ws.catalog.senders
+    if not hidden:
+        items = [s for s in senders if not s["hidden"]]
+    elif req.opts.sender_hidden == "only":
+        items = [s for s in senders if s["hidden"]]
+    else:
+        items = list(senders)
+    page, token = _offset_paging(req, f"snd:{int(hidden)}", len(items), "sender_identities")
+    return with_next(req, {"sender_identities": [items[k] for k in page]}, token)
+
+
+@route("GET", "/v1/subscription_topics")
+def subscription_topics(req: Req) -> dict[str, Any]:
+    return {"topics": req.ws.catalog.topics}
+
+
+@route("GET", "/v1/transactional")
+def transactional(req: Req) -> dict[str, Any]:
+    return {"messages": req.ws.catalog.transactional}
+
+
+@route("GET", "/v1/workspaces")
+def workspaces(req: Req) -> dict[str, Any]:
+    return {"workspaces": req.ws.workspace_list()}

@@ -1,0 +1,329 @@
+"""A seeded, deterministic Customer.io workspace and the rows a correct load of it produces.
+
+``Workspace`` is what both the server and the tests read: the server builds pages from it on demand, and the
+tests compare what the client loaded with ``rows()``/``expected_keys()``. Everything is a function of
+``(spec, now)``, so two instances built alike serve identical data.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .catalog import Catalog, Parent
+from .clock import V1_MAX_STEPS, periods_between
+from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
+from .people import Objects, People
+from .spec import WorkspaceSpec
+
+#: Contract primary keys (tables.md section 1), in column order.
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "activities": ("id",),
+    "broadcasts": ("id",),
+    "broadcast_actions": ("id",),
+    "broadcast_action_metrics": ("broadcast_id", "action_id", "period", "step_index"),
+    "broadcast_messages": ("id",),
+    "broadcast_metrics": ("broadcast_id", "period", "step_index"),
+    "campaigns": ("id",),
+    "campaign_actions": ("id",),
+    "campaign_action_metrics": ("campaign_id", "action_id", "period", "step_index"),
+    "campaign_messages": ("id",),
+    "campaign_metrics": ("campaign_id", "period", "step_index"),
+    "collections": ("id",),
+    "customers": ("cio_id",),
+    "customer_activities": ("id",),
+    "customer_attributes": ("customer_id",),
+    "customer_messages": ("id",),
+    "customer_relationships": ("customer_id", "object_type_id", "object_id"),
+    "exports": ("id",),
+    "info_ip_addresses": ("ip",),
+    "messages": ("id",),
+    "newsletters": ("id",),
+    "newsletter_metrics": ("newsletter_id", "period", "step_index"),
+    "newsletter_test_groups": ("id",),
+    "object_types": ("id",),
+    "objects": ("object_type_id", "object_id"),
+    "reporting_webhooks": ("id",),
+    "segments": ("id",),
+    "sender_identities": ("id",),
+    "subscription_topics": ("id",),
+    "transactional_messages": ("id",),
+    "workspaces": ("id",),
+}
+METRICS_TABLES = (
+    "broadcast_metrics",
+    "broadcast_action_metrics",
+    "newsletter_metrics",
+    "campaign_metrics",
+    "campaign_action_metrics",
+)
+
+_TOUCH = {
+    "campaign": ("campaigns", "updated"),
+    "broadcast": ("broadcasts", "updated"),
+    "newsletter": ("newsletters", "updated"),
+    "segment": ("segments", "updated_at"),
+    "collection": ("collections", "updated_at"),
+    "export": ("exports", "updated_at"),
+    "transactional": ("transactional", "updated_at"),
+}
+
+
+class Workspace:
+    """Seeded workspace anchored at ``now`` (Unix seconds; default: the current minute)."""
+
+    def __init__(self, spec: WorkspaceSpec | None = None, now: int | None = None) -> None:
+        self.spec = spec or WorkspaceSpec()
+        #: True when ``now`` was given; the fake then serves it with a clock that ticks from ``now``.
+        self.now_explicit = now is not None
+        self.now = int(now) if now is not None else int(time.time()) // 60 * 60
+        s = self.spec
+        self.people = People(s, self.now)
+        self.objects = Objects(s)
+        self.catalog = Catalog(s, self.now)
+        self.timeline = Timeline(
+            s.deliveries,
+            self.catalog.t0,
+            self.now,
+            self.catalog.parents,
+            self.people,
+            s.seed,
+            s.null_identifiers_every,
+        )
+        self.deliveries = DeliveryFactory(self.timeline, self.people, s.seed)
+        self.deliveries.metrics_now = self.now
+        self.activities = Activities(
+            s.activities, s.activity_days, self.now, self.people, self.timeline, s.seed, s.null_identifiers_every
+        )
+        self._parents = {(p.kind, p.id): p for p in self.catalog.parents}
+
+    # -- lookups used by the routes ------------------------------------------------------------------------------
+    def campaign(self, cid: int) -> dict[str, Any] | None:
+        return next((c for c in self.catalog.campaigns if c["id"] == cid), None)
+
+    def broadcast(self, bid: int) -> dict[str, Any] | None:
+        return next((b for b in self.catalog.broadcasts if b["id"] == bid), None)
+
+    def newsletter(self, nid: int) -> dict[str, Any] | None:
+        return next((n for n in self.catalog.newsletters if n["id"] == nid), None)
+
+    def parent(self, kind: str, pid: int) -> Parent | None:
+        return self._parents.get((kind, pid))
+
+    def delivery_index(self, delivery_id: str) -> int:
+        """Index of a delivery id, for tests that want to change one delivery."""
+        return int(base64.b64decode(delivery_id).decode().rsplit(":", 1)[1])
+
+    def metric_counts(self, kind: str, pid: int, sub_id: int | None, bounds: list[int]) -> list[int]:
+        """Deliveries of a parent created in each [bounds[k], bounds[k+1])."""
+        parent = self.parent(kind, pid)
+        if parent is None:
+            return [0] * (len(bounds) - 1)
+        tl = self.timeline
+        idx = [tl.first_at_or_after(b) for b in bounds]
+        return [tl.count_parent(parent, sub_id, idx[k], idx[k + 1]) for k in range(len(bounds) - 1)]
+
+    # -- change hook ---------------------------------------------------------------------------------------------
+    def update_records(
+        self,
+        *,
+        advance: int = 0,
+        touch: Iterable[tuple[str, int]] = (),
+        at: int | None = None,
+        deliveries: Mapping[int, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Change records between runs.
+
+        ``advance`` moves the time up to which delivery ``metrics`` are visible (opens and clicks "arrive").
+        ``touch`` sets ``updated``/``updated_at`` of ``(kind, id)`` records (kinds: campaign, broadcast,
+        newsletter, segment, collection, export, transactional, campaign_action, broadcast_action) to ``at``
+        (default: the new metrics time). ``deliveries`` overrides fields of delivery records by index.
+        """
+        self.deliveries.metrics_now += advance
+        stamp = self.deliveries.metrics_now if at is None else at
+        for kind, rid in touch:
+            if kind in ("campaign_action", "broadcast_action"):
+                table = (
+                    self.catalog.campaign_actions if kind == "campaign_action" else self.catalog.broadcast_actions
+                )
+                recs = [a for acts in table.values() for a in acts if a["id"] == rid]
+                field = "updated"
+            else:
+                name, field = _TOUCH[kind]
+                recs = [r for r in getattr(self.catalog, name) if r["id"] == rid]
+            if not recs:
+                raise KeyError(f"no {kind} {rid}")
+            for rec in recs:
+                rec[field] = stamp
+                if "deduplicate_id" in rec:
+                    rec["deduplicate_id"] = f"{rec['id']}:{stamp}"
+        for i, fields in (deliveries or {}).items():
+            self.deliveries.overrides.setdefault(i, {}).update(fields)
+
+    # -- expected results ----------------------------------------------------------------------------------------
+    def served_activity_range(self, now: int | None = None) -> tuple[int, int]:
+        acts = self.activities
+        return acts.first_at_or_after((self.now if now is None else now) - RETENTION), acts.count
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """Rows a correct full load (no interval) of ``table`` produces, per tables.md."""
+        table = table.split(":", 1)[0]
+        if table in METRICS_TABLES:
+            raise ValueError(f"{table}: use expected_keys() for metrics tables")
+        fn = getattr(self, f"_rows_{table}", None)
+        if fn is None:
+            raise KeyError(f"unknown table {table!r}")
+        return list(fn())
+
+    def expected_keys(self, table: str, period: str | None = None, end: int | None = None) -> set[tuple[Any, ...]]:
+        """PK tuples (contract column order) of a correct full load; ``end`` is the client's run time (v2)."""
+        if ":" in table:
+            table, period = table.split(":", 1)
+        if table not in METRICS_TABLES:
+            pk = PRIMARY_KEYS[table]
+            return {tuple(r[c] for c in pk) for r in self.rows(table)}
+        if period not in V1_MAX_STEPS:
+            raise ValueError("metrics tables need period= hours|days|weeks|months")
+        keys: set[tuple[Any, ...]] = set()
+        cat = self.catalog
+        if table in ("broadcast_metrics", "broadcast_action_metrics", "newsletter_metrics"):
+            steps = range(V1_MAX_STEPS[period])
+            if table == "newsletter_metrics":
+                keys = {(n["id"], period, i) for n in cat.newsletters for i in steps}
+            elif table == "broadcast_metrics":
+                keys = {(b["id"], period, i) for b in cat.broadcasts for i in steps}
+            else:
+                keys = {(b["id"], a["id"], period, i) for b in cat.broadcasts for a in b["actions"] for i in steps}
+            return keys
+        if end is None:
+            raise ValueError("version 2 metrics need end= (the client's run time)")
+        for c in cat.campaigns:
+            n = periods_between(c["created"], end, period)
+            if table == "campaign_metrics":
+                keys |= {(c["id"], period, i) for i in range(n)}
+            else:
+                keys |= {(c["id"], a["id"], period, i) for a in c["actions"] for i in range(n)}
+        return keys
+
+    # per-table row builders -------------------------------------------------------------------------------------
+    def _all_deliveries(self) -> list[dict[str, Any]]:
+        return [self.deliveries.record(i) for i in range(self.timeline.count - 1, -1, -1)]
+
+    def _rows_messages(self) -> list[dict[str, Any]]:
+        return self._all_deliveries()
+
+    def _rows_campaign_messages(self) -> list[dict[str, Any]]:
+        return [r for r in self._all_deliveries() if r["campaign_id"] is not None]
+
+    def _rows_broadcast_messages(self) -> list[dict[str, Any]]:
+        return [r for r in self._all_deliveries() if r["broadcast_id"] is not None]
+
+    def _rows_customer_messages(self) -> list[dict[str, Any]]:
+        out = []
+        for r in self._all_deliveries():
+            if r["customer_identifiers"] is not None:
+                r["customer_id"] = r["customer_identifiers"]["cio_id"]
+                out.append(r)
+        return out
+
+    def _rows_activities(self) -> list[dict[str, Any]]:
+        lo, hi = self.served_activity_range()
+        return [self.activities.record(j) for j in range(hi - 1, lo - 1, -1)]
+
+    def _rows_customer_activities(self) -> list[dict[str, Any]]:
+        out = []
+        for r in self._rows_activities():
+            if r["customer_identifiers"] is not None:
+                r["customer_id"] = r["customer_identifiers"]["cio_id"]
+                out.append(r)
+        return out
+
+    def _rows_customers(self) -> list[dict[str, Any]]:
+        p = self.people
+        return [{"cio_id": p.cio_id(i), "id": p.person_id(i), "email": p.email(i)} for i in range(p.count)]
+
+    def _rows_customer_attributes(self) -> list[dict[str, Any]]:
+        out = []
+        for i in range(self.people.count):
+            rec = self.people.attributes(i)
+            rec["id"] = self.people.cio_id(i)
+            out.append({"customer_id": self.people.cio_id(i), **rec})
+        return out
+
+    def _rows_customer_relationships(self) -> list[dict[str, Any]]:
+        out = []
+        for i in range(self.people.count):
+            cio = self.people.cio_id(i)
+            for t, j in self.people.relationships(i):
+                rec = self.people.relationship_record(i, t, j, self.objects)
+                out.append(
+                    {"customer_id": cio, "object_type_id": t, "object_id": rec["identifiers"]["object_id"], **rec}
+                )
+        return out
+
+    def _rows_campaigns(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.campaigns)
+
+    def _rows_campaign_actions(self) -> list[dict[str, Any]]:
+        return [copy.deepcopy(a) for acts in self.catalog.campaign_actions.values() for a in acts]
+
+    def _rows_broadcasts(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.broadcasts)
+
+    def _rows_broadcast_actions(self) -> list[dict[str, Any]]:
+        return [copy.deepcopy(a) for acts in self.catalog.broadcast_actions.values() for a in acts]
+
+    def _rows_newsletters(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.newsletters)
+
+    def _rows_newsletter_test_groups(self) -> list[dict[str, Any]]:
+        out = []
+        for n in self.catalog.newsletters:
+            for g in self.catalog.test_groups(n) or []:
+                out.append({"newsletter_id": n["id"], **g})
+        return out
+
+    def _rows_collections(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.collections)
+
+    def _rows_exports(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.exports)
+
+    def _rows_info_ip_addresses(self) -> list[dict[str, Any]]:
+        return [{"ip": ip} for ip in self.catalog.ip_addresses]
+
+    def _rows_object_types(self) -> list[dict[str, Any]]:
+        return self.objects.type_records()
+
+    def _rows_objects(self) -> list[dict[str, Any]]:
+        o = self.objects
+        return [
+            {"object_type_id": str(t), "object_id": o.object_id(t, j), "cio_object_id": o.cio_object_id(t, j)}
+            for t in range(1, o.types + 1)
+            for j in range(o.per_type)
+        ]
+
+    def _rows_reporting_webhooks(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.webhooks)
+
+    def _rows_segments(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.segments)
+
+    def _rows_sender_identities(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.senders)
+
+    def _rows_subscription_topics(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.topics)
+
+    def _rows_transactional_messages(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.transactional)
+
+    def _rows_workspaces(self) -> list[dict[str, Any]]:
+        return self.workspace_list()
+
+    def workspace_list(self) -> list[dict[str, Any]]:
+        s = self.spec
+        return self.catalog.workspaces(s.people, s.object_types * s.objects_per_type, s.object_types, s.deliveries)
