@@ -103,7 +103,8 @@ class Reader:
         """Every page of every requested table. Tables fed by the same workspace-wide pass are read together
         in one streaming pass, so loading all four delivery tables costs one delivery read, not four."""
         done: set[str] = set()
-        for request in requests:
+        # `customers` is the people listing itself: read first, it doubles as the fan-out list for the rest.
+        for request in sorted(requests, key=lambda r: r.table.name != "customers"):
             read = request.table.read
             if isinstance(read, FromPass):
                 if read.name not in done:
@@ -371,10 +372,19 @@ class Reader:
         cursor: str | None = None
         while True:
             query = {**params, "start": cursor} if cursor else params
-            if endpoint.method == "POST":
-                response = self.http.post(path, body or {}, query, label=label)
-            else:
-                response = self.http.get(path, query, label=label)
+            try:
+                if endpoint.method == "POST":
+                    response = self.http.post(path, body or {}, query, label=label)
+                else:
+                    response = self.http.get(path, query, label=label)
+            except ApiError as error:
+                # Page maxima are undocumented on some endpoints, and whether an over-maximum limit is clamped
+                # or refused is open: a refused first page is read again at the server's own page size.
+                if error.status != 400 or cursor is not None or "limit" not in params:
+                    raise
+                log.warning("%s: the API refused limit=%s; using its default page size", path, params["limit"])
+                del params["limit"]
+                continue
             yield _records(response, endpoint.records)
             next_cursor = response.get("next") if isinstance(response, dict) else None
             if not next_cursor:

@@ -30,7 +30,7 @@ class CustomerIOSource:
             raise UsageError(f"--source-table is empty; tables: {', '.join(table_names())}")
         if names == ["all"]:
             return [
-                TableRequest(t, p, f"{t.name}_{p}")
+                TableRequest(t, p, f"{t.name}_{p}" if p else t.name)
                 for t in TABLES
                 for p in (PERIODS if t.is_metrics else (None,))
             ]

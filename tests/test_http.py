@@ -1,0 +1,118 @@
+"""The one HTTP client, against the fake over real HTTP: retries, Retry-After, errors that must not be retried,
+and a shared rate limiter that keeps concurrent callers under the workspace's limit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from omniload.errors import ApiError, NotFound
+from omniload.http import HttpClient, RetryPolicy, parse_retry_after
+from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
+
+KEY = "http-key"
+FAST_RETRIES = RetryPolicy(backoff_base=0.05, backoff_cap=0.5, total_seconds=30)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeCustomerIO]:
+    with FakeCustomerIO(Workspace(WorkspaceSpec(people=50, deliveries=100)), api_key=KEY, rate_limit=None) as fake:
+        yield fake
+
+
+def client(fake: FakeCustomerIO, rate: float | None = None, key: str = KEY) -> HttpClient:
+    return HttpClient(fake.base_url, headers={"Authorization": f"Bearer {key}"}, rate_limit=rate,
+                      retry=FAST_RETRIES)
+
+
+def statuses(fake: FakeCustomerIO, prefix: str) -> list[int]:
+    return [r.status for r in fake.requests(prefix)]
+
+
+def test_server_errors_are_retried_until_success(server: FakeCustomerIO) -> None:
+    server.inject("/v1/campaigns", status=503, times=2)
+    body = client(server).get("/v1/campaigns")
+    assert body["campaigns"]
+    assert statuses(server, "/v1/campaigns") == [503, 503, 200]
+
+
+def test_a_dropped_connection_is_retried(server: FakeCustomerIO) -> None:
+    server.inject("/v1/segments", drop_connection=True, times=1)
+    assert client(server).get("/v1/segments")["segments"]
+    assert statuses(server, "/v1/segments")[-1] == 200
+
+
+def test_search_posts_are_retried_like_gets(server: FakeCustomerIO) -> None:
+    server.inject("/v1/customers", status=500, times=1)
+    body = client(server).post("/v1/customers", {"filter": {"attribute": {"field": "cio_id", "operator": "exists"}}})
+    assert body["identifiers"]
+    assert statuses(server, "/v1/customers") == [500, 200]
+
+
+def test_retry_after_zero_does_not_burn_the_retries(server: FakeCustomerIO) -> None:
+    """More 429s than there are attempts: the client waits them out instead of giving up."""
+    server.retry_after = 0
+    server.inject("/v1/exports", status=429, times=FAST_RETRIES.max_attempts + 4)
+    assert "exports" in client(server).get("/v1/exports")
+    assert statuses(server, "/v1/exports").count(429) == FAST_RETRIES.max_attempts + 4
+
+
+def test_429_without_retry_after_backs_off(server: FakeCustomerIO) -> None:
+    server.retry_after = None
+    server.inject("/v1/workspaces", status=429, times=3)
+    started = time.monotonic()
+    assert client(server).get("/v1/workspaces")["workspaces"]
+    assert statuses(server, "/v1/workspaces") == [429, 429, 429, 200]
+    assert time.monotonic() - started >= 3 * FAST_RETRIES.backoff_base / 2  # it did wait
+
+
+def test_retry_after_is_honoured(server: FakeCustomerIO) -> None:
+    server.retry_after = 1
+    server.inject("/v1/collections", status=429, times=1)
+    started = time.monotonic()
+    client(server).get("/v1/collections")
+    assert time.monotonic() - started >= 1.0
+
+
+@pytest.mark.parametrize(("status", "error"), [(400, ApiError), (401, ApiError), (403, ApiError), (404, NotFound)])
+def test_client_errors_are_not_retried(server: FakeCustomerIO, status: int, error: type[Exception]) -> None:
+    server.inject("/v1/transactional", status=status, times=5)
+    with pytest.raises(error) as raised:
+        client(server).get("/v1/transactional")
+    assert getattr(raised.value, "status", None) == status
+    assert statuses(server, "/v1/transactional") == [status]
+
+
+def test_server_errors_fail_once_the_attempts_are_used(server: FakeCustomerIO) -> None:
+    server.inject("/v1/object_types", status=500, times=100)
+    with pytest.raises(ApiError, match="500"):
+        client(server).get("/v1/object_types")
+    assert len(statuses(server, "/v1/object_types")) == FAST_RETRIES.max_attempts
+
+
+def test_unreachable_host_is_one_clear_error() -> None:
+    dead = HttpClient("http://127.0.0.1:9", headers={}, rate_limit=None, retry=FAST_RETRIES)
+    with pytest.raises(ApiError, match="cannot reach 127.0.0.1"):
+        dead.get("/v1/campaigns")
+
+
+def test_concurrent_requests_never_exceed_the_rate_limit() -> None:
+    """The fake enforces 10/s per workspace; eight threads share one client at its default rate."""
+    with FakeCustomerIO(Workspace(WorkspaceSpec(people=50, deliveries=100)), api_key=KEY, rate_limit=10.0) as fake:
+        shared = client(fake, rate=10.0)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: shared.get("/v1/segments"), range(40)))
+        times = sorted(r.time for r in fake.log)
+    assert len(times) == 40
+    assert all(r.status == 200 for r in fake.log), "no request was refused with 429"
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 10
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: no wait
+    assert parse_retry_after("soon") is None
