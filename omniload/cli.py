@@ -1,10 +1,20 @@
-"""The `omniload` command: parses flags, builds a run, prints the summary. Errors end in one line."""
+"""The `omniload` command: parses flags, builds a run, shows its progress and prints the summary.
+
+Output streams: the interactive view and the summary go to stdout; `--progress log` lines to stderr (the summary
+to stdout); `--progress json` events are the only thing on stdout. Errors and warnings always go to stderr.
+
+Every mistake ends in one line on stderr, `error: <what is wrong and how to fix it>`, with these exit codes:
+0 success; 1 a runtime failure (API refused the key or scope, host unreachable, destination not writable,
+cancelled at the prompt, a bug); 2 bad input (URI, table, period, interval, destination, option); 130 interrupted.
+No traceback unless --debug.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,10 +23,16 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from omniload import __version__
+from omniload.docs import help_examples
 from omniload.errors import OmniloadError, UsageError
 
+try:  # typer vendors its own copy of click; its exceptions are the ones raised
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - typer versions that use click itself
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
 if TYPE_CHECKING:
-    from omniload.pipeline import Run, RunResult
+    from omniload.pipeline import Run
 
 app = typer.Typer(
     add_completion=False,
@@ -27,22 +43,13 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-SEED_EXAMPLES = """
-Examples:
+SEED_EXAMPLES = help_examples()
 
-  # Broadcasts into DuckDB
-  omniload ingest --source-uri 'customerio://?api_key=KEY&region=us' --source-table 'broadcasts' \\
-    --dest-uri duckdb:///customerio.duckdb --dest-table 'customerio.broadcasts'
 
-  # Daily broadcast metrics (metrics tables need :hours, :days, :weeks or :months)
-  omniload ingest --source-uri 'customerio://?api_key=KEY&region=us' --source-table 'broadcast_metrics:days' \\
-    --dest-uri duckdb:///customerio.duckdb --dest-table 'customerio.broadcast_metrics'
-
-  # Broadcasts updated in January 2024
-  omniload ingest --source-uri 'customerio://?api_key=KEY&region=us' --source-table 'broadcasts' \\
-    --dest-uri duckdb:///customerio.duckdb --dest-table 'customerio.broadcasts' \\
-    --interval-start '2024-01-01' --interval-end '2024-01-31'
-"""
+class ProgressMode(StrEnum):
+    interactive = "interactive"
+    log = "log"
+    json = "json"
 
 
 def _version(value: bool) -> None:
@@ -80,46 +87,119 @@ def ingest(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Drop the tables and their saved cursors, load from scratch.")
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Do not ask for confirmation (not asked when stdin is not a terminal)."),
+    ] = False,
+    progress: Annotated[
+        ProgressMode | None,
+        typer.Option(
+            help="interactive (default on a terminal): live per-table view; log (default otherwise): timestamped "
+            "lines on stderr; json: one event per line on stdout.",
+            case_sensitive=False,
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
 ) -> None:
     """Copy a source table into a destination table."""
+    from omniload import progress as progress_module
+
+    mode = progress.value if progress else ("interactive" if sys.stdout.isatty() else "log")
     _configure_logging(debug)
+    sink = progress_module.make(mode, console=out)
+    waited = 0.0
     try:
         run = _build_run(
             source_uri, source_table, dest_uri, dest_table, interval_start, interval_end,
             Overrides(incremental_strategy, incremental_key, tuple(primary_key or ())), full_refresh,
         )
-        if not yes and sys.stdin.isatty() and sys.stdout.isatty():
-            names = ", ".join(r.output for r in run.requests)
-            if not typer.confirm(f"Load {names} into {run.destination.display} ({run.dataset})?", default=True):
-                raise typer.Exit(1)
+        if not yes and sys.stdin.isatty() and not _confirmed(run):
+            raise OmniloadError("cancelled: nothing was read or written (use --yes to skip the question)")
+        http = run.reader.http
+        run.progress = sink
+        sink.run_started(progress_module.RunInfo(
+            [(r.output, f"{run.dataset}.{run._target(r)}") for r in run.requests],
+            run.destination.display,
+            run.dataset,
+            lambda: (http.stats.requests, http.limiter.waited),
+        ))
         result = run.execute()
+        waited = http.limiter.waited
     except OmniloadError as error:
+        sink.run_finished(None, str(error))
         _fail(error, debug)
-    except (KeyboardInterrupt, typer.Exit):
+    except KeyboardInterrupt:
+        sink.run_finished(None, "interrupted")
+        err.print("error: interrupted before the load completed; no cursor moved", highlight=False)
+        raise typer.Exit(130) from None
+    except typer.Exit:
         raise
     except Exception as error:  # a bug: one line, the traceback only when asked for
+        line = f"{type(error).__name__}: {_first_line(error)}"
+        sink.run_finished(None, line)
         if debug:
             raise
-        err.print(f"error: {type(error).__name__}: {error} (run with --debug for the traceback)", highlight=False)
+        err.print(f"error: {line} (run with --debug for the traceback)", highlight=False, markup=False)
         raise typer.Exit(1) from None
-    _print_summary(result)
+    sink.run_finished(result, None)
+    if mode != "json":
+        progress_module.print_summary(result, waited, out, plain=mode == "log")
+
+
+def _confirmed(run: Run) -> bool:
+    names = [r.output for r in run.requests]
+    shown = ", ".join(names) if len(names) <= 5 else f"{len(names)} tables ({', '.join(names[:4])}, …)"
+    return typer.confirm(
+        f"Load {shown} into {run.destination.display} (schema {run.dataset})?", default=True, err=True
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else ""
 
 
 @app.command()
-def tables(source: Annotated[str, typer.Argument(help="Source name, e.g. customerio.")]) -> None:
-    """List a source's tables with their primary key, incremental key and strategy."""
-    if source.split(":")[0] != "customerio":
-        _fail(UsageError(f"unknown source {source!r}; sources: customerio"), False)
+def tables(
+    source: Annotated[str, typer.Argument(help="Source name, e.g. customerio.")],
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+) -> None:
+    """List a source's tables with their primary key, incremental key, strategy and what each holds."""
+    _known_source(source)
+    from omniload import docs
     from omniload.sources.customerio.catalog import TABLES
 
-    listing = RichTable("table", "primary key", "incremental key", "strategy", "holds", box=None)
-    for table in TABLES:
-        name = f"{table.name}:period" if table.is_metrics else table.name
-        listing.add_row(name, ", ".join(table.primary_key), table.incremental_key or "-", table.strategy,
-                        table.description)
-    out.print(listing)
+    if markdown:
+        out.out(docs.tables_markdown(), end="", highlight=False)
+        return
+    header = ("table", "primary key", "incremental key", "strategy", "holds")
+    rows: list[tuple[str, ...]] = [
+        (docs.display_name(t), ", ".join(t.primary_key), t.incremental_key or "-", t.strategy, t.description)
+        for t in TABLES
+    ]
+    if out.is_terminal:
+        listing = RichTable(*header, box=None, header_style="bold")
+        for row in rows:
+            listing.add_row(*row)
+        out.print(listing)
+        return
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(4)]
+    for row in (header, *rows):  # plain text when piped: never cut to a terminal's width
+        out.out("  ".join([*(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)), row[4]]), highlight=False)
+
+
+@app.command(name="docs")
+def docs_page(source: Annotated[str, typer.Argument(help="Source name, e.g. customerio.")]) -> None:
+    """Print a source's documentation page (Markdown), generated from its table catalog."""
+    _known_source(source)
+    from omniload import docs
+
+    out.out(docs.customerio_page(), end="", highlight=False)
+
+
+def _known_source(source: str) -> None:
+    if source.split(":")[0].lower() != "customerio":
+        _fail(UsageError(f"unknown source {source!r}; sources: customerio"), False)
 
 
 @app.command()
@@ -148,6 +228,8 @@ def _build_run(
     from omniload.pipeline import Run, check_strategy, make_interval, split_dest_table
     from omniload.sources import resolve_source
 
+    if "://" not in source_uri:  # never echo it: a key pasted in the wrong place would be printed
+        raise UsageError("--source-uri must be a URI such as customerio://?api_key=KEY&region=us")
     source = resolve_source(source_uri)
     requests = source.select(source_table)
     for request in requests:
@@ -157,7 +239,9 @@ def _build_run(
         check_strategy(request)
     interval = make_interval(interval_start, interval_end)
     destination = destinations.resolve(dest_uri)
-    dataset, table_name = split_dest_table(dest_table, destination.default_dataset)
+    for request in requests:
+        destination.check_strategy(request.strategy)
+    dataset, table_name = split_dest_table(dest_table, destination.default_dataset, several=len(requests) > 1)
     return Run(
         requests, source.reader(), destination, dataset, table_name, interval, full_refresh,
         source.config.lookback_days,
@@ -173,22 +257,6 @@ class Overrides:
     primary_key: tuple[str, ...]
 
 
-def _print_summary(result: RunResult) -> None:
-    summary = RichTable("table", "rows", "requests", "seconds", "loaded into", box=None, title=None)
-    for table in result.tables:
-        summary.add_row(
-            table.name, f"{table.rows:,}", f"{table.requests:,}", f"{table.seconds:.1f}",
-            f"{result.dataset}.{table.destination_table}",
-        )
-    out.print(summary)
-    rows = sum(t.rows for t in result.tables)
-    out.print(
-        f"Loaded {rows:,} rows in {len(result.tables)} table(s) into {result.destination} "
-        f"with {result.requests:,} requests in {result.seconds:.1f}s.",
-        highlight=False,
-    )
-
-
 def _fail(error: OmniloadError, debug: bool) -> None:
     if debug:
         raise error
@@ -202,7 +270,7 @@ class _WarningFormatter(logging.Formatter):
 
 
 def _configure_logging(debug: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler(sys.stderr)
     handler.setFormatter(_WarningFormatter())
     logger = logging.getLogger("omniload")
     logger.handlers[:] = [handler]
@@ -210,5 +278,27 @@ def _configure_logging(debug: bool) -> None:
     logger.propagate = False
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now, so warnings print above the live view instead of through it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def main() -> None:
-    app()
+    """Click's own usage errors (a missing option, a bad --progress) end in one line too, with exit code 2."""
+    try:
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as error:
+        error.show()
+        sys.exit(0)
+    except click_errors.ClickException as error:
+        ctx = error.ctx if isinstance(error, click_errors.UsageError) else None
+        hint = f" (see '{ctx.command_path} --help')" if ctx else ""
+        err.print(f"error: {error.format_message()}{hint}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        err.print("error: aborted", highlight=False)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -29,5 +29,5 @@ def run_demo(database: Path, rate_limit: float, tables: str) -> int:
             "--yes",
         ]
         print(f"Fake Customer.io API at {fake.base_url} ({rate_limit:g} requests/s). Running:", flush=True)
-        print("  " + shlex.join(argv), flush=True)
+        print("  " + shlex.join(argv).replace(f"api_key={DEMO_KEY}", "api_key=***"), flush=True)
         return subprocess.call([sys.executable, "-m", "omniload", *argv[1:]])

@@ -1,76 +1,529 @@
-"""Destination URI → dlt destination. omniload has no loaders of its own: every write goes through dlt."""
+"""Destination URI → dlt destination. omniload has no loaders of its own: every write goes through dlt.
+
+One table (`SCHEMES`) maps each URI scheme to a builder that turns the URI into a dlt destination factory and
+its credentials, plus the driver modules that destination needs. `resolve()` checks everything it can before
+a single source page is read: the URI's shape (database, port, required parameters), the driver (an optional
+extra: `pip install 'omniload[bigquery]'`), and, through `Destination.check_strategy`, whether dlt can apply a
+table's strategy on that destination at all (a merge into plain files cannot work).
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import importlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, NoReturn
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
 
 from omniload.errors import UsageError
+
+#: omniload's strategy names → the dlt merge strategy each one needs (append and replace need none).
+MERGE_STRATEGIES = {"merge": "delete-insert", "delete+insert": "delete-insert", "upsert": "upsert", "scd2": "scd2"}
+STRATEGIES = ("append", "replace", *MERGE_STRATEGIES)
+
+#: Query keys whose values are secrets, matched as substrings of the lower-cased key.
+_SECRET_KEYS = ("password", "pwd", "secret", "token", "key", "passphrase", "base64", "sas")
 
 
 @dataclass(frozen=True)
 class Destination:
-    """A dlt destination plus what the summary may print about it (never a password)."""
+    """A dlt destination plus what the run needs to know about it up front (never a password)."""
 
     dlt_destination: Any
     display: str
     default_dataset: str
-    atomic_replace: bool
+    atomic_replace: bool  # a failed replace leaves the old rows: dlt swaps a staging copy in one transaction
+    loader_file_format: str | None = None  # None: dlt picks (Arrow pages go as Parquet where the destination can)
+    staging: Any = None  # a dlt filesystem destination the warehouse loads from (Athena)
+    table_format: str | None = None  # "iceberg" on Athena: which strategies dlt allows depends on it
+
+    @property
+    def kind(self) -> str:
+        return self.display.split(" ", 1)[0]
+
+    def merge_strategies(self) -> list[str]:
+        """dlt's merge strategies for a table on this destination (its capabilities, per table format)."""
+        caps = self.dlt_destination.capabilities()
+        strategies = list(caps.supported_merge_strategies or [])
+        if caps.merge_strategies_selector:
+            strategies = list(caps.merge_strategies_selector(strategies, table_schema=self._table_schema()))
+        return strategies
+
+    def replace_strategies(self) -> list[str]:
+        caps = self.dlt_destination.capabilities()
+        strategies = list(caps.supported_replace_strategies or [])
+        if caps.replace_strategies_selector:
+            strategies = list(caps.replace_strategies_selector(strategies, table_schema=self._table_schema()))
+        return strategies
+
+    def check_strategy(self, strategy: str) -> None:
+        """Raise a one-line UsageError when dlt cannot load a table with `strategy` here; call before reading."""
+        if strategy not in STRATEGIES:
+            raise UsageError(f"unknown strategy {strategy!r}; strategies: {', '.join(STRATEGIES)}")
+        if strategy == "append":
+            return
+        if strategy == "replace":
+            if not self.replace_strategies():
+                raise UsageError(f"destination {self.kind} cannot replace a table")
+            return
+        supported = self.merge_strategies()
+        if MERGE_STRATEGIES[strategy] not in supported:
+            can = ", ".join(supported) if supported else "only append and replace"
+            hint = "; use --incremental-strategy replace or append, or load into a database"
+            dlt_name = self.dlt_destination.destination_type.rsplit(".", 1)[-1]
+            raise UsageError(
+                f"destination {self.kind} cannot load a table with strategy {strategy!r}: "
+                f"dlt's {dlt_name} destination supports {can}{hint}"
+            )
+
+    def _table_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"name": "omniload"}
+        if self.table_format:
+            schema["table_format"] = self.table_format
+        return schema
 
 
-def resolve(uri: str) -> Destination:
-    scheme = urlsplit(uri).scheme.lower()
-    builder = _BUILDERS.get(scheme)
-    if builder is None:
-        raise UsageError(
-            f"unknown destination scheme {scheme + '://' if scheme else repr(uri)}; "
-            f"supported: {', '.join(s + '://' for s in sorted(_BUILDERS))}"
-        )
-    return builder(uri)
+@dataclass(frozen=True)
+class Scheme:
+    """How one URI scheme becomes a destination, and what it needs installed."""
+
+    build: Callable[[SplitResult, dict[str, str]], Destination]
+    example: str
+    drivers: tuple[str, ...] = ()  # modules imported to check the install, before anything is read
+    package: str = ""  # the pip package named in the error when a driver is missing
+    extra: str | None = None  # `pip install 'omniload[extra]'`
+
+
+def resolve(uri: str, *, check_drivers: bool = True) -> Destination:
+    """The destination a URI names, with its credentials, or one UsageError line saying what is wrong."""
+    parts = urlsplit(uri.strip())
+    scheme = SCHEMES.get(parts.scheme.lower())
+    if scheme is None:
+        named = f"{parts.scheme}://" if parts.scheme else repr(redact(uri))
+        raise UsageError(f"unknown destination scheme {named}; supported: {', '.join(supported_schemes())}")
+    try:
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        raise UsageError(f"bad port in {redact(uri)}: use a number from 1 to 65535") from None
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    try:
+        destination = scheme.build(parts, query)
+    except ImportError:  # dlt's MissingDependencyException is one too
+        _missing_driver(parts.scheme, scheme)
+    if check_drivers:
+        for module in scheme.drivers:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                _missing_driver(parts.scheme, scheme)
+    return destination
+
+
+def supported_schemes() -> list[str]:
+    return [f"{name}:" if name == "md" else f"{name}://" for name in SCHEMES]
 
 
 def redact(uri: str) -> str:
-    """The URI with its password and secret-looking query values masked, for printing."""
+    """The URI with its password and every secret-looking query value masked, for printing."""
     parts = urlsplit(uri)
     netloc = parts.netloc
-    if parts.password:
-        netloc = netloc.replace(f":{parts.password}@", ":***@")
+    userinfo, at, hostport = netloc.rpartition("@")
+    if at:
+        user, colon, password = userinfo.partition(":")
+        if colon and password:
+            netloc = f"{user}:***@{hostport}"
+        elif any(s in user.lower() for s in ("token", "key")):
+            netloc = f"***@{hostport}"
     query = "&".join(
-        f"{k}=***" if any(s in k.lower() for s in ("key", "secret", "token", "password")) else f"{k}={v}"
-        for k, _, v in (item.partition("=") for item in parts.query.split("&") if item)
+        f"{k}=***" if sep and any(s in k.lower() for s in _SECRET_KEYS) else f"{k}{sep}{v}"
+        for k, sep, v in (item.partition("=") for item in parts.query.split("&") if item)
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    slashes = "//" if uri.partition(":")[2].startswith("//") else ""  # urlunsplit would drop `///` before a path
+    return (
+        f"{parts.scheme}:{slashes}{netloc}{parts.path}"
+        + (f"?{query}" if query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )
 
 
-def _duckdb(uri: str) -> Destination:
-    import dlt
+def _missing_driver(name: str, scheme: Scheme) -> NoReturn:
+    """A missing extra is one line with the command to run, found before anything is read."""
+    install = f"pip install 'omniload[{scheme.extra}]'" if scheme.extra else f"pip install {scheme.package}"
+    raise UsageError(f"destination {name}:// needs the {scheme.package} driver: {install}") from None
 
-    path = uri.split("://", 1)[1]
+
+def _destination(
+    dlt_destination: Any,
+    display: str,
+    default_dataset: str,
+    loader_file_format: str | None = None,
+    staging: Any = None,
+    table_format: str | None = None,
+) -> Destination:
+    """atomic_replace only where dlt can replace from a staging copy inside a transaction."""
+    destination = Destination(
+        dlt_destination, display, default_dataset, False, loader_file_format, staging, table_format
+    )
+    caps = dlt_destination.capabilities()
+    atomic = "insert-from-staging" in destination.replace_strategies() and caps.supports_transactions is not False
+    return Destination(
+        dlt_destination, display, default_dataset, atomic, loader_file_format, staging, table_format
+    )
+
+
+# --- helpers shared by the builders -------------------------------------------------------------------------
+
+
+def _database(parts: SplitResult, example: str) -> str:
+    database = unquote(parts.path.strip("/"))
+    if not database:
+        raise UsageError(f"{parts.scheme}:// needs a database: {example}")
+    return database
+
+
+def _need(query: dict[str, str], key: str, scheme: str, example: str) -> str:
+    value = query.get(key, "")
+    if not value:
+        raise UsageError(f"{scheme}:// needs ?{key}=...: {example}")
+    return value
+
+
+def _local_file(parts: SplitResult, example: str) -> Path:
+    """`x:///relative.db` → ./relative.db, `x:////abs/path.db` → /abs/path.db (SQLAlchemy's convention)."""
+    path = unquote(parts.netloc + parts.path)
     if path.startswith("/"):
-        path = path[1:]  # duckdb:///relative.duckdb → relative.duckdb; duckdb:////abs → /abs
+        path = path[1:]
     if not path:
-        raise UsageError("duckdb:// needs a file: duckdb:///relative/path.duckdb or duckdb:////absolute/path.duckdb")
+        raise UsageError(f"{parts.scheme}:// needs a file: {example}")
     file = Path(path).expanduser().resolve()
     if not file.parent.is_dir():
         raise UsageError(f"cannot write {file}: folder {file.parent} does not exist")
-    return Destination(dlt.destinations.duckdb(str(file)), f"duckdb {file}", "main", atomic_replace=True)
+    return file
 
 
-def _postgres(uri: str) -> Destination:
+def _with_scheme(parts: SplitResult, scheme: str) -> str:
+    return urlunsplit((scheme,) + tuple(parts)[1:])
+
+
+def _no_password_is_empty(parts: SplitResult) -> SplitResult:
+    """`user@host` → `user:@host`: dlt insists on a password, servers with trust or peer auth need none."""
+    if parts.username is not None and parts.password is None:
+        return parts._replace(netloc=parts.netloc.replace("@", ":@", 1))
+    return parts
+
+
+def _gcp_credentials(query: dict[str, str], scheme: str) -> dict[str, Any] | None:
+    """A service-account key from ?credentials_path=key.json or ?credentials_base64=..., read now."""
+    if path := query.get("credentials_path"):
+        try:
+            text = Path(path).expanduser().read_text()
+        except OSError as error:
+            raise UsageError(f"{scheme}:// cannot read credentials_path {path}: {error.strerror}") from None
+    elif encoded := query.get("credentials_base64"):
+        try:
+            text = base64.b64decode(encoded).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise UsageError(f"{scheme}:// credentials_base64 is not base64 text") from None
+    else:
+        return None
+    try:
+        key = json.loads(text)
+    except ValueError:
+        key = None
+    if not isinstance(key, dict):
+        raise UsageError(f"{scheme}:// credentials are not a service-account key (JSON object)")
+    return key
+
+
+def _aws_credentials(query: dict[str, str]) -> Any:
+    """AWS keys from the query; without them dlt uses the default chain (environment, ~/.aws, profile=)."""
+    from dlt.common.configuration.specs import AwsCredentials
+
+    return AwsCredentials(
+        aws_access_key_id=query.get("access_key_id") or None,  # type: ignore[arg-type]
+        aws_secret_access_key=query.get("secret_access_key") or None,  # type: ignore[arg-type]
+        aws_session_token=query.get("session_token") or None,
+        profile_name=query.get("profile") or None,
+        region_name=query.get("region_name") or None,
+        endpoint_url=query.get("endpoint_url") or None,
+    )
+
+
+# --- one builder per destination ----------------------------------------------------------------------------
+
+
+DUCKDB_MEMORY_LIMIT = "128MB"
+
+
+def _duckdb(parts: SplitResult, query: dict[str, str]) -> Destination:
+    import dlt
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+    file = _local_file(parts, SCHEMES["duckdb"].example)
+    # DuckDB takes up to 80% of RAM by default; a merge of a large table then costs gigabytes. Capped, it
+    # spills to disk instead, so the load's memory stays bounded whatever the table's size.
+    credentials = DuckDbCredentials(str(file), global_config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+    return _destination(dlt.destinations.duckdb(credentials), f"duckdb {file}", "main")
+
+
+def _motherduck(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """`md:db?token=T` or `motherduck://db?token=T`; without a token dlt reads MOTHERDUCK_TOKEN."""
     import dlt
 
-    parts = urlsplit(uri)
-    if not parts.path.strip("/"):
-        raise UsageError("postgres:// needs a database: postgresql://user:password@host:5432/database")
+    database = unquote((parts.netloc + parts.path).strip("/"))
+    if not database:
+        raise UsageError(f"motherduck needs a database: {SCHEMES['md'].example}")
+    credentials: dict[str, Any] = {"database": database}
+    if token := query.get("token") or query.get("motherduck_token"):
+        credentials["password"] = token
+    return _destination(dlt.destinations.motherduck(credentials=credentials), f"motherduck md:{database}", "main")
+
+
+def _postgres(parts: SplitResult, query: dict[str, str]) -> Destination:
+    import dlt
+
+    _database(parts, SCHEMES["postgres"].example)
+    credentials = _with_scheme(_no_password_is_empty(parts), "postgresql")
+    display = f"postgres {redact(_with_scheme(parts, 'postgresql'))}"
+    return _destination(dlt.destinations.postgres(credentials=credentials), display, "public")
+
+
+def _redshift(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """Redshift speaks the Postgres protocol; without a staging bucket dlt loads it with INSERT statements."""
+    import dlt
+
+    _database(parts, SCHEMES["redshift"].example)
+    credentials = _with_scheme(_no_password_is_empty(parts), "postgresql")
+    return _destination(
+        dlt.destinations.redshift(credentials=credentials),
+        f"redshift {redact(_with_scheme(parts, 'redshift'))}",
+        "public",
+        loader_file_format="insert_values",
+    )
+
+
+def _bigquery(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """`bigquery://project?credentials_path=key.json&location=EU`: the project defaults to the key's."""
+    import dlt
+
+    example = SCHEMES["bigquery"].example
+    key = _gcp_credentials(query, "bigquery")
+    if key is None:
+        raise UsageError(f"bigquery:// needs ?credentials_path=key.json or ?credentials_base64=...: {example}")
+    project = parts.hostname or key.get("project_id")
+    if not project:
+        raise UsageError(f"bigquery:// needs a project: {example}")
+    factory = dlt.destinations.bigquery(
+        credentials=key,  # type: ignore[arg-type]  # dlt takes a service-account key as a dict
+        project_id=project, location=query.get("location") or "US"
+    )
+    return _destination(factory, f"bigquery {project}", "omniload")
+
+
+def _snowflake(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """`snowflake://user:pass@account/database[/schema]?warehouse=W&role=R`, dlt's own URI form."""
+    import dlt
+
+    path = _database(parts, SCHEMES["snowflake"].example)
+    database, _, schema = path.partition("/")
+    if not parts.hostname:
+        raise UsageError(f"snowflake:// needs an account: {SCHEMES['snowflake'].example}")
+    credentials = urlunsplit(("snowflake", parts.netloc, f"/{database}", parts.query, ""))
+    return _destination(
+        dlt.destinations.snowflake(credentials=credentials),
+        f"snowflake {redact(credentials)}",
+        schema or "public",
+    )
+
+
+def _clickhouse(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """`clickhouse://user:pass@host:9440/db?secure=1`; dlt names tables `<dataset>___<table>` in that database."""
+    import dlt
+    from dlt.destinations.impl.clickhouse.configuration import ClickHouseCredentials
+
+    if not parts.hostname:
+        raise UsageError(f"clickhouse:// needs a host: {SCHEMES['clickhouse'].example}")
+    secure = query.get("secure", "1")
+    if secure not in ("0", "1"):
+        raise UsageError("clickhouse:// secure must be 1 (TLS) or 0")
     try:
-        parts.port  # noqa: B018 - a bad port raises here, before anything is read
+        http_port = int(query.get("http_port") or (8443 if secure == "1" else 8123))
     except ValueError:
-        raise UsageError(f"bad port in {redact(uri)}") from None
-    credentials = urlunsplit(("postgresql",) + tuple(parts)[1:])
-    destination = dlt.destinations.postgres(credentials=credentials)
-    return Destination(destination, f"postgres {redact(uri)}", "public", atomic_replace=True)
+        raise UsageError("clickhouse:// http_port must be a number") from None
+    credentials = ClickHouseCredentials(
+        {
+            "host": parts.hostname,
+            "port": parts.port or (9440 if secure == "1" else 9000),
+            "http_port": http_port,
+            "username": unquote(parts.username or "default"),
+            "password": unquote(parts.password or ""),
+            "database": unquote(parts.path.strip("/")) or "default",
+            "secure": int(secure),
+        }
+    )
+    return _destination(
+        dlt.destinations.clickhouse(credentials=credentials), f"clickhouse {redact(parts.geturl())}", "omniload"
+    )
 
 
-_BUILDERS = {"duckdb": _duckdb, "postgres": _postgres, "postgresql": _postgres}
+def _mssql(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """`mssql://user:pass@host:1433/db?driver=ODBC+Driver+18+for+SQL+Server`, dlt's own URI form."""
+    import dlt
+
+    _database(parts, SCHEMES["mssql"].example)
+    credentials = _with_scheme(parts, "mssql")
+    return _destination(dlt.destinations.mssql(credentials=credentials), f"mssql {redact(credentials)}", "dbo")
+
+
+def _databricks(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """`databricks://token:<access token>@<host>?http_path=/sql/...&catalog=main&schema=default`."""
+    import dlt
+
+    example = SCHEMES["databricks"].example
+    if not parts.hostname:
+        raise UsageError(f"databricks:// needs the workspace host: {example}")
+    credentials = {
+        "server_hostname": parts.hostname,
+        "http_path": _need(query, "http_path", "databricks", example),
+        "catalog": _need(query, "catalog", "databricks", example),
+        "access_token": unquote(parts.password or "") or None,
+    }
+    return _destination(
+        dlt.destinations.databricks(credentials=credentials),
+        f"databricks {parts.hostname}/{credentials['catalog']}",
+        query.get("schema") or "default",
+    )
+
+
+def _athena(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """Athena loads Parquet files staged in an S3 bucket into Iceberg tables (so merge works)."""
+    import dlt
+
+    example = SCHEMES["athena"].example
+    bucket = _need(query, "bucket", "athena", example)
+    bucket = (bucket if bucket.startswith("s3://") else f"s3://{bucket}").rstrip("/")
+    _need(query, "region_name", "athena", example)
+    if bool(query.get("access_key_id")) != bool(query.get("secret_access_key")):
+        raise UsageError(f"athena:// needs both access_key_id and secret_access_key, or neither: {example}")
+    credentials = _aws_credentials(query)
+    factory = dlt.destinations.athena(
+        query_result_bucket=f"{bucket}/athena_query_results",
+        credentials=credentials,
+        athena_work_group=query.get("workgroup") or None,  # type: ignore[arg-type]
+        force_iceberg=True,
+    )
+    staging = dlt.destinations.filesystem(bucket_url=bucket, credentials=credentials)
+    return _destination(
+        factory, f"athena {bucket}", "default", "parquet", staging=staging, table_format="iceberg"
+    )
+
+
+def _sqlite(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """dlt's SQLAlchemy destination; a schema other than `main` becomes an attached file `<db>__<schema>.db`."""
+    import dlt
+
+    file = _local_file(parts, SCHEMES["sqlite"].example)
+    return _destination(dlt.destinations.sqlalchemy(credentials=f"sqlite:///{file}"), f"sqlite {file}", "main")
+
+
+def _mysql(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """dlt's SQLAlchemy destination through PyMySQL; in MySQL a schema is a database, so datasets are databases."""
+    import dlt
+
+    database = _database(parts, SCHEMES["mysql"].example)
+    credentials = _with_scheme(parts, "mysql+pymysql")
+    return _destination(
+        dlt.destinations.sqlalchemy(credentials=credentials), f"mysql {redact(credentials)}", database
+    )
+
+
+_FILE_FORMATS = ("parquet", "jsonl", "csv")
+
+
+def _files(parts: SplitResult, query: dict[str, str]) -> Destination:
+    """dlt's filesystem destination: `<dir>/<dataset>/<table>/<load id>.<file id>.<format>` (jsonl, csv gzipped).
+
+    Plain files have no transactions and no keys: replace deletes the table's old files before writing, and
+    merge is refused by `check_strategy`.
+    """
+    import dlt
+
+    scheme = parts.scheme.lower()
+    example = SCHEMES[scheme].example
+    file_format = query.get("format", "parquet").lower()
+    if file_format not in _FILE_FORMATS:
+        raise UsageError(f"{scheme}:// format must be one of {', '.join(_FILE_FORMATS)}, not {file_format!r}")
+    credentials: Any = None
+    if scheme == "file":
+        folder = unquote(parts.netloc + parts.path)
+        if not folder:
+            raise UsageError(f"file:// needs a folder: {example}")
+        location = Path(folder).expanduser().resolve()
+        if location.exists() and not location.is_dir():
+            raise UsageError(f"cannot write files into {location}: it is a file, not a folder")
+        bucket_url = location.as_uri()
+    else:
+        if not parts.netloc:
+            raise UsageError(f"{scheme}:// needs a bucket: {example}")
+        protocol = "gs" if scheme == "gcs" else scheme
+        bucket_url = urlunsplit((protocol, parts.netloc, parts.path.rstrip("/"), "", ""))
+        if scheme == "s3":
+            if bool(query.get("access_key_id")) != bool(query.get("secret_access_key")):
+                raise UsageError(f"s3:// needs both access_key_id and secret_access_key, or neither: {example}")
+            credentials = _aws_credentials(query)
+        elif scheme in ("gs", "gcs"):
+            credentials = _gcp_credentials(query, scheme)
+        else:
+            credentials = {  # dlt's AzureCredentials, as a dict: building one needs adlfs already
+                "azure_storage_account_name": _need(query, "account_name", scheme, example),
+                "azure_storage_account_key": query.get("account_key") or None,
+                "azure_storage_sas_token": query.get("sas_token") or None,
+            }
+    factory = dlt.destinations.filesystem(bucket_url=bucket_url, credentials=credentials)
+    return _destination(factory, f"files {bucket_url} ({file_format})", "omniload", loader_file_format=file_format)
+
+
+_SQLALCHEMY = ("sqlalchemy", "alembic")
+
+SCHEMES: dict[str, Scheme] = {
+    "duckdb": Scheme(_duckdb, "duckdb:///relative/path.duckdb or duckdb:////absolute/path.duckdb", ("duckdb",),
+                     "duckdb"),
+    "md": Scheme(_motherduck, "md:my_db?token=MOTHERDUCK_TOKEN", ("duckdb",), "duckdb", "motherduck"),
+    "motherduck": Scheme(_motherduck, "motherduck://my_db?token=MOTHERDUCK_TOKEN", ("duckdb",), "duckdb",
+                         "motherduck"),
+    "postgres": Scheme(_postgres, "postgresql://user:password@host:5432/database", ("psycopg2",),
+                       "psycopg2-binary", "postgres"),
+    "postgresql": Scheme(_postgres, "postgresql://user:password@host:5432/database", ("psycopg2",),
+                         "psycopg2-binary", "postgres"),
+    "bigquery": Scheme(_bigquery, "bigquery://project?credentials_path=/path/key.json&location=EU",
+                       ("google.cloud.bigquery",), "google-cloud-bigquery", "bigquery"),
+    "snowflake": Scheme(_snowflake, "snowflake://user:password@account/database?warehouse=W&role=R",
+                        ("snowflake.connector",), "snowflake-connector-python", "snowflake"),
+    "redshift": Scheme(_redshift, "redshift://user:password@cluster.region.redshift.amazonaws.com:5439/database",
+                       ("psycopg2",), "psycopg2-binary", "redshift"),
+    "clickhouse": Scheme(_clickhouse, "clickhouse://user:password@host:9440/database?secure=1",
+                         ("clickhouse_driver", "clickhouse_connect"), "clickhouse-driver", "clickhouse"),
+    "mssql": Scheme(_mssql, "mssql://user:password@host:1433/database?driver=ODBC+Driver+18+for+SQL+Server",
+                    ("pyodbc",), "pyodbc", "mssql"),
+    "databricks": Scheme(_databricks,
+                         "databricks://token:ACCESS_TOKEN@host?http_path=/sql/1.0/warehouses/ID&catalog=main",
+                         ("databricks.sql",), "databricks-sql-connector", "databricks"),
+    "athena": Scheme(_athena, "athena://?bucket=s3://bucket/path&access_key_id=K&secret_access_key=S"
+                     "&region_name=eu-west-1", ("pyathena", "s3fs"), "pyathena", "athena"),
+    "mysql": Scheme(_mysql, "mysql://user:password@host:3306/database", (*_SQLALCHEMY, "pymysql"), "pymysql",
+                    "mysql"),
+    "mariadb": Scheme(_mysql, "mariadb://user:password@host:3306/database", (*_SQLALCHEMY, "pymysql"), "pymysql",
+                      "mysql"),
+    "sqlite": Scheme(_sqlite, "sqlite:///relative/path.db or sqlite:////absolute/path.db", _SQLALCHEMY,
+                     "sqlalchemy", "sqlite"),
+    "file": Scheme(_files, "file:///absolute/folder?format=parquet (or jsonl, csv)", ("pyarrow",), "pyarrow"),
+    "s3": Scheme(_files, "s3://bucket/prefix?access_key_id=K&secret_access_key=S&endpoint_url=https://...",
+                 ("s3fs", "botocore"), "s3fs", "s3"),
+    "gs": Scheme(_files, "gs://bucket/prefix?credentials_path=/path/key.json", ("gcsfs",), "gcsfs", "gcs"),
+    "gcs": Scheme(_files, "gcs://bucket/prefix?credentials_path=/path/key.json", ("gcsfs",), "gcsfs", "gcs"),
+    "az": Scheme(_files, "az://container/prefix?account_name=A&account_key=K", ("adlfs",), "adlfs", "azure"),
+}

@@ -12,6 +12,7 @@ import random
 import ssl
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,7 +173,7 @@ class HttpClient:
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError) as exc:
                 connect_failures += 1
                 if connect_failures >= self.retry.max_connect_attempts:
-                    raise ApiError(f"cannot reach {self._host()}: {_reason(exc)}") from None
+                    raise ApiError(self._unreachable(exc)) from None
                 wait = self.retry.backoff(attempt)
             except httpx.TransportError as exc:  # timeouts, dropped connections, protocol errors
                 if attempt >= self.retry.max_attempts:
@@ -215,6 +216,19 @@ class HttpClient:
 
     def _host(self) -> str:
         return httpx.URL(self.base_url).host or self.base_url
+
+    def _unreachable(self, exc: Exception) -> str:
+        """Name the proxy when one was in the way: "connection refused" alone sends people to the wrong place."""
+        url = httpx.URL(self.base_url)
+        host = url.host or self.base_url
+        proxy = None if urllib.request.proxy_bypass(host) else urllib.request.getproxies().get(url.scheme)
+        if proxy:
+            shown = httpx.URL(proxy).copy_with(username=None, password=None)
+            return (
+                f"cannot reach {host} through the proxy {shown} ({url.scheme.upper()}_PROXY): {_reason(exc)}; "
+                "check the proxy, or NO_PROXY"
+            )
+        return f"cannot reach {host}: {_reason(exc)}; check base_url, the region and the network"
 
     def _error(self, method: str, path: str, response: httpx.Response, attempts: int = 1) -> ApiError:
         status = response.status_code

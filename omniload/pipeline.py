@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +25,9 @@ from omniload.errors import OmniloadError, UsageError
 from omniload.sources.customerio.catalog import FromPass, Table
 from omniload.sources.customerio.engine import Interval, Reader, TableRequest
 
+if TYPE_CHECKING:
+    from omniload.progress import ProgressSink
+
 # dlt reads its configuration from the environment; set what omniload relies on before dlt is imported.
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # its hint-merge notes are noise here
@@ -32,6 +35,9 @@ os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # its hint-merge notes are
 STRATEGIES = ("replace", "append", "merge", "delete+insert", "scd2")
 #: Strategies under which a cursor may narrow the next read: rows not read again stay as they were.
 CURSOR_STRATEGIES = ("append", "merge", "delete+insert")
+#: dlt's default scd2 row-version column.
+SCD2_ROW_HASH = "_dlt_id"
+_ROW_HASH_FIELD = pa.field(SCD2_ROW_HASH, pa.string(), nullable=False)
 
 
 @dataclass
@@ -43,6 +49,7 @@ class TableResult:
     requests: int = 0
     seconds: float = 0.0
     cursor: Any = None
+    boundary: set[str] = field(default_factory=set)  # append: hashes of the rows read at `cursor`
 
 
 @dataclass
@@ -68,6 +75,7 @@ class Run:
     interval: Interval = field(default_factory=Interval)
     full_refresh: bool = False
     lookback_days: int = 30
+    progress: ProgressSink | None = None  # told of each table's start, each page and the load stage
 
     def execute(self) -> RunResult:
         import dlt
@@ -85,15 +93,18 @@ class Run:
                 destination=self.destination.dlt_destination,
                 dataset_name=self.dataset,
                 pipelines_dir=workdir,
+                staging=self.destination.staging,
             )
             try:
                 pipeline.sync_destination()  # the saved cursors come back with the state
                 pipeline.extract(
                     resource,
                     refresh="drop_resources" if self.full_refresh else None,
-                    loader_file_format="parquet",
+                    loader_file_format=self.destination.loader_file_format,  # type: ignore[arg-type]
                 )
                 self._refuse_emptying(pipeline, results)
+                if self.progress is not None:
+                    self.progress.stage("load")
                 pipeline.normalize()
                 pipeline.load().raise_on_failed_jobs()
             except OmniloadError:
@@ -107,7 +118,7 @@ class Run:
             next(iter(results.values())).requests = stats.requests
         else:
             for result in results.values():
-                result.requests = stats.by_label.get(result.name, 0)
+                result.requests = stats.by_label.get(result.name, result.requests)
         return RunResult(
             list(results.values()),
             stats.requests,
@@ -125,22 +136,44 @@ class Run:
         import dlt
         from dlt.extract.hints import make_hints
 
-        cursors: dict[str, Any] = dlt.current.resource_state().setdefault("cursors", {})
+        state = dlt.current.resource_state()
+        cursors: dict[str, Any] = state.setdefault("cursors", {})
+        boundaries: dict[str, list[str]] = state.setdefault("boundaries", {})
+        loaded: dict[str, tuple[Any, set[str]]] = {}  # append: rows the previous run loaded at its cursor
         for request in self.requests:
-            request.interval = self._interval_for(request, cursors.get(request.output))
+            cursor = cursors.get(request.output)
+            request.interval = self._interval_for(request, cursor)
+            if request.strategy == "append" and cursor is not None and not self.interval:
+                loaded[request.output] = (cursor, set(boundaries.get(request.output, ())))
         converters: dict[str, PageConverter] = {}
         started: dict[str, float] = {}
+        requests_seen = self.reader.http.stats.requests
+        last_page = time.monotonic()  # a table's time starts when the reader moves on to it
         for request, rows in self.reader.read_all(self.requests):
             result = results[request.output]
+            # the requests made since the previous page were made for this page's table
+            requests_seen, result.requests = _count_requests(self.reader, requests_seen, result.requests)
+            if request.strategy == "append" and request.incremental_key:
+                rows = _not_loaded(rows, request.incremental_key, loaded.get(request.output))
+                if not rows:
+                    continue
+                _track_boundary(result, request.incremental_key, rows)
             first = request.output not in converters
             if first:
-                converters[request.output] = PageConverter(request.primary_key)
-                started[request.output] = time.monotonic()
+                converters[request.output] = PageConverter(request.primary_key, request.table.types)
+                started[request.output] = last_page
             arrow, new_json = converters[request.output].convert(rows)
+            if request.strategy == "scd2":
+                arrow = arrow.append_column(_ROW_HASH_FIELD, _row_hashes(rows))
             result.rows += arrow.num_rows
             result.pages += 1
             result.seconds = time.monotonic() - started[request.output]
             _track_cursor(result, request, arrow)
+            if self.progress is not None:
+                if first:
+                    self.progress.table_started(result)
+                self.progress.page_read(result)
+            last_page = time.monotonic()
             if first or new_json:
                 hints = make_hints(
                     columns=_column_hints(request.primary_key if first else (), new_json),
@@ -152,12 +185,21 @@ class Run:
         for request in self.requests:
             result = results[request.output]
             if request.output not in converters:  # no rows: the table must still exist
+                if self.progress is not None:
+                    self.progress.table_started(result)
                 hints = make_hints(
                     columns=_column_hints(request.primary_key, ()),
                     **_table_hints(request, result.destination_table),
                 )
-                yield dlt.mark.with_hints(_empty(request.table), hints, create_table_variant=True)
+                empty = _empty(request.table)
+                if request.strategy == "scd2":
+                    empty = empty.append_column(_ROW_HASH_FIELD, _row_hashes([]))
+                yield dlt.mark.with_hints(empty, hints, create_table_variant=True)
             self._advance_cursor(cursors, request, result)
+            if request.strategy == "append" and cursors.get(request.output) == result.cursor is not None:
+                previous = loaded.get(request.output, (None, set()))
+                kept = previous[1] if previous[0] == result.cursor else set()
+                boundaries[request.output] = sorted(kept | result.boundary)
 
     def _interval_for(self, request: TableRequest, cursor: Any) -> Interval:
         """The user's interval, else the saved cursor (deliveries re-read a look-back window, because their
@@ -165,6 +207,8 @@ class Run:
         if self.interval or cursor is None or request.strategy not in CURSOR_STRATEGIES:
             return self.interval
         if _is_delivery(request):
+            if request.strategy == "append":  # appending a delivery again would duplicate it: no look-back
+                return Interval(start=int(cursor) + 1)
             return Interval(start=int(cursor) - self.lookback_days * 86400)
         return Interval(start=cursor) if request.incremental_key else Interval()
 
@@ -184,12 +228,15 @@ class Run:
             return
         for request in self.requests:
             result = results[request.output]
-            if request.strategy != "replace" or result.rows:
+            # scd2 over a whole read retires every active row the run did not see: an empty read retires them all
+            emptying = request.strategy == "replace" or (request.strategy == "scd2" and not request.interval)
+            if not emptying or result.rows:
                 continue
             existing = _row_count(pipeline, result.destination_table)
             if existing:
+                what = "replacing would empty" if request.strategy == "replace" else "scd2 would retire all of"
                 raise OmniloadError(
-                    f"{request.output}: this run read 0 rows, and replacing would empty "
+                    f"{request.output}: this run read 0 rows, and {what} "
                     f"{self.dataset}.{result.destination_table} ({existing:,} rows); nothing was changed. "
                     "Re-run with --full-refresh if the table really should be empty"
                 )
@@ -197,6 +244,12 @@ class Run:
 
 def _is_delivery(request: TableRequest) -> bool:
     return isinstance(request.table.read, FromPass) and request.table.read.name == "messages"
+
+
+def _count_requests(reader: Reader, seen: int, counted: int) -> tuple[int, int]:
+    """(requests made so far, `counted` plus the requests made since `seen`)."""
+    now = reader.http.stats.requests
+    return now, counted + (now - seen)
 
 
 def _track_cursor(result: TableResult, request: TableRequest, arrow: pa.Table) -> None:
@@ -209,6 +262,34 @@ def _track_cursor(result: TableResult, request: TableRequest, arrow: pa.Table) -
     page_max = pc.max(column).as_py()
     if page_max is not None and (result.cursor is None or page_max > result.cursor):
         result.cursor = page_max
+
+
+def _not_loaded(rows: list[dict[str, Any]], key: str, loaded: tuple[Any, set[str]] | None) -> list[dict[str, Any]]:
+    """The cursor bound is inclusive, so an append run re-reads the rows the previous one loaded at the cursor
+    value: those (same content) are dropped, a record changed within the same second is not."""
+    if loaded is None or not loaded[1]:
+        return rows
+    cursor, hashes = loaded
+    at_cursor = [i for i, row in enumerate(rows) if row.get(key) == cursor]
+    if not at_cursor:
+        return rows
+    digests = _row_hashes([rows[i] for i in at_cursor]).to_pylist()
+    drop = {i for i, digest in zip(at_cursor, digests, strict=True) if digest in hashes}
+    return [row for i, row in enumerate(rows) if i not in drop]
+
+
+def _track_boundary(result: TableResult, key: str, rows: list[dict[str, Any]]) -> None:
+    """Hashes of the rows holding the highest incremental key value seen so far (before `_track_cursor`)."""
+    values = [v for v in (row.get(key) for row in rows) if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not values:
+        return
+    top = max(values)
+    if result.cursor is not None and top < result.cursor:
+        return
+    at_top = [row for row in rows if row.get(key) == top]
+    if result.cursor is None or top > result.cursor:
+        result.boundary = set()
+    result.boundary.update(_row_hashes(at_top).to_pylist())
 
 
 def _row_count(pipeline: Any, table: str) -> int:
@@ -238,7 +319,24 @@ def _table_hints(request: TableRequest, table_name: str) -> dict[str, Any]:
     else:
         hints["write_disposition"] = {"disposition": "merge", "strategy": "scd2"}
         hints["primary_key"] = []
+        # scd2 retires every active row the run did not read; a run that read only an interval retires only
+        # the versions of the records it read again (dlt scopes retirement to the merge key).
+        hints["merge_key"] = list(request.primary_key) if request.interval else []
     return hints
+
+
+def _row_hashes(rows: list[dict[str, Any]]) -> pa.Array:
+    """A content hash per row: scd2's row version (dlt computes it only for rows it normalises itself) and the
+    identity of the rows an append run already loaded at its cursor."""
+    import orjson
+
+    return pa.array(
+        [
+            hashlib.sha256(orjson.dumps(row, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()[:32]
+            for row in rows
+        ],
+        pa.string(),
+    )
 
 
 def check_strategy(request: TableRequest) -> None:
@@ -246,6 +344,8 @@ def check_strategy(request: TableRequest) -> None:
         raise UsageError(
             f"unknown --incremental-strategy {request.strategy!r}; use one of {', '.join(STRATEGIES)}"
         )
+    if any(not column.strip() for column in request.primary_key) or request.incremental_key == "":
+        raise UsageError(f"{request.output}: --primary-key and --incremental-key need a column name")
     if request.strategy == "merge" and not request.primary_key:
         raise UsageError(f"{request.output}: merge needs a primary key (--primary-key)")
     if request.strategy == "delete+insert" and not request.incremental_key:
@@ -266,10 +366,17 @@ def _column_hints(not_null: Iterable[str], json_columns: Iterable[str]) -> list[
     ]
 
 
-def split_dest_table(dest_table: str | None, default_dataset: str) -> tuple[str, str | None]:
-    """`schema.table` → (dataset, table); a bare name loads into the destination's default schema."""
+def split_dest_table(
+    dest_table: str | None, default_dataset: str, several: bool = False
+) -> tuple[str, str | None]:
+    """`schema.table` → (dataset, table); a bare name loads into the destination's default schema. With several
+    tables, `--dest-table` names only the schema, and each table keeps its own name."""
     if not dest_table:
         return default_dataset, None
+    if several:
+        if "." in dest_table:
+            raise UsageError(f"with several tables, --dest-table names the schema only, not {dest_table!r}")
+        return dest_table, None
     dataset, dot, table = dest_table.rpartition(".")
     if dot and (not dataset or not table):
         raise UsageError(f"--dest-table {dest_table!r} must look like schema.table")
@@ -313,5 +420,8 @@ def _user_error(error: BaseException) -> BaseException:
             return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
-    text = str(error).strip().splitlines()
-    return OmniloadError(f"load failed: {text[0] if text else type(error).__name__}")
+    innermost, hops = error, 0
+    while innermost.__cause__ is not None and hops < 20:  # dlt's step wrapper says where; its cause says why
+        innermost, hops = innermost.__cause__, hops + 1
+    text = [line.strip() for line in str(innermost).splitlines() if line.strip()]
+    return OmniloadError(f"load failed: {text[0] if text else type(innermost).__name__}")

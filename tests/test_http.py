@@ -47,7 +47,8 @@ def test_a_dropped_connection_is_retried(server: FakeCustomerIO) -> None:
 
 def test_search_posts_are_retried_like_gets(server: FakeCustomerIO) -> None:
     server.inject("/v1/customers", status=500, times=1)
-    body = client(server).post("/v1/customers", {"filter": {"attribute": {"field": "cio_id", "operator": "exists"}}})
+    match_all = {"filter": {"attribute": {"field": "cio_id", "operator": "exists"}}}
+    body = client(server).post("/v1/customers", match_all)
     assert body["identifiers"]
     assert statuses(server, "/v1/customers") == [500, 200]
 

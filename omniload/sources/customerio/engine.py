@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from omniload.arrow import coerce
 from omniload.concurrency import parallel_pages
 from omniload.errors import ApiError, NotFound
 from omniload.http import HttpClient
@@ -278,9 +279,9 @@ class Reader:
                     if cio_id is None or cio_id not in members:
                         continue
                     row = {**record, "customer_id": cio_id}
-                elif _typed(record.get(read.via or ""), int) not in members:
+                elif coerce(record.get(read.via or ""), int) not in members:
                     continue
-            rows.append(self._typed_row(table, row))  # in place: every delivery table types alike
+            rows.append(row)
         return rows
 
     # ---- workspace-wide passes ---------------------------------------------------------------------------
@@ -314,10 +315,10 @@ class Reader:
         if name in ("campaigns", "broadcasts", "newsletters"):
             records = self.listing(_parent_listing(name))
             key = f"{name[:-1]}_id"
-            return [Parent({key: _typed(r.get("id"), int)}, r.get("created")) for r in records if "id" in r]
+            return [Parent({key: coerce(r.get("id"), int)}, r.get("created")) for r in records if "id" in r]
         if name == "object_types":
             records = self.listing(Endpoint("/v1/object_types", "types"))
-            return [Parent({"object_type_id": _typed(r.get("id"), str)}) for r in records]
+            return [Parent({"object_type_id": coerce(r.get("id"), str)}) for r in records]
         if name in ("campaign_actions", "broadcast_actions"):
             owner = name.split("_")[0]
             pairs: dict[tuple[Any, Any], Parent] = {}
@@ -325,7 +326,7 @@ class Reader:
                 self.parents(f"{owner}s"), self.listing(_parent_listing(f"{owner}s")), strict=True
             ):
                 for action in record.get("actions") or []:
-                    action_id = _typed((action or {}).get("id"), int)
+                    action_id = coerce((action or {}).get("id"), int)
                     if action_id is not None:
                         fields = {**parent.fields, "action_id": action_id}
                         pairs.setdefault(tuple(fields.values()), Parent(fields, parent.created))
@@ -403,16 +404,8 @@ class Reader:
                 row = table.shape(row)
                 if row is None:
                     continue
-            rows.append(self._typed_row(table, row))
+            rows.append(row)
         return rows
-
-    @staticmethod
-    def _typed_row(table: Table, row: Row) -> Row:
-        for column, kind in table.types.items():
-            value = row.get(column)
-            if value is not None and not isinstance(value, kind):
-                row[column] = _typed(value, kind)
-        return row
 
 
 def windows(start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -453,20 +446,11 @@ def _records(body: Any, key: str) -> list[Any]:
     return records if isinstance(records, list) else []
 
 
-def _typed(value: Any, kind: type) -> Any:
-    """Ids drift between numbers and digit strings across endpoints; the contract fixes one type per column."""
-    if kind is int and isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
-        return str(int(value)) if float(value).is_integer() else str(value)
-    return value
-
-
 def _cio_id(record: Row) -> str | None:
     identifiers = record.get("customer_identifiers")
     if not isinstance(identifiers, dict) or identifiers.get("cio_id") in (None, ""):
         return None
-    return str(_typed(identifiers["cio_id"], str))
+    return str(coerce(identifiers["cio_id"], str))
 
 
 def _fill(template: str, fields: Mapping[str, Any]) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from omniload.arrow import coerce
+
 log = logging.getLogger("omniload")
 
 
@@ -22,8 +24,9 @@ def action(row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def person(record: dict[str, Any]) -> dict[str, Any]:
-    """`email` is absent in id-only workspaces; the row still has the column, as null."""
-    return {"cio_id": record.get("cio_id"), "id": record.get("id"), "email": record.get("email")}
+    """`email` is absent in id-only workspaces; the row still has the column, as null. The cio_id is text even
+    where an example shows a number, since it keys every person read that follows."""
+    return {"cio_id": coerce(record.get("cio_id"), str), "id": record.get("id"), "email": record.get("email")}
 
 
 def person_attributes(record: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,0 +1,413 @@
+"""What a run shows while it works, in the form its reader needs (`--progress`).
+
+- `interactive` (the default on a terminal): a Rich live table per table (pages, rows, requests, requests per
+  second, time waiting on the rate limit) with a run line and an estimate of the time left, on stdout. It is
+  removed when the run ends; the summary replaces it.
+- `log` (the default when stdout is not a terminal): plain timestamped lines on stderr; the summary on stdout.
+- `json`: one JSON object per line on stdout, nothing else on stdout (errors and warnings go to stderr). Every
+  run prints `start` (table null), then per table `start`, `progress`…, `end`, then `end` (table null): exactly
+  one `end` per table and one for the run, also when the run fails, each failed one with `error` set.
+
+The pipeline calls `table_started`, `page_read` and `stage` (the `ProgressSink` protocol); the CLI calls
+`run_started` and `run_finished`. Requests and rate-limit waits are per table: the requests made, and the time
+spent waiting for the limiter, between one page and the next are counted for the table the page belongs to.
+Waits are summed over the parallel workers, so they can exceed the wall-clock time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.live import Live
+
+    from omniload.pipeline import RunResult, TableResult
+
+MODES = ("interactive", "log", "json")
+
+
+class ProgressSink(Protocol):
+    """What `Run` reports while it reads; every call is optional for the run to work."""
+
+    def table_started(self, result: TableResult) -> None: ...
+
+    def page_read(self, result: TableResult) -> None: ...
+
+    def stage(self, name: str) -> None: ...
+
+
+@dataclass
+class RunInfo:
+    """What a progress display knows about the run before anything is read."""
+
+    tables: list[tuple[str, str]]  # (table, destination table as dataset.table), in run order
+    destination: str  # printable, secrets redacted
+    dataset: str
+    counters: Callable[[], tuple[int, float]] = lambda: (0, 0.0)  # (requests so far, seconds waited on limiter)
+
+
+@dataclass
+class TableState:
+    name: str
+    destination: str
+    rows: int = 0
+    pages: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    waited: float = 0.0
+    started: float | None = None  # monotonic
+    last_emit: float = float("-inf")
+
+
+@dataclass
+class Progress:
+    """The shared bookkeeping; subclasses decide what is printed."""
+
+    info: RunInfo | None = None
+    tables: dict[str, TableState] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    stage_name: str = "read"
+    current: str | None = None
+    _waited_seen: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _finished: bool = False
+
+    # ---- the CLI's calls ----------------------------------------------------------------------------------
+    def run_started(self, info: RunInfo) -> None:
+        self.info = info
+        self.started = time.monotonic()
+        self.tables = {name: TableState(name, dest) for name, dest in info.tables}
+        self._waited_seen = info.counters()[1]
+        self._on_run_start()
+
+    def run_finished(self, result: RunResult | None, error: str | None) -> None:
+        """Exactly once per run, successful or not."""
+        if self._finished:
+            return
+        self._finished = True
+        if result is not None:
+            for table in result.tables:
+                state = self.tables.setdefault(table.name, TableState(table.name, table.destination_table))
+                state.rows, state.pages, state.requests = table.rows, table.pages, table.requests
+                state.seconds = table.seconds
+                state.destination = f"{result.dataset}.{table.destination_table}"
+        self._on_run_end(result, error)
+
+    # ---- the pipeline's calls (ProgressSink) ---------------------------------------------------------------
+    def table_started(self, result: TableResult) -> None:
+        with self._lock:
+            state = self._state(result)
+            if state.started is not None:
+                return
+            state.started = time.monotonic()
+            self.current = state.name
+        self._on_table_start(state)
+
+    def page_read(self, result: TableResult) -> None:
+        if self.info is None:
+            return
+        with self._lock:
+            state = self._state(result)
+            if state.started is None:
+                state.started = time.monotonic()
+            waited = self.info.counters()[1]
+            state.waited += max(0.0, waited - self._waited_seen)
+            self._waited_seen = waited
+            state.rows, state.pages, state.requests = result.rows, result.pages, result.requests
+            state.seconds = result.seconds
+            self.current = state.name
+        self._on_page(state)
+
+    def stage(self, name: str) -> None:
+        self.stage_name = name
+        self.current = None
+        self._on_stage(name)
+
+    # ---- hooks for subclasses -----------------------------------------------------------------------------
+    def _on_run_start(self) -> None: ...
+
+    def _on_table_start(self, state: TableState) -> None: ...
+
+    def _on_page(self, state: TableState) -> None: ...
+
+    def _on_stage(self, name: str) -> None: ...
+
+    def _on_run_end(self, result: RunResult | None, error: str | None) -> None: ...
+
+    # ---- helpers ------------------------------------------------------------------------------------------
+    def _state(self, result: TableResult) -> TableState:
+        state = self.tables.get(result.name)
+        if state is None:
+            dataset = self.info.dataset if self.info else ""
+            state = self.tables[result.name] = TableState(result.name, f"{dataset}.{result.destination_table}")
+        return state
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def totals(self) -> tuple[int, int, float]:
+        """(rows, requests, seconds waited on the rate limit) of the run so far."""
+        requests, waited = self.info.counters() if self.info else (0, 0.0)
+        return sum(t.rows for t in self.tables.values()), requests, waited
+
+    def remaining(self) -> float | None:
+        """Seconds left, estimated from the tables read so far; None until one table is done."""
+        started = [t for t in self.tables.values() if t.started is not None]
+        done = len(started) - (1 if self.stage_name == "read" and self.current else 0)
+        total = len(self.tables)
+        if done <= 0 or not total or self.stage_name != "read":
+            return None
+        return self.elapsed() / done * (total - done)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _rate(requests: int, seconds: float) -> float:
+    return requests / seconds if seconds > 0 else 0.0
+
+
+# ---- json ---------------------------------------------------------------------------------------------------
+@dataclass
+class JsonProgress(Progress):
+    """One JSON object per line on stdout. Progress events: at most one per table per `every` seconds."""
+
+    stream: TextIO | None = None
+    every: float = 1.0
+    _run_start_sent: bool = False
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        stream = self.stream or sys.stdout
+        stream.write(json.dumps({"event": event.pop("event"), "time": _now(), **event}) + "\n")
+        stream.flush()
+
+    def _on_run_start(self) -> None:
+        if self._run_start_sent:
+            return
+        self._run_start_sent = True
+        info = self.info
+        self._emit({
+            "event": "start", "table": None,
+            "tables": [name for name, _ in info.tables] if info else [],
+            "destination": info.destination if info else None,
+            "dataset": info.dataset if info else None,
+        })
+
+    def _on_table_start(self, state: TableState) -> None:
+        self._emit({"event": "start", "table": state.name, "destination_table": state.destination})
+
+    def _on_page(self, state: TableState) -> None:
+        now = time.monotonic()
+        if now - state.last_emit < self.every:
+            return
+        state.last_emit = now
+        self._emit({"event": "progress", "table": state.name, **self._figures(state)})
+
+    def _on_stage(self, name: str) -> None:
+        rows, requests, waited = self.totals()
+        self._emit({
+            "event": "progress", "table": None, "stage": name, "rows": rows, "requests": requests,
+            "seconds": round(self.elapsed(), 3), "rate_limit_wait": round(waited, 3),
+        })
+
+    def _on_run_end(self, result: RunResult | None, error: str | None) -> None:
+        self._on_run_start()  # a run that failed before it began still has its start
+        for state in self.tables.values():
+            if state.started is None:
+                self._on_table_start(state)
+            self._emit({
+                "event": "end", "table": state.name, "destination_table": state.destination,
+                **self._figures(state), "status": "failed" if error else "ok", "error": error,
+            })
+        rows, requests, waited = self.totals()
+        self._emit({
+            "event": "end", "table": None,
+            "destination": self.info.destination if self.info else None,
+            "dataset": self.info.dataset if self.info else None,
+            "tables": len(self.tables),
+            "rows": rows,
+            "requests": result.requests if result else requests,
+            "seconds": round(result.seconds if result else self.elapsed(), 3),
+            "rate_limit_wait": round(waited, 3),
+            "throttled": result.throttled if result else None,
+            "status": "failed" if error else "ok",
+            "error": error,
+        })
+
+    @staticmethod
+    def _figures(state: TableState) -> dict[str, Any]:
+        return {
+            "rows": state.rows, "pages": state.pages, "requests": state.requests,
+            "seconds": round(state.seconds, 3),
+            "requests_per_second": round(_rate(state.requests, state.seconds), 2),
+            "rate_limit_wait": round(state.waited, 3),
+        }
+
+
+# ---- log ----------------------------------------------------------------------------------------------------
+@dataclass
+class LogProgress(Progress):
+    """Timestamped lines on stderr: a table's start, its figures every `every` seconds, the load."""
+
+    stream: TextIO | None = None
+    every: float = 10.0
+    _announced: bool = False
+
+    def _line(self, text: str) -> None:
+        stream = self.stream or sys.stderr
+        stream.write(f"{_now()} {text}\n")
+        stream.flush()
+
+    def _on_table_start(self, state: TableState) -> None:
+        if not self._announced and self.info:  # announced with the first table: a run that fails first says
+            self._announced = True  # one line only
+            self._line(f"run: {len(self.info.tables)} table(s) into {self.info.destination}")
+        self._line(f"{state.name}: reading into {state.destination}")
+
+    def _on_page(self, state: TableState) -> None:
+        now = time.monotonic()
+        if now - state.last_emit < self.every:
+            return
+        state.last_emit = now
+        rows, requests, waited = self.totals()
+        self._line(
+            f"{state.name}: {state.pages:,} pages, {state.rows:,} rows, {state.requests:,} requests "
+            f"({_rate(state.requests, state.seconds):.1f}/s), {state.waited:.1f}s waiting on the rate limit; "
+            f"run: {rows:,} rows, {requests:,} requests in {self.elapsed():.0f}s{_eta(self.remaining())}"
+        )
+
+    def _on_stage(self, name: str) -> None:
+        if name == "load" and self.info:
+            rows, requests, _ = self.totals()
+            self._line(f"run: read {rows:,} rows with {requests:,} requests; loading into {self.info.destination}")
+
+
+def _eta(seconds: float | None) -> str:
+    return "" if seconds is None else f", about {_duration(seconds)} left"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+# ---- interactive --------------------------------------------------------------------------------------------
+@dataclass
+class InteractiveProgress(Progress):
+    """A Rich live view on the terminal, redrawn four times a second and removed at the end."""
+
+    console: Console | None = None
+    _live: Live | None = None
+
+    def _on_run_start(self) -> None:
+        from rich.live import Live
+
+        self._live = Live(
+            _View(self), console=self.console, refresh_per_second=4, transient=True, redirect_stderr=True
+        )
+        self._live.start()
+
+    def _on_run_end(self, result: RunResult | None, error: str | None) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def render(self) -> RenderableType:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        with self._lock:
+            states = [t for t in self.tables.values() if t.started is not None]
+            current = self.current
+        grid = Table("table", "pages", "rows", "requests", "req/s", "rate-limit wait", "time", "", box=None,
+                     header_style="bold")
+        height = self.console.size.height if self.console else 24
+        shown = states[-max(3, height - 5):]
+        for state in shown:
+            status = "reading" if state.name == current else ("loading" if self.stage_name == "load" else "read")
+            grid.add_row(
+                state.name, f"{state.pages:,}", f"{state.rows:,}", f"{state.requests:,}",
+                f"{_rate(state.requests, state.seconds):.1f}", f"{state.waited:.1f}s", f"{state.seconds:.1f}s",
+                Text(status, style="cyan" if status == "reading" else "green"),
+            )
+        rows, requests, waited = self.totals()
+        elapsed = self.elapsed()
+        line = (
+            f"{len(states)}/{len(self.tables)} tables · {rows:,} rows · {requests:,} requests "
+            f"({_rate(requests, elapsed):.1f}/s) · workers waited {waited:.1f}s on the rate limit "
+            f"· {_duration(elapsed)}"
+        )
+        if self.stage_name == "load" and self.info:
+            line += f" · loading into {self.info.destination}"
+        elif (left := self.remaining()) is not None:
+            line += f" · about {_duration(left)} left"
+        return Group(grid, Text(line, style="bold"))
+
+
+class _View:
+    def __init__(self, progress: InteractiveProgress) -> None:
+        self.progress = progress
+
+    def __rich__(self) -> RenderableType:
+        return self.progress.render()
+
+
+def make(mode: str, console: Console | None = None) -> Progress:
+    if mode == "json":
+        return JsonProgress()
+    if mode == "log":
+        return LogProgress()
+    return InteractiveProgress(console=console)
+
+
+# ---- the summary --------------------------------------------------------------------------------------------
+def summary_lines(result: RunResult, waited: float) -> tuple[list[list[str]], str]:
+    """The per-table rows (table, rows, requests, seconds, loaded into) and the closing sentence."""
+    rows = [
+        [t.name, f"{t.rows:,}", f"{t.requests:,}", f"{t.seconds:.1f}", f"{result.dataset}.{t.destination_table}"]
+        for t in result.tables
+    ]
+    total = sum(t.rows for t in result.tables)
+    closing = (
+        f"Loaded {total:,} rows in {len(result.tables)} table(s) into {result.destination} "
+        f"(schema {result.dataset}) with {result.requests:,} requests in {result.seconds:.1f}s"
+        f"{f'; workers waited {waited:.1f}s in all on the rate limit' if waited >= 0.05 else ''}"
+        f"{f', throttled {result.throttled:,} times' if result.throttled else ''}."
+    )
+    return rows, closing
+
+
+SUMMARY_HEADER = ["table", "rows", "requests", "seconds", "loaded into"]
+
+
+def print_summary(result: RunResult, waited: float, console: Console, plain: bool) -> None:
+    """A Rich table on a terminal; aligned plain text otherwise (never cut to the terminal's width)."""
+    rows, closing = summary_lines(result, waited)
+    if plain:
+        widths = [max(len(r[i]) for r in [SUMMARY_HEADER, *rows]) for i in range(len(SUMMARY_HEADER))]
+        for row in [SUMMARY_HEADER, *rows]:
+            pairs = enumerate(zip(row, widths, strict=True))
+            cells = [c.rjust(w) if 0 < i < 4 else c.ljust(w) for i, (c, w) in pairs]
+            console.out("  ".join(cells).rstrip(), highlight=False)
+        console.out(closing, highlight=False)
+        return
+    from rich.table import Table
+
+    table = Table(*SUMMARY_HEADER, box=None, header_style="bold")
+    for column in table.columns[1:4]:
+        column.justify = "right"
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(closing, highlight=False, markup=False)

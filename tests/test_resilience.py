@@ -1,0 +1,96 @@
+"""What a live workspace does mid-run: parents deleted after they were listed, a cursor that does not move,
+a key revoked half-way. Each against a real HTTP server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
+from tests.conftest import API_KEY, ingest, omniload, query
+
+
+@pytest.fixture
+def fresh() -> Iterator[tuple[FakeCustomerIO, Workspace]]:
+    workspace = Workspace(WorkspaceSpec())
+    with FakeCustomerIO(workspace, api_key=API_KEY, rate_limit=None) as fake:
+        yield fake, workspace
+
+
+def test_a_campaign_deleted_mid_run_is_skipped_with_a_warning(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake, workspace = fresh
+    fake.delete_after(1, "campaign", 7)  # right after the campaign list named it
+
+    ran = ingest(fake, "campaign_actions", tmp_path / "x.duckdb", "cio.campaign_actions")
+
+    assert ran.code == 0, ran.output
+    assert "campaign_id 7" in ran.stderr and "404" in ran.stderr
+    loaded = set(query(tmp_path / "x.duckdb", "select id from cio.campaign_actions"))
+    expected = {(r["id"],) for r in workspace.rows("campaign_actions") if r["campaign_id"] != 7}
+    assert loaded == expected and expected
+
+
+def test_a_person_deleted_mid_run_is_skipped(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake, workspace = fresh
+    relationships = workspace.rows("customer_relationships")
+    gone = relationships[0]["customer_id"]
+    people_pages = -(-len(workspace.rows("customers")) // 1000)
+    fake.delete_after(people_pages, "person", gone)
+
+    ran = ingest(fake, "customer_relationships", tmp_path / "x.duckdb", "cio.rel")
+
+    assert ran.code == 0, ran.output
+    assert gone in ran.stderr
+    loaded = set(query(tmp_path / "x.duckdb", "select customer_id, object_type_id, object_id from cio.rel"))
+    assert loaded == {k for k in workspace.expected_keys("customer_relationships") if k[0] != gone}
+
+
+def test_a_key_revoked_half_way_fails_the_run_and_loads_nothing(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake, _ = fresh
+    fake.inject("/v1/customers/", status=401, after=20, times=10_000)
+
+    ran = ingest(fake, "customer_relationships", tmp_path / "x.duckdb", "cio.rel")
+
+    assert ran.code == 1
+    assert "401" in ran.stderr and "Traceback" not in ran.output and API_KEY not in ran.output
+    tables = query(tmp_path / "x.duckdb", "select table_name from information_schema.tables") \
+        if (tmp_path / "x.duckdb").exists() else []
+    assert ("rel",) not in tables
+
+
+class _StuckCursor(BaseHTTPRequestHandler):
+    """An API whose `next` stops moving: the same cursor comes back for the cursor it was sent."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        page = 1 if "start=" in self.path else 0
+        body = {"activities": [{"id": f"a{page}-{i}", "type": "event", "timestamp": 1} for i in range(3)],
+                "next": "c3R1Y2s="}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_cursor_that_does_not_move_ends_the_read_with_a_warning(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StuckCursor)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        ran = omniload("ingest", "--source-uri", f"customerio://?api_key=k&base_url={base}",
+                       "--source-table", "activities", "--dest-uri", f"duckdb:///{tmp_path}/x.duckdb",
+                       "--dest-table", "cio.activities")
+    finally:
+        server.shutdown()
+    assert ran.code == 0, ran.output
+    assert "cursor" in ran.stderr
+    assert len(query(tmp_path / "x.duckdb", "select id from cio.activities")) == 6  # both pages, then stop
