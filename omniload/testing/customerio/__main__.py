@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--api-key", default="test-key")
+    ap.add_argument("--no-prefetch", action="store_true", help="build every delivery page on its own request")
     args = ap.parse_args(argv)
     spec = WorkspaceSpec(
         seed=args.seed,
@@ -45,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ws = Workspace(spec, now=args.now)
     fake = FakeCustomerIO(
-        ws, api_key=args.api_key, rate_limit=args.rate_limit or None, host=args.host, port=args.port
+        ws,
+        api_key=args.api_key,
+        rate_limit=args.rate_limit or None,
+        host=args.host,
+        port=args.port,
+        prefetch=not args.no_prefetch,
     )
     fake.start()
     print(f"base_url={fake.base_url} api_key={args.api_key}", flush=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -17,6 +18,7 @@ import orjson
 
 from .clock import Clock
 from .options import FakeOptions
+from .prefetch import PagePrefetcher
 from .routes import ApiError, Req, dispatch
 from .workspace import Workspace
 
@@ -88,6 +90,8 @@ class _Reply:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
     drop: bool = False
+    #: Run after the response is sent (``Req.after``).
+    after: list[Callable[[], None]] = field(default_factory=list)
 
 
 def _error(status: int, detail: str) -> bytes:
@@ -107,13 +111,17 @@ class FakeCustomerIO:
         port: int = 0,
         options: FakeOptions | None = None,
         clock: Clock | None = None,
+        prefetch: bool = True,
     ) -> None:
+        """``prefetch``: build the next delivery page in the background (see ``prefetch``); off for tests
+        that must see every page built on its own request."""
         self.ws = ws
         self.api_key = api_key
         self.options = options or FakeOptions()
         if clock is None:
             clock = Clock(anchor=ws.now if ws.now_explicit else None)
         self.clock = clock
+        self.pages = PagePrefetcher() if prefetch else None
         self.retry_after: int | None = 1
         self.log: list[LoggedRequest] = []
         self._rate_limit = rate_limit
@@ -365,12 +373,13 @@ class FakeCustomerIO:
             if body_error:
                 raise ApiError(400, "request body is not valid JSON")
             params = tuple(unquote(p) for p in raw_params)
-            result = handler(Req(method, path, query, body, ws, self, params))
+            req = Req(method, path, query, body, ws, self, params)
+            result = handler(req)
         except ApiError as exc:
             return _Reply(exc.status, _error(exc.status, exc.detail))
         except Exception as exc:  # a bug in the fake must be visible, not a hang
             return _Reply(500, _error(500, f"fake error: {type(exc).__name__}: {exc}"))
-        return _Reply(200, orjson.dumps(result))
+        return _Reply(200, orjson.dumps(result), after=req.after)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -398,5 +407,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(reply.body)
+        for fn in reply.after:
+            fn()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve

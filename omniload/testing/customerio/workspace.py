@@ -210,7 +210,7 @@ class Workspace:
 
     # per-table row builders -------------------------------------------------------------------------------------
     def _all_deliveries(self) -> list[dict[str, Any]]:
-        return [self.deliveries.record(i) for i in range(self.timeline.count - 1, -1, -1)]
+        return self.deliveries.records(range(self.timeline.count - 1, -1, -1))
 
     def _rows_messages(self) -> list[dict[str, Any]]:
         return self._all_deliveries()
