@@ -39,7 +39,10 @@ class RateLimiter:
     def __init__(self, rate: float | None) -> None:
         self.interval = 1.0 / (rate * RATE_MARGIN) if rate else 0.0
         self._next_slot = 0.0
+        self._held_until = 0.0
         self._lock = threading.Lock()
+        #: Wall-clock seconds during which the limiter held back at least one request: with many threads
+        #: waiting at once, the sum of their waits would exceed the run's own duration and mean little.
         self.waited = 0.0
 
     def acquire(self) -> None:
@@ -48,7 +51,9 @@ class RateLimiter:
             slot = max(now, self._next_slot)
             self._next_slot = slot + self.interval
             delay = slot - now
-            self.waited += delay
+            if delay > 0:
+                self.waited += slot - max(now, self._held_until)
+                self._held_until = slot
         if delay > 0:
             time.sleep(delay)
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from omniload.arrow import PageConverter
 from omniload.destinations import Destination
 from omniload.duckdb_names import qualify_duckdb_names
 from omniload.errors import OmniloadError, UsageError
-from omniload.sources.customerio.catalog import FromPass, Table
+from omniload.sources.customerio.catalog import Table
 from omniload.sources.customerio.engine import Interval, Reader, TableRequest
+from omniload.state import Cursors, row_hashes
 
 if TYPE_CHECKING:
     from omniload.progress import ProgressSink
@@ -33,8 +33,6 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # its hint-merge notes are noise here
 
 STRATEGIES = ("replace", "append", "merge", "delete+insert", "scd2")
-#: Strategies under which a cursor may narrow the next read: rows not read again stay as they were.
-CURSOR_STRATEGIES = ("append", "merge", "delete+insert")
 #: dlt's default scd2 row-version column.
 SCD2_ROW_HASH = "_dlt_id"
 _ROW_HASH_FIELD = pa.field(SCD2_ROW_HASH, pa.string(), nullable=False)
@@ -48,8 +46,6 @@ class TableResult:
     pages: int = 0
     requests: int = 0
     seconds: float = 0.0
-    cursor: Any = None
-    boundary: set[str] = field(default_factory=set)  # append: hashes of the rows read at `cursor`
 
 
 @dataclass
@@ -136,15 +132,11 @@ class Run:
         import dlt
         from dlt.extract.hints import make_hints
 
-        state = dlt.current.resource_state()
-        cursors: dict[str, Any] = state.setdefault("cursors", {})
-        boundaries: dict[str, list[str]] = state.setdefault("boundaries", {})
-        loaded: dict[str, tuple[Any, set[str]]] = {}  # append: rows the previous run loaded at its cursor
+        cursors = Cursors.from_state(
+            dlt.current.resource_state(), self.interval, self.lookback_days, self.reader.now
+        )
         for request in self.requests:
-            cursor = cursors.get(request.output)
-            request.interval = self._interval_for(request, cursor)
-            if request.strategy == "append" and cursor is not None and not self.interval:
-                loaded[request.output] = (cursor, set(boundaries.get(request.output, ())))
+            request.interval = cursors.interval_for(request)
         converters: dict[str, PageConverter] = {}
         started: dict[str, float] = {}
         requests_seen = self.reader.http.stats.requests
@@ -153,22 +145,20 @@ class Run:
             result = results[request.output]
             # the requests made since the previous page were made for this page's table
             requests_seen, result.requests = _count_requests(self.reader, requests_seen, result.requests)
-            if request.strategy == "append" and request.incremental_key:
-                rows = _not_loaded(rows, request.incremental_key, loaded.get(request.output))
-                if not rows:
-                    continue
-                _track_boundary(result, request.incremental_key, rows)
+            rows = cursors.new_rows(request, rows)
+            if not rows:
+                continue
             first = request.output not in converters
             if first:
                 converters[request.output] = PageConverter(request.primary_key, request.table.types)
                 started[request.output] = last_page
             arrow, new_json = converters[request.output].convert(rows)
             if request.strategy == "scd2":
-                arrow = arrow.append_column(_ROW_HASH_FIELD, _row_hashes(rows))
+                arrow = arrow.append_column(_ROW_HASH_FIELD, pa.array(row_hashes(rows), pa.string()))
             result.rows += arrow.num_rows
             result.pages += 1
             result.seconds = time.monotonic() - started[request.output]
-            _track_cursor(result, request, arrow)
+            cursors.observe(request, arrow)
             if self.progress is not None:
                 if first:
                     self.progress.table_started(result)
@@ -193,34 +183,9 @@ class Run:
                 )
                 empty = _empty(request.table)
                 if request.strategy == "scd2":
-                    empty = empty.append_column(_ROW_HASH_FIELD, _row_hashes([]))
+                    empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
                 yield dlt.mark.with_hints(empty, hints, create_table_variant=True)
-            self._advance_cursor(cursors, request, result)
-            if request.strategy == "append" and cursors.get(request.output) == result.cursor is not None:
-                previous = loaded.get(request.output, (None, set()))
-                kept = previous[1] if previous[0] == result.cursor else set()
-                boundaries[request.output] = sorted(kept | result.boundary)
-
-    def _interval_for(self, request: TableRequest, cursor: Any) -> Interval:
-        """The user's interval, else the saved cursor (deliveries re-read a look-back window, because their
-        metrics keep changing after they are created), else everything."""
-        if self.interval or cursor is None or request.strategy not in CURSOR_STRATEGIES:
-            return self.interval
-        if _is_delivery(request):
-            if request.strategy == "append":  # appending a delivery again would duplicate it: no look-back
-                return Interval(start=int(cursor) + 1)
-            return Interval(start=int(cursor) - self.lookback_days * 86400)
-        return Interval(start=cursor) if request.incremental_key else Interval()
-
-    def _advance_cursor(self, cursors: dict[str, Any], request: TableRequest, result: TableResult) -> None:
-        """A run that reaches "now" moves the cursor; a backfill (an end bound given) leaves it alone."""
-        if self.interval.end is not None or request.strategy not in CURSOR_STRATEGIES:
-            return
-        if _is_delivery(request):
-            cursors[request.output] = self.reader.now
-        elif result.cursor is not None:
-            previous = cursors.get(request.output)
-            cursors[request.output] = result.cursor if previous is None else max(previous, result.cursor)
+            cursors.advance(request)
 
     def _refuse_emptying(self, pipeline: Any, results: dict[str, TableResult]) -> None:
         """A replace that read nothing would empty a table that has rows: that needs the user's explicit word."""
@@ -242,54 +207,10 @@ class Run:
                 )
 
 
-def _is_delivery(request: TableRequest) -> bool:
-    return isinstance(request.table.read, FromPass) and request.table.read.name == "messages"
-
-
 def _count_requests(reader: Reader, seen: int, counted: int) -> tuple[int, int]:
     """(requests made so far, `counted` plus the requests made since `seen`)."""
     now = reader.http.stats.requests
     return now, counted + (now - seen)
-
-
-def _track_cursor(result: TableResult, request: TableRequest, arrow: pa.Table) -> None:
-    key = request.incremental_key
-    if not key or key not in arrow.column_names:
-        return
-    column = arrow.column(key)
-    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
-        return
-    page_max = pc.max(column).as_py()
-    if page_max is not None and (result.cursor is None or page_max > result.cursor):
-        result.cursor = page_max
-
-
-def _not_loaded(rows: list[dict[str, Any]], key: str, loaded: tuple[Any, set[str]] | None) -> list[dict[str, Any]]:
-    """The cursor bound is inclusive, so an append run re-reads the rows the previous one loaded at the cursor
-    value: those (same content) are dropped, a record changed within the same second is not."""
-    if loaded is None or not loaded[1]:
-        return rows
-    cursor, hashes = loaded
-    at_cursor = [i for i, row in enumerate(rows) if row.get(key) == cursor]
-    if not at_cursor:
-        return rows
-    digests = _row_hashes([rows[i] for i in at_cursor]).to_pylist()
-    drop = {i for i, digest in zip(at_cursor, digests, strict=True) if digest in hashes}
-    return [row for i, row in enumerate(rows) if i not in drop]
-
-
-def _track_boundary(result: TableResult, key: str, rows: list[dict[str, Any]]) -> None:
-    """Hashes of the rows holding the highest incremental key value seen so far (before `_track_cursor`)."""
-    values = [v for v in (row.get(key) for row in rows) if isinstance(v, int | float) and not isinstance(v, bool)]
-    if not values:
-        return
-    top = max(values)
-    if result.cursor is not None and top < result.cursor:
-        return
-    at_top = [row for row in rows if row.get(key) == top]
-    if result.cursor is None or top > result.cursor:
-        result.boundary = set()
-    result.boundary.update(_row_hashes(at_top).to_pylist())
 
 
 def _row_count(pipeline: Any, table: str) -> int:
@@ -323,20 +244,6 @@ def _table_hints(request: TableRequest, table_name: str) -> dict[str, Any]:
         # the versions of the records it read again (dlt scopes retirement to the merge key).
         hints["merge_key"] = list(request.primary_key) if request.interval else []
     return hints
-
-
-def _row_hashes(rows: list[dict[str, Any]]) -> pa.Array:
-    """A content hash per row: scd2's row version (dlt computes it only for rows it normalises itself) and the
-    identity of the rows an append run already loaded at its cursor."""
-    import orjson
-
-    return pa.array(
-        [
-            hashlib.sha256(orjson.dumps(row, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()[:32]
-            for row in rows
-        ],
-        pa.string(),
-    )
 
 
 def check_strategy(request: TableRequest) -> None:

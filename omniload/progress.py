@@ -345,7 +345,7 @@ class InteractiveProgress(Progress):
         elapsed = self.elapsed()
         line = (
             f"{len(states)}/{len(self.tables)} tables · {rows:,} rows · {requests:,} requests "
-            f"({_rate(requests, elapsed):.1f}/s) · workers waited {waited:.1f}s on the rate limit "
+            f"({_rate(requests, elapsed):.1f}/s) · {waited:.1f}s held back by the rate limit "
             f"· {_duration(elapsed)}"
         )
         if self.stage_name == "load" and self.info:
@@ -382,7 +382,7 @@ def summary_lines(result: RunResult, waited: float) -> tuple[list[list[str]], st
     closing = (
         f"Loaded {total:,} rows in {len(result.tables)} table(s) into {result.destination} "
         f"(schema {result.dataset}) with {result.requests:,} requests in {result.seconds:.1f}s"
-        f"{f'; workers waited {waited:.1f}s in all on the rate limit' if waited >= 0.05 else ''}"
+        f"{f'; the rate limit held requests back for {waited:.1f}s' if waited >= 0.05 else ''}"
         f"{f', throttled {result.throttled:,} times' if result.throttled else ''}."
     )
     return rows, closing
