@@ -106,7 +106,7 @@ class Cursors:
 
     def _track_boundary(self, output: str, key: str, rows: list[Row]) -> None:
         """Hashes of the rows holding the highest incremental key value seen so far."""
-        values: list[float] = [v for v in (row.get(key) for row in rows) if _is_number(v)]
+        values: list[float] = [row[key] for row in rows if _is_number(row.get(key))]
         if not values:
             return
         top = max(values)
