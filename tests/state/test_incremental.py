@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
+from omniload.testing.customerio import FakeCustomerIO
 from tests.conftest import omniload
-from tests.test_state_support import (
+from tests.state.support import (
     DAY,
     Dest,
     dest_for,
@@ -29,19 +29,7 @@ from tests.test_state_support import (
     run,
 )
 
-SPEC = WorkspaceSpec(people=40, deliveries=300, activities=10, objects_per_type=5)
 LOOKBACK = 30 * DAY
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeCustomerIO]:
-    with FakeCustomerIO(Workspace(SPEC), api_key="test-key", rate_limit=None) as server:
-        yield server
-
-
-@pytest.fixture(params=["duckdb", "postgres"])
-def dest(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dest]:
-    yield from dest_for(request.param, tmp_path)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from omniload.testing.customerio import FakeCustomerIO
+from omniload.testing.customerio import FakeCustomerIO, WorkspaceSpec
 from tests.conftest import API_KEY, Ran, omniload, source_uri
 
 POSTGRES_URI = os.environ.get("OMNILOAD_TEST_POSTGRES_URI", "postgresql://postgres@127.0.0.1:5432/test")
@@ -214,3 +214,7 @@ def kill_when(
         process.communicate()
     assert process.returncode == -signal.SIGKILL
     return process, killed
+
+
+#: Small: these tests change records between runs and load several destinations.
+SPEC = WorkspaceSpec(people=40, deliveries=300, activities=10, objects_per_type=5)

@@ -11,16 +11,12 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
-from tests.test_state_support import (
+from tests.state.support import (
     POSTGRES_URI,
     Dest,
-    dest_for,
     ingest_args,
     kill_when,
     loaded,
@@ -29,20 +25,8 @@ from tests.test_state_support import (
     run,
 )
 
-SPEC = WorkspaceSpec(people=40, deliveries=300, activities=10, objects_per_type=5)
 #: A replace table (customers), a merge list with a cursor (campaigns) and the delivery pass (messages).
 TABLES = "customers,campaigns,messages"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeCustomerIO]:
-    with FakeCustomerIO(Workspace(SPEC), api_key="test-key", rate_limit=None) as server:
-        yield server
-
-
-@pytest.fixture(params=["duckdb", "postgres"])
-def dest(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dest]:
-    yield from dest_for(request.param, tmp_path)
 
 
 def load_then_change(fake: FakeCustomerIO, dest: Dest) -> dict[str, object]:
