@@ -166,16 +166,12 @@ class Reader:
     def _per_parent(self, table: Table, read: PerParent) -> Iterator[Page]:
         def task(parent: Parent) -> Callable[[], Iterator[Page]]:
             def run() -> Iterator[Page]:
+                # Page by page, so a parent with many children (objects of one type) costs a page of memory.
                 try:
-                    rows = [
-                        row
-                        for page in self.pages(read.endpoint, parent.fields, label=table.name)
-                        for row in self._rows(table, page, parent)
-                    ]
+                    for page in self.pages(read.endpoint, parent.fields, label=table.name):
+                        yield self._rows(table, page, parent)
                 except NotFound:
                     log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, _name(parent))
-                    return
-                yield rows
 
             return run
 
