@@ -118,7 +118,7 @@ def ingest(
         http = run.reader.http
         run.progress = sink
         sink.run_started(progress_module.RunInfo(
-            [(r.output, f"{run.dataset}.{run._target(r)}") for r in run.requests],
+            [(r.output, f"{run.dataset}.{run.target(r)}") for r in run.requests],
             run.destination.display,
             run.dataset,
             lambda: (http.stats.requests, http.limiter.waited),

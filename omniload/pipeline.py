@@ -77,7 +77,7 @@ class Run:
         import dlt
 
         started = time.monotonic()
-        results = {r.output: TableResult(r.output, self._target(r)) for r in self.requests}
+        results = {r.output: TableResult(r.output, self.target(r)) for r in self.requests}
         resource = dlt.resource(self._pages(results), name="omniload", max_table_nesting=0)
         if self.destination.display.startswith("duckdb"):
             qualify_duckdb_names()
@@ -124,7 +124,7 @@ class Run:
             stats.throttled,
         )
 
-    def _target(self, request: TableRequest) -> str:
+    def target(self, request: TableRequest) -> str:
         return self.table_name if self.table_name and len(self.requests) == 1 else request.output
 
     def _pages(self, results: dict[str, TableResult]) -> Iterator[Any]:
