@@ -125,6 +125,7 @@ class Run:
         )
 
     def target(self, request: TableRequest) -> str:
+        """The destination table: --dest-table's name when one table loads, else the table's own name."""
         return self.table_name if self.table_name and len(self.requests) == 1 else request.output
 
     def _pages(self, results: dict[str, TableResult]) -> Iterator[Any]:
