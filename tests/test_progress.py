@@ -174,7 +174,7 @@ def test_interactive_renders_under_a_terminal(fake: FakeCustomerIO, tmp_path: Pa
     text = _plain(output)
     # the live view: its header and its run line
     assert "req/s" in text and "rate-limit wait" in text, text
-    assert "on the rate limit" in text and "tables ·" in text, text
+    assert "held back by the rate limit" in text and "tables ·" in text, text
     # the summary, as a table
     rows = query(db, "SELECT count(*) FROM cio.customers")[0][0]
     assert re.search(rf"customers\s+{rows:,}\s+\d+\s+[\d.]+\s+cio\.customers", text), text
