@@ -130,8 +130,8 @@ def make_dest(kind: str, tmp_path: Path) -> Dest:
     if kind == "duckdb":
         path = tmp_path / "warehouse.duckdb"
         return Dest("duckdb", f"duckdb:///{path}", "cio", path)
-    if not postgres_available():
-        pytest.skip(f"no PostgreSQL at {POSTGRES_URI}")
+    if not postgres_available():  # it runs on every machine of the project and in CI: its absence is a failure
+        pytest.fail(f"no PostgreSQL at {POSTGRES_URI} (set OMNILOAD_TEST_POSTGRES_URI)")
     return Dest("postgres", POSTGRES_URI, f"omniload_state_{uuid.uuid4().hex[:10]}")
 
 

@@ -75,14 +75,7 @@ class Timeline:
 
     def first_at_or_after(self, ts: int) -> int:
         """Smallest index whose time is >= ts (``count`` if none)."""
-        lo, hi = 0, self.count
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.time(mid) < ts:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        return bisect.bisect_left(range(self.count), ts, key=self.time)
 
     def index_range(self, start: int, end: int) -> tuple[int, int]:
         """Half-open index range of deliveries created in [start, end] (both inclusive)."""
@@ -508,14 +501,7 @@ class Activities:
         return lo + (k * (self.now - lo)) // max(1, self.recent)
 
     def first_at_or_after(self, ts: int) -> int:
-        lo, hi = 0, self.count
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.time(mid) < ts:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        return bisect.bisect_left(range(self.count), ts, key=self.time)
 
     def person_of(self, j: int) -> int | None:
         if self.null_every and mix(self.seed, j, 13) % self.null_every == 0:
