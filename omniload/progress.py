@@ -56,15 +56,30 @@ class RunInfo:
 
 @dataclass
 class TableState:
+    """What the display keeps of a table beside the pipeline's own running figures (`figures`)."""
+
     name: str
     destination: str
-    rows: int = 0
-    pages: int = 0
-    requests: int = 0
-    seconds: float = 0.0
+    figures: TableResult | None = None
     waited: float = 0.0
     started: float | None = None  # monotonic
     last_emit: float = float("-inf")
+
+    @property
+    def rows(self) -> int:
+        return self.figures.rows if self.figures else 0
+
+    @property
+    def pages(self) -> int:
+        return self.figures.pages if self.figures else 0
+
+    @property
+    def requests(self) -> int:
+        return self.figures.requests if self.figures else 0
+
+    @property
+    def seconds(self) -> float:
+        return self.figures.seconds if self.figures else 0.0
 
 
 @dataclass
@@ -96,8 +111,7 @@ class Progress:
         if result is not None:
             for table in result.tables:
                 state = self.tables.setdefault(table.name, TableState(table.name, table.destination_table))
-                state.rows, state.pages, state.requests = table.rows, table.pages, table.requests
-                state.seconds = table.seconds
+                state.figures = table
                 state.destination = f"{result.dataset}.{table.destination_table}"
         self._on_run_end(result, error)
 
@@ -121,8 +135,7 @@ class Progress:
             waited = self.info.counters()[1]
             state.waited += max(0.0, waited - self._waited_seen)
             self._waited_seen = waited
-            state.rows, state.pages, state.requests = result.rows, result.pages, result.requests
-            state.seconds = result.seconds
+            state.figures = result
             self.current = state.name
         self._on_page(state)
 
