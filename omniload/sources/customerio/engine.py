@@ -97,6 +97,7 @@ class Reader:
     now: int = field(default_factory=lambda: int(time.time()))
     _lists: dict[str, list[Row]] = field(default_factory=dict)
     _people: list[str] | None = None
+    _limit_refused: set[str] = field(default_factory=set)  # endpoints whose undocumented maximum is lower
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ---- tables ------------------------------------------------------------------------------------------
@@ -362,7 +363,7 @@ class Reader:
         fields = fields or {}
         path = _fill(endpoint.path, fields)
         params: dict[str, Any] = dict(endpoint.params)
-        if endpoint.limit:
+        if endpoint.limit and endpoint.path not in self._limit_refused:
             params["limit"] = endpoint.limit
         params.update(extra_params or {})
         body = endpoint.body(fields) if callable(endpoint.body) else endpoint.body
@@ -379,7 +380,11 @@ class Reader:
                 # or refused is open: a refused first page is read again at the server's own page size.
                 if error.status != 400 or cursor is not None or "limit" not in params:
                     raise
-                log.warning("%s: the API refused limit=%s; using its default page size", path, params["limit"])
+                with self._lock:
+                    first_refusal = endpoint.path not in self._limit_refused
+                    self._limit_refused.add(endpoint.path)  # the next parents skip the refused request
+                if first_refusal:
+                    log.warning("%s: the API refused limit=%s; using its default page size", path, params["limit"])
                 del params["limit"]
                 continue
             yield _records(response, endpoint.records)
