@@ -379,9 +379,9 @@ def person_attributes(req: Req) -> dict[str, Any]:
     return {"customer": _attributes(req, i, req.params[0])}
 
 
-def _offset_paging(req: Req, scope: str, total: int, endpoint: str, dup: bool = False) -> tuple[range, str | None]:
-    """Index range of one page; with ``dup``, each later page repeats the previous page's last item."""
-    limit = page_limit(req, endpoint)
+def _offset_paging(req: Req, scope: str, total: int, limit: int, dup: bool = False) -> tuple[range, str | None]:
+    """Index range of one page of ``limit`` items; with ``dup``, each later page repeats the previous page's
+    last item."""
     state = read_token(req, scope)
     pos = int(state["p"]) if state else 0
     if dup and req.opts.duplicate_pages and pos > 0 and limit > 1:
@@ -395,7 +395,7 @@ def _offset_paging(req: Req, scope: str, total: int, endpoint: str, dup: bool = 
 def person_relationships(req: Req) -> dict[str, Any]:
     i = person_index(req, req.params[0])
     rels = req.ws.people.relationships(i)
-    page, token = _offset_paging(req, f"rel:{i}", len(rels), "relationships", dup=True)
+    page, token = _offset_paging(req, f"rel:{i}", len(rels), page_limit(req, "relationships"), dup=True)
     recs = [req.ws.people.relationship_record(i, *rels[k], req.ws.objects) for k in page]
     return with_next(req, {"cio_relationships": recs}, token)
 
@@ -417,7 +417,7 @@ def search_objects(req: Req) -> dict[str, Any]:
     except ValueError as exc:
         raise ApiError(400, f"invalid filter: {exc}") from None
     matches = [j for j in range(objs.per_type) if pred(j)]
-    page, token = _offset_paging(req, f"obj:{t}", len(matches), "objects", dup=True)
+    page, token = _offset_paging(req, f"obj:{t}", len(matches), page_limit(req, "objects"), dup=True)
     idents = [
         {"object_id": objs.object_id(t, matches[k]), "cio_object_id": objs.cio_object_id(t, matches[k])}
         for k in page
@@ -447,7 +447,7 @@ def object_relationships(req: Req) -> dict[str, Any]:
     related = [
         i for i in range(people.count) if (t, j) in people.relationships(i) and not req.ctx.is_deleted("person", i)
     ]
-    page, token = _offset_paging(req, f"orel:{t}:{j}", len(related), "object_relationships")
+    page, token = _offset_paging(req, f"orel:{t}:{j}", len(related), page_limit(req, "object_relationships"))
     recs = [
         {"identifiers": people.identifiers(related[k]), "object_type_id": str(t), "object_type_disabled": False}
         for k in page
@@ -535,13 +535,8 @@ def campaign_actions(req: Req) -> dict[str, Any]:
     cid = req.int_param(0)
     campaign_or_404(req, cid)
     actions = req.ws.catalog.campaign_actions[cid]
-    scope = f"cact:{cid}"
-    state = read_token(req, scope)
-    pos = int(state["p"]) if state else 0
-    end = min(len(actions), pos + 10)  # fixed page size, no limit parameter
-    recs = [{**a, "id": str(a["id"])} for a in actions[pos:end]]
-    token = cursors.encode(scope, {"p": end}) if end < len(actions) else None
-    return with_next(req, {"actions": recs}, token)
+    page, token = _offset_paging(req, f"cact:{cid}", len(actions), 10)  # fixed page size, no limit parameter
+    return with_next(req, {"actions": [{**actions[k], "id": str(actions[k]["id"])} for k in page]}, token)
 
 
 @route("GET", "/v1/broadcasts")
@@ -563,19 +558,15 @@ def broadcast_actions(req: Req) -> dict[str, Any]:
         actions = [{**a, "id": str(a["id"])} for a in actions]
     if not req.opts.paged_broadcast_actions:
         return {"actions": actions}
-    page, token = _offset_paging(req, f"bact:{bid}", len(actions), "broadcast_actions")
+    page, token = _offset_paging(req, f"bact:{bid}", len(actions), page_limit(req, "broadcast_actions"))
     return with_next(req, {"actions": [actions[k] for k in page]}, token)
 
 
 @route("GET", "/v1/newsletters")
 def list_newsletters(req: Req) -> dict[str, Any]:
     items = [n for n in req.ws.catalog.newsletters if not req.ctx.is_deleted("newsletter", n["id"])]
-    limit = page_limit(req, "newsletters")
-    state = read_token(req, "newsletters")
-    pos = int(state["p"]) if state else 0
-    end = min(len(items), pos + limit)
-    token = cursors.encode("newsletters", {"p": end}) if end < len(items) else None
-    return with_next(req, {"newsletters": items[pos:end]}, token)
+    page, token = _offset_paging(req, "newsletters", len(items), page_limit(req, "newsletters"))
+    return with_next(req, {"newsletters": [items[k] for k in page]}, token)
 
 
 @route("GET", "/v1/newsletters/{id}")
@@ -722,7 +713,7 @@ def sender_identities(req: Req) -> dict[str, Any]:
         items = [s for s in senders if s["hidden"]]
     else:
         items = list(senders)
-    page, token = _offset_paging(req, f"snd:{int(hidden)}", len(items), "sender_identities")
+    page, token = _offset_paging(req, f"snd:{int(hidden)}", len(items), page_limit(req, "sender_identities"))
     return with_next(req, {"sender_identities": [items[k] for k in page]}, token)
 
 
