@@ -57,7 +57,6 @@ class RunResult:
     destination: str
     dataset: str
     throttled: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -113,15 +113,13 @@ class Reader:
                     done.add(read.name)
                     yield from self._from_pass(read.name, [r for r in requests if _pass_of(r) == read.name])
             else:
-                for page in self.read(request):
+                for page in self._read(request):
                     yield request, page
 
-    def read(self, request: TableRequest) -> Iterator[Page]:
-        """Every page of rows for one table, typed, filtered and de-duplicated per the catalog."""
+    def _read(self, request: TableRequest) -> Iterator[Page]:
+        """Every page of rows for one table not fed by a pass, filtered and de-duplicated per the catalog."""
         table = request.table
         read = table.read
-        if isinstance(read, FromPass):
-            return (page for _, page in self._from_pass(read.name, [request]))
         if isinstance(read, Metrics):
             assert request.period is not None
             pages = self._metrics(table, read, request.period, request.interval)
@@ -130,6 +128,7 @@ class Reader:
         elif isinstance(read, Batched):
             pages = self._batched(table, read)
         else:
+            assert isinstance(read, Listing), "pass-fed tables are read by read_all"
             pages = self._listing(table, read)
         return self._finish(request, pages)
 
