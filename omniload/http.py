@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -108,7 +108,6 @@ class RequestStats:
     requests: int = 0
     retries: int = 0
     throttled: int = 0
-    by_label: dict[str, int] = field(default_factory=dict)
 
 
 class HttpClient:
@@ -144,14 +143,14 @@ class HttpClient:
     def close(self) -> None:
         self._client.close()
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, *, label: str = "") -> Any:
-        return self.request("GET", path, params=params, label=label)
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.request("GET", path, params=params)
 
     def post(
-        self, path: str, body: Any, params: Mapping[str, Any] | None = None, *, label: str = ""
+        self, path: str, body: Any, params: Mapping[str, Any] | None = None
     ) -> Any:
         """Only for read-only searches: they are retried exactly like GETs."""
-        return self.request("POST", path, params=params, body=body, label=label)
+        return self.request("POST", path, params=params, body=body)
 
     def request(
         self,
@@ -160,7 +159,6 @@ class HttpClient:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
-        label: str = "",
     ) -> Any:
         url = self.base_url + path
         content = orjson.dumps(body) if body is not None else None
@@ -172,7 +170,8 @@ class HttpClient:
         while True:
             attempt += 1
             self.limiter.acquire()
-            self._count(label)
+            with self._lock:
+                self.stats.requests += 1
             try:
                 response = self._client.request(method, url, params=params, content=content, headers=headers)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError) as exc:
@@ -212,12 +211,6 @@ class HttpClient:
             with self._lock:
                 self.stats.retries += 1
             time.sleep(wait)
-
-    def _count(self, label: str) -> None:
-        with self._lock:
-            self.stats.requests += 1
-            if label:
-                self.stats.by_label[label] = self.stats.by_label.get(label, 0) + 1
 
     def _host(self) -> str:
         return httpx.URL(self.base_url).host or self.base_url

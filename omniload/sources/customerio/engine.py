@@ -155,7 +155,7 @@ class Reader:
         people: list[str] | None = [] if table.name == "customers" and self._people is None else None
         for endpoint in read.endpoints:
             shared = endpoint.path in SHARED_LISTS
-            for page in [self.listing(endpoint)] if shared else self.pages(endpoint, label=table.name):
+            for page in [self.listing(endpoint)] if shared else self.pages(endpoint):
                 rows = self._rows(table, page, None)
                 if people is not None:
                     people.extend(row["cio_id"] for row in rows)
@@ -168,7 +168,7 @@ class Reader:
             def run() -> Iterator[Page]:
                 # Page by page, so a parent with many children (objects of one type) costs a page of memory.
                 try:
-                    for page in self.pages(read.endpoint, parent.fields, label=table.name):
+                    for page in self.pages(read.endpoint, parent.fields):
                         yield self._rows(table, page, parent)
                 except NotFound:
                     log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, _name(parent))
@@ -186,9 +186,7 @@ class Reader:
         def task(ids: list[str]) -> Callable[[], Iterator[Page]]:
             def run() -> Iterator[Page]:
                 nonlocal missing
-                body = self.http.post(
-                    read.endpoint.path, {"ids": ids}, dict(read.endpoint.params), label=table.name
-                )
+                body = self.http.post(read.endpoint.path, {"ids": ids}, dict(read.endpoint.params))
                 rows = self._rows(table, _records(body, read.endpoint.records), None)
                 with self._lock:
                     missing += len(set(ids) - {row["customer_id"] for row in rows})
@@ -208,9 +206,9 @@ class Reader:
                 path = _fill(read.path, parent.fields)
                 try:
                     if read.version == 1:
-                        body, first, at_end = self._metrics_v1(path, period, table.name)
+                        body, first, at_end = self._metrics_v1(path, period)
                     else:
-                        body, first, at_end = self._metrics_v2(path, period, parent, interval, table.name)
+                        body, first, at_end = self._metrics_v2(path, period, parent, interval)
                 except NotFound:
                     log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, _name(parent))
                     return
@@ -221,32 +219,31 @@ class Reader:
         tasks = (task(parent) for parent in self.parents(read.parent))
         return _gather(parallel_pages(tasks, self.workers))
 
-    def _metrics_v1(self, path: str, period: periods.Period, label: str) -> tuple[Any, Any, bool]:
+    def _metrics_v1(self, path: str, period: periods.Period) -> tuple[Any, Any, bool]:
         """The last step is the current period; a boundary passing in flight makes the anchor unknowable,
         so the read is repeated."""
         params = {"period": period, "steps": periods.MAX_STEPS[period]}
         while True:
             before = periods.period_floor(time.time(), period)
-            body = self.http.get(path, params, label=label)
+            body = self.http.get(path, params)
             if periods.period_floor(time.time(), period) == before:
                 return body, before, True
 
     def _metrics_v2(
-        self, path: str, period: periods.Period, parent: Parent, interval: Interval, label: str
+        self, path: str, period: periods.Period, parent: Parent, interval: Interval
     ) -> tuple[Any, Any, bool]:
         first = interval.start if interval.start is not None else (parent.created or self.now)
         last = interval.end if interval.end is not None else self.now
         start, end = periods.v2_range(first, last, period)
         params = {"version": 2, "res": period, "start": int(start.timestamp()), "end": int(end.timestamp())}
-        return self.http.get(path, params, label=label), start, False
+        return self.http.get(path, params), start, False
 
     def _from_pass(self, name: str, requests: list[TableRequest]) -> Iterator[tuple[TableRequest, Page]]:
         members = [self._members(request.table) for request in requests]
-        label = requests[0].output
         if name == "messages":
-            source = self.delivery_pages(_widest(r.interval for r in requests), label)
+            source = self.delivery_pages(_widest(r.interval for r in requests))
         else:
-            source = self.activity_pages(label)
+            source = self.activity_pages()
         for page in source:
             for request, allowed in zip(requests, members, strict=True):
                 rows = self._pass_rows(request.table, page, allowed)
@@ -281,7 +278,7 @@ class Reader:
         return rows
 
     # ---- workspace-wide passes ---------------------------------------------------------------------------
-    def delivery_pages(self, interval: Interval, label: str) -> Iterator[Page]:
+    def delivery_pages(self, interval: Interval) -> Iterator[Page]:
         """Every delivery created in the interval (by default the whole history), read in consecutive 90-day
         windows on parallel threads."""
         start = interval.start if interval.start is not None else self._earliest_parent()
@@ -290,12 +287,12 @@ class Reader:
 
         def task(window: tuple[int, int]) -> Callable[[], Iterator[Page]]:
             params = {"start_ts": window[0], "end_ts": window[1]}
-            return lambda: self.pages(endpoint, extra_params=params, label=label)
+            return lambda: self.pages(endpoint, extra_params=params)
 
         return parallel_pages((task(w) for w in windows(start, end)), self.workers)
 
-    def activity_pages(self, label: str) -> Iterator[Page]:
-        return self.pages(Endpoint("/v1/activities", "activities", limit=100), label=label)
+    def activity_pages(self) -> Iterator[Page]:
+        return self.pages(Endpoint("/v1/activities", "activities", limit=100))
 
     def _earliest_parent(self) -> int:
         """A delivery cannot be older than its parent, so the oldest parent bounds the full history."""
@@ -344,7 +341,7 @@ class Reader:
         with self._lock:
             cached = self._lists.get(key)
         if cached is None:
-            cached = [row for page in self.pages(endpoint, label=key.removeprefix("/v1/")) for row in page]
+            cached = [row for page in self.pages(endpoint) for row in page]
             with self._lock:
                 self._lists[key] = cached
         return cached
@@ -355,7 +352,6 @@ class Reader:
         endpoint: Endpoint,
         fields: Mapping[str, Any] | None = None,
         extra_params: Mapping[str, Any] | None = None,
-        label: str = "",
     ) -> Iterator[list[Any]]:
         """Follow `next` until it is empty. An empty page can carry a `next`; the same `next` twice ends the
         read with a warning instead of looping."""
@@ -371,9 +367,9 @@ class Reader:
             query = {**params, "start": cursor} if cursor else params
             try:
                 if endpoint.method == "POST":
-                    response = self.http.post(path, body or {}, query, label=label)
+                    response = self.http.post(path, body or {}, query)
                 else:
-                    response = self.http.get(path, query, label=label)
+                    response = self.http.get(path, query)
             except ApiError as error:
                 # Page maxima are undocumented on some endpoints, and whether an over-maximum limit is clamped
                 # or refused is open: a refused first page is read again at the server's own page size.
