@@ -12,6 +12,7 @@ No traceback unless --debug.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from enum import StrEnum
@@ -276,6 +277,8 @@ def _configure_logging(debug: bool) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     logger.propagate = False
+    if debug:  # dlt's own log, retries and their tracebacks included; read when dlt is first imported
+        os.environ["RUNTIME__LOG_LEVEL"] = "WARNING"
 
 
 class _StderrHandler(logging.StreamHandler):

@@ -13,6 +13,8 @@ import base64
 import binascii
 import importlib
 import json
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,7 +258,12 @@ def _aws_credentials(query: dict[str, str]) -> Any:
 # --- one builder per destination ----------------------------------------------------------------------------
 
 
-DUCKDB_MEMORY_LIMIT = "128MB"
+#: DuckDB takes up to 80% of RAM by default, and a merge of a large table then costs gigabytes. Capped, it spills
+#: to disk instead, so a load's memory stays bounded whatever the table's size; one thread halves what the
+#: Parquet scan holds at once (at 64 MB, two threads run out of memory copying 1000-delivery row groups).
+#: Rows of tens of KB each need more: `?memory_limit=1GB` on the URI raises it.
+DUCKDB_SETTINGS: dict[str, Any] = {"memory_limit": "64MB", "threads": 1, "preserve_insertion_order": False}
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 def _duckdb(parts: SplitResult, query: dict[str, str]) -> Destination:
@@ -264,9 +271,12 @@ def _duckdb(parts: SplitResult, query: dict[str, str]) -> Destination:
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
     file = _local_file(parts, SCHEMES["duckdb"].example)
-    # DuckDB takes up to 80% of RAM by default; a merge of a large table then costs gigabytes. Capped, it
-    # spills to disk instead, so the load's memory stays bounded whatever the table's size.
-    credentials = DuckDbCredentials(str(file), global_config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+    settings = dict(DUCKDB_SETTINGS)
+    if limit := query.get("memory_limit"):
+        if not _MEMORY_LIMIT.fullmatch(limit.strip()):
+            raise UsageError(f"duckdb memory_limit {limit!r} is not a size: use e.g. memory_limit=512MB or 2GB")
+        settings |= {"memory_limit": limit.strip(), "threads": os.cpu_count() or 1}
+    credentials = DuckDbCredentials(str(file), global_config=settings)
     return _destination(dlt.destinations.duckdb(credentials), f"duckdb {file}", "main")
 
 

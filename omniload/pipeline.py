@@ -7,7 +7,6 @@ working folder is temporary, so a killed run leaves no half-extracted package fo
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import tempfile
@@ -20,8 +19,9 @@ import pyarrow as pa
 
 from omniload.arrow import PageConverter
 from omniload.destinations import Destination
-from omniload.duckdb_names import qualify_duckdb_names
+from omniload.dlt_duckdb import adjust_dlt_duckdb
 from omniload.errors import OmniloadError, UsageError
+from omniload.memory import release_memory
 from omniload.sources.customerio.catalog import Table
 from omniload.sources.customerio.engine import Interval, Reader, TableRequest
 from omniload.state import Cursors, row_hashes
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 # dlt reads its configuration from the environment; set what omniload relies on before dlt is imported.
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # its hint-merge notes are noise here
+# dlt logs a failed load job with its traceback before each retry; the run's one-line error says what failed
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
 
 STRATEGIES = ("replace", "append", "merge", "delete+insert", "scd2")
 #: dlt's default scd2 row-version column.
@@ -80,7 +81,7 @@ class Run:
         results = {r.output: TableResult(r.output, self.target(r)) for r in self.requests}
         resource = dlt.resource(self._pages(results), name="omniload", max_table_nesting=0)
         if self.destination.display.startswith("duckdb"):
-            qualify_duckdb_names()
+            adjust_dlt_duckdb()
         if self.destination.atomic_replace:
             os.environ["DESTINATION__REPLACE_STRATEGY"] = "insert-from-staging"
         with tempfile.TemporaryDirectory(prefix="omniload-") as workdir:
@@ -107,7 +108,7 @@ class Run:
             except OmniloadError:
                 raise
             except Exception as error:
-                raise _user_error(error) from error
+                raise _user_error(error, self.destination.kind) from error
             finally:
                 self.reader.http.close()
         stats = self.reader.http.stats
@@ -210,19 +211,6 @@ def _count_requests(reader: Reader, seen: int, counted: int) -> tuple[int, int]:
     """(requests made so far, `counted` plus the requests made since `seen`)."""
     now = reader.http.stats.requests
     return now, counted + (now - seen)
-
-
-def release_memory() -> None:
-    """Hand the pages' memory back to the system before the load, which needs its own (the destination's
-    buffers): freed Python objects and Arrow buffers otherwise stay in the process's heap, so the reading
-    phase's peak would be added to the load's."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # glibc only; elsewhere the heap simply stays
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _row_count(pipeline: Any, table: str) -> int:
@@ -330,7 +318,7 @@ def _pipeline_name(destination: str, dataset: str, tables: list[str]) -> str:
     return f"omniload_{digest}"
 
 
-def _user_error(error: BaseException) -> BaseException:
+def _user_error(error: BaseException, destination: str) -> BaseException:
     """dlt wraps what the source raised; the user needs the innermost explanation, not the wrapper."""
     seen: set[int] = set()
     current: BaseException | None = error
@@ -343,4 +331,7 @@ def _user_error(error: BaseException) -> BaseException:
     while innermost.__cause__ is not None and hops < 20:  # dlt's step wrapper says where; its cause says why
         innermost, hops = innermost.__cause__, hops + 1
     text = [line.strip() for line in str(innermost).splitlines() if line.strip()]
-    return OmniloadError(f"load failed: {text[0] if text else type(innermost).__name__}")
+    message = f"load failed: {text[0] if text else type(innermost).__name__}"
+    if destination == "duckdb" and "Out of Memory" in message:
+        message += "; raise DuckDB's memory limit with ?memory_limit=1GB on --dest-uri"
+    return OmniloadError(message)

@@ -183,3 +183,13 @@ def test_debug_shows_the_traceback_but_not_the_key(fake: FakeCustomerIO, db: str
     assert ran.code == 1
     assert "Traceback" in ran.output
     assert SECRET not in ran.output
+
+
+def test_duckdb_out_of_memory_names_the_fix(fake: FakeCustomerIO, tmp_path: Path) -> None:
+    """DuckDB's out-of-memory is a transient error to dlt, which retries the job and logs each traceback: none of
+    that reaches the user, only the last line and how to raise the limit."""
+    ran = _ingest(source_uri(fake), "messages", f"duckdb:///{tmp_path}/x.duckdb?memory_limit=1MB")
+    assert ran.code == 1, ran.output
+    assert "Traceback" not in ran.output
+    last = ran.output.strip().splitlines()[-1]
+    assert last.startswith("error: load failed: Out of Memory Error") and "?memory_limit=1GB" in last
