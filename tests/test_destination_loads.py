@@ -172,7 +172,7 @@ def file_rows(folder: Path, file_format: str) -> Rows:
         assert files, f"no {file_format} files in {folder / table}: {sorted((folder / table).glob('*'))}"
         columns = ", ".join(PRIMARY_KEYS[table.removeprefix("cio_")])
         listing = ", ".join(f"'{f}'" for f in files)
-        return duckdb.sql(f"SELECT {columns} FROM {READERS[file_format]}([{listing}])").fetchall()
+        return duckdb.execute(f"SELECT {columns} FROM {READERS[file_format]}([{listing}])").fetchall()
 
     return rows
 

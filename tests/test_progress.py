@@ -47,7 +47,9 @@ def _check_stream(events: list[dict[str, Any]], tables: list[str]) -> None:
     assert events[-1]["event"] == "end" and events[-1]["table"] is None
     starts = Counter(e["table"] for e in events if e["event"] == "start")
     ends = Counter(e["table"] for e in events if e["event"] == "end")
-    assert starts == ends == Counter({None: 1, **dict.fromkeys(tables, 1)})
+    expected: Counter[str | None] = Counter(dict.fromkeys(tables, 1))
+    expected[None] = 1
+    assert starts == ends == expected
     for table in tables:
         indexes = {e["event"]: i for i, e in enumerate(events) if e["table"] == table}
         assert indexes["start"] < indexes["end"]

@@ -22,7 +22,7 @@ def fresh() -> Iterator[tuple[FakeCustomerIO, Workspace]]:
         yield fake, workspace
 
 
-def test_a_campaign_deleted_mid_run_is_skipped_with_a_warning(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_campaign_deleted_mid_run_is_skipped_with_a_warning(fresh, tmp_path: Path) -> None:
     fake, workspace = fresh
     fake.delete_after(1, "campaign", 7)  # right after the campaign list named it
 
@@ -35,7 +35,7 @@ def test_a_campaign_deleted_mid_run_is_skipped_with_a_warning(fresh, tmp_path: P
     assert loaded == expected and expected
 
 
-def test_a_person_deleted_mid_run_is_skipped(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_person_deleted_mid_run_is_skipped(fresh, tmp_path: Path) -> None:
     fake, workspace = fresh
     relationships = workspace.rows("customer_relationships")
     gone = relationships[0]["customer_id"]
@@ -50,7 +50,7 @@ def test_a_person_deleted_mid_run_is_skipped(fresh, tmp_path: Path) -> None:  # 
     assert loaded == {k for k in workspace.expected_keys("customer_relationships") if k[0] != gone}
 
 
-def test_a_key_revoked_half_way_fails_the_run_and_loads_nothing(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_revoked_half_way_fails_the_run_and_loads_nothing(fresh, tmp_path: Path) -> None:
     fake, _ = fresh
     fake.inject("/v1/customers/", status=401, after=20, times=10_000)
 

@@ -47,7 +47,7 @@ def _keys(db: Path, table: str, key: tuple[str, ...]) -> set[tuple]:
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
-def test_every_table_of_all_is_complete(table, loaded_all, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+def test_every_table_of_all_is_complete(table, loaded_all, workspace: Workspace) -> None:
     db, started, ended = loaded_all
     for period in PERIODS if table.is_metrics else (None,):
         name = f"{table.name}_{period}" if period else table.name
@@ -58,7 +58,7 @@ def test_every_table_of_all_is_complete(table, loaded_all, workspace: Workspace)
             assert loaded == workspace.expected_keys(table.name, period), name
 
 
-def test_shared_reads_happen_once(loaded_all, server: FakeCustomerIO, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+def test_shared_reads_happen_once(loaded_all, server: FakeCustomerIO, workspace: Workspace) -> None:
     def calls(method: str, path: str) -> int:
         return sum(1 for r in server.log if r.method == method and r.path == path)
 
@@ -72,7 +72,7 @@ def test_shared_reads_happen_once(loaded_all, server: FakeCustomerIO, workspace:
         "every person endpoint is addressed by cio_id"
 
 
-def test_delivery_rows_equal_the_per_parent_reads(loaded_all, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+def test_delivery_rows_equal_the_per_parent_reads(loaded_all, workspace: Workspace) -> None:
     """The one-pass shortcut writes exactly the rows the per-campaign/per-person endpoints would give."""
     db = loaded_all[0]
     for table in ("campaign_messages", "broadcast_messages", "customer_messages", "customer_activities"):
@@ -80,5 +80,5 @@ def test_delivery_rows_equal_the_per_parent_reads(loaded_all, workspace: Workspa
         assert set(query(db, f"select id, customer_id from cio.{table}")) == expected, table
 
 
-def _query(request) -> str:  # type: ignore[no-untyped-def]
+def _query(request) -> str:
     return "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)

@@ -576,7 +576,7 @@ def test_metrics_v2_and_consistency(client: httpx.Client, ws: Workspace) -> None
         per_action += sum(r.json()["metric"]["series"]["created"])
     assert per_action == n_msgs
     assert client.get("/v1/campaigns/9/metrics", params={"version": 2, "res": "yearly"}).status_code == 400
-    too_long = {"version": 2, "res": "months", "start": 0, "end": 11 * 366 * 86400}
+    too_long: dict[str, int | str] = {"version": 2, "res": "months", "start": 0, "end": 11 * 366 * 86400}
     assert client.get("/v1/campaigns/9/metrics", params=too_long).status_code == 400
     assert client.get("/v1/campaigns/9/actions/999/metrics", params={"version": 2}).status_code == 404
 

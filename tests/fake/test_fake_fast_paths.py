@@ -84,7 +84,7 @@ def _walk(client: httpx.Client, path: str, params: dict[str, Any]) -> list[bytes
 def test_prefetched_pages_are_identical() -> None:
     ws = Workspace(WorkspaceSpec(people=500, deliveries=20000), now=NOW)
     cid = ws.catalog.campaigns[0]["id"]
-    walks = [
+    walks: list[tuple[str, dict[str, Any]]] = [
         ("/v1/messages", {"limit": 700, "start_ts": NOW - 400 * 86400, "end_ts": NOW}),
         (f"/v1/campaigns/{cid}/messages", {"limit": 300}),
         (f"/v1/customers/{ws.people.cio_id(3)}/messages", {"limit": 7, "id_type": "cio_id"}),
