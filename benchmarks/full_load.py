@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -111,6 +110,20 @@ def _cio_ids(ws: Workspace) -> list[str]:
     return [row["cio_id"] for row in ws.rows("customers")]
 
 
+#: Starts one command and reports its exit code and peak RSS. Linux counts a child's peak from its parent's
+#: memory at the moment it is spawned, so a child of this process (which holds the fake's whole workspace)
+#: would report at least that; spawned from this small launcher, it reports its own.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def run(fake: FakeCustomerIO, table: str, db: Path, dest: str, rate: float) -> tuple[int, int, float, float]:
     """One `omniload ingest` child; returns requests, 429s, seconds, peak RSS (MB) of that child alone."""
     before = len(fake.log)
@@ -118,14 +131,13 @@ def run(fake: FakeCustomerIO, table: str, db: Path, dest: str, rate: float) -> t
     argv = [sys.executable, "-m", "omniload", "ingest", "--source-uri", uri, "--source-table", table,
             "--dest-uri", f"duckdb:///{db}", "--dest-table", dest, "--yes"]
     started = time.monotonic()
-    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
+    launched = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, *argv], capture_output=True, text=True)
     seconds = time.monotonic() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"{table} failed: {child.stderr.read().decode() if child.stderr else ''}")
+    code, peak_kb = (int(word) for word in launched.stdout.split())
+    if code:
+        raise SystemExit(f"{table} failed: {launched.stderr}")
     log = fake.log[before:]
-    return len(log), sum(1 for r in log if r.status == 429), seconds, usage.ru_maxrss / 1024
+    return len(log), sum(1 for r in log if r.status == 429), seconds, peak_kb / 1024
 
 
 def count_rows(db: Path, schema: str, table: str) -> int:
