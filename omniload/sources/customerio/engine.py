@@ -135,14 +135,17 @@ class Reader:
     def _finish(self, request: TableRequest, pages: Iterable[Page]) -> Iterator[Page]:
         table, interval = request.table, request.interval
         filter_key = request.incremental_key if interval else None
-        seen: set[tuple[Any, ...]] | None = set() if table.dedupe else None
+        # Keys seen so far, for the tables whose pages may repeat records: a bare value where the key is one
+        # column (most are), since a one-element tuple per row would double what a million people cost here.
+        seen: set[Any] | None = set() if table.dedupe else None
+        single = request.primary_key[0] if len(request.primary_key) == 1 else None
         for page in pages:
             rows = []
             for row in page:
                 if filter_key and not interval.holds(row.get(filter_key)):
                     continue
                 if seen is not None:
-                    key = tuple(row.get(column) for column in request.primary_key)
+                    key = row.get(single) if single else tuple(row.get(c) for c in request.primary_key)
                     if key in seen:
                         continue
                     seen.add(key)
@@ -179,8 +182,9 @@ class Reader:
         return _gather(parallel_pages(tasks, self.workers))
 
     def _batched(self, table: Table, read: Batched) -> Iterator[Page]:
-        people = [parent.fields["customer_id"] for parent in self.parents(read.parent)]
-        batches = [people[i : i + read.size] for i in range(0, len(people), read.size)]
+        assert read.parent == "people", "attributes are the only batched read"
+        people = self.people()
+        batches = (people[i : i + read.size] for i in range(0, len(people), read.size))
         missing = 0
 
         def task(ids: list[str]) -> Callable[[], Iterator[Page]]:
@@ -255,7 +259,7 @@ class Reader:
         read = table.read
         assert isinstance(read, FromPass)
         if read.member_of == "people":
-            return {parent.fields["customer_id"] for parent in self.parents("people")}
+            return set(self.people())
         if read.member_of:
             return {parent.fields[read.via or ""] for parent in self.parents(read.member_of)}
         return None
@@ -302,9 +306,9 @@ class Reader:
         return min(known, default=self.now)
 
     # ---- parents -----------------------------------------------------------------------------------------
-    def parents(self, name: str) -> list[Parent]:
-        if name == "people":
-            return [Parent({"customer_id": cio_id}) for cio_id in self.people()]
+    def parents(self, name: str) -> Iterable[Parent]:
+        if name == "people":  # made one at a time: a million people's Parent objects would cost 300 MB
+            return (Parent({"customer_id": cio_id}) for cio_id in self.people())
         if name in ("campaigns", "broadcasts", "newsletters"):
             records = self.listing(_parent_listing(name))
             key = f"{name[:-1]}_id"
