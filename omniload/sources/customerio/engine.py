@@ -18,6 +18,7 @@ from omniload.arrow import coerce
 from omniload.concurrency import parallel_pages
 from omniload.errors import ApiError, NotFound
 from omniload.http import HttpClient
+from omniload.keys import KeySet
 from omniload.sources.customerio import periods
 from omniload.sources.customerio.catalog import (
     CATALOG,
@@ -96,7 +97,7 @@ class Reader:
     workers: int = 8
     now: int = field(default_factory=lambda: int(time.time()))
     _lists: dict[str, list[Row]] = field(default_factory=dict)
-    _people: list[str] | None = None
+    _people: KeySet | None = None
     _limit_refused: set[str] = field(default_factory=set)  # endpoints whose undocumented maximum is lower
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -135,36 +136,31 @@ class Reader:
     def _finish(self, request: TableRequest, pages: Iterable[Page]) -> Iterator[Page]:
         table, interval = request.table, request.interval
         filter_key = request.incremental_key if interval else None
-        # Keys seen so far, for the tables whose pages may repeat records: a bare value where the key is one
-        # column (most are), since a one-element tuple per row would double what a million people cost here.
-        seen: set[Any] | None = set() if table.dedupe else None
-        single = request.primary_key[0] if len(request.primary_key) == 1 else None
-        for page in pages:
-            rows = []
-            for row in page:
-                if filter_key and not interval.holds(row.get(filter_key)):
-                    continue
+        seen = KeySet() if table.dedupe else None  # keys loaded so far, where pages may repeat records
+        try:
+            for page in pages:
+                rows = [row for row in page if not filter_key or interval.holds(row.get(filter_key))]
                 if seen is not None:
-                    key = row.get(single) if single else tuple(row.get(c) for c in request.primary_key)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                rows.append(row)
-            if rows:
-                yield rows
+                    keys = [tuple(row.get(column) for column in request.primary_key) for row in rows]
+                    rows = [row for row, new in zip(rows, seen.add_new(keys), strict=True) if new]
+                if rows:
+                    yield rows
+        finally:
+            if seen is not None:
+                seen.close()
 
     # ---- reads -------------------------------------------------------------------------------------------
     def _listing(self, table: Table, read: Listing) -> Iterator[Page]:
-        people: list[str] | None = [] if table.name == "customers" and self._people is None else None
+        people = KeySet() if table.name == "customers" and self._people is None else None
         for endpoint in read.endpoints:
             shared = endpoint.path in SHARED_LISTS
             for page in [self.listing(endpoint)] if shared else self.pages(endpoint):
                 rows = self._rows(table, page, None)
                 if people is not None:
-                    people.extend(row["cio_id"] for row in rows)
+                    people.add_new([row["cio_id"] for row in rows])
                 yield rows
         if people is not None:
-            self._people = list(dict.fromkeys(people))
+            self._people = people  # only once complete: a read stopped half-way leaves no partial list
 
     def _per_parent(self, table: Table, read: PerParent) -> Iterator[Page]:
         def task(parent: Parent) -> Callable[[], Iterator[Page]]:
@@ -183,8 +179,7 @@ class Reader:
 
     def _batched(self, table: Table, read: Batched) -> Iterator[Page]:
         assert read.parent == "people", "attributes are the only batched read"
-        people = self.people()
-        batches = (people[i : i + read.size] for i in range(0, len(people), read.size))
+        batches = self.people().batches(read.size)
         missing = 0
 
         def task(ids: list[str]) -> Callable[[], Iterator[Page]]:
@@ -254,32 +249,28 @@ class Reader:
                 if rows:
                     yield request, rows
 
-    def _members(self, table: Table) -> set[Any] | None:
+    def _members(self, table: Table) -> set[Any] | KeySet | None:
         """The parent ids a pass row must name to belong to `table`; None when every row belongs."""
         read = table.read
         assert isinstance(read, FromPass)
         if read.member_of == "people":
-            return set(self.people())
+            return self.people()
         if read.member_of:
             return {parent.fields[read.via or ""] for parent in self.parents(read.member_of)}
         return None
 
-    def _pass_rows(self, table: Table, page: Page, members: set[Any] | None) -> Page:
+    def _pass_rows(self, table: Table, page: Page, members: set[Any] | KeySet | None) -> Page:
         read = table.read
         assert isinstance(read, FromPass)
-        rows = []
-        for record in page:
-            row = record
-            if members is not None:
-                if read.person_rows:
-                    cio_id = _cio_id(record)
-                    if cio_id is None or cio_id not in members:
-                        continue
-                    row = {**record, "customer_id": cio_id}
-                elif coerce(record.get(read.via or ""), int) not in members:
-                    continue
-            rows.append(row)
-        return rows
+        if members is None:
+            return page
+        if read.person_rows:
+            ids = [_cio_id(record) for record in page]
+            known = members.intersection(i for i in ids if i is not None)  # one lookup a page
+            return [{**record, "customer_id": i} for record, i in zip(page, ids, strict=True) if i in known]
+        parent_ids = [coerce(record.get(read.via or ""), int) for record in page]
+        known = members.intersection(parent_ids)
+        return [record for record, parent_id in zip(page, parent_ids, strict=True) if parent_id in known]
 
     # ---- workspace-wide passes ---------------------------------------------------------------------------
     def delivery_pages(self, interval: Interval) -> Iterator[Page]:
@@ -330,7 +321,7 @@ class Reader:
             return list(pairs.values())
         raise KeyError(name)
 
-    def people(self) -> list[str]:
+    def people(self) -> KeySet:
         if self._people is None:
             table = CATALOG["customers"]
             assert isinstance(table.read, Listing)

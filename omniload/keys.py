@@ -1,0 +1,94 @@
+"""A set of record keys that lives on disk, so a run's memory does not grow with a workspace's people.
+
+A run needs sets as large as a table in two places: the keys already loaded, for the tables whose pages may
+repeat records (de-duplicated within the run), and the people themselves, whom several tables fan out over.
+Held in Python, a million people cost over 100 MB; here they cost SQLite's page cache (2 MB). A page's keys
+are looked up in one query, so a million keys take about two seconds, against the minutes the API needs to
+return them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import orjson
+
+_CHUNK = 900  # host parameters per statement: under the 999 of older SQLite builds
+
+
+class KeySet:
+    """Keys in the order first added. Keys are str, int or tuples of them; they are stored as JSON."""
+
+    def __init__(self) -> None:
+        # "" is a private temporary database: spilled to a file SQLite deletes when the connection closes
+        self._db = sqlite3.connect("", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("CREATE TABLE keys (key BLOB UNIQUE)")
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def add_new(self, keys: Sequence[Any]) -> list[bool]:
+        """Add `keys`; for each, whether it was new (a key repeated within `keys` is new only the first time)."""
+        encoded = [_encode(key) for key in keys]
+        with self._lock:
+            known = self._known(encoded)
+            new: dict[bytes, None] = {}
+            flags = []
+            for key in encoded:
+                fresh = key not in known and key not in new
+                if fresh:
+                    new[key] = None
+                flags.append(fresh)
+            self._db.executemany("INSERT INTO keys VALUES (?)", ((key,) for key in new))
+            self._count += len(new)
+        return flags
+
+    def intersection(self, keys: Iterable[Any]) -> set[Any]:
+        """The given keys that are in the set (the same question a Python set answers by this name)."""
+        wanted = {_encode(key): key for key in keys}
+        with self._lock:
+            return {wanted[key] for key in self._known(list(wanted))}
+
+    def batches(self, size: int) -> Iterator[list[Any]]:
+        """Every key, `size` at a time, in the order added."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT rowid, key FROM keys WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, size)
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [_decode(key) for _, key in rows]
+
+    def __iter__(self) -> Iterator[Any]:
+        for batch in self.batches(1000):
+            yield from batch
+
+    def __len__(self) -> int:
+        return self._count
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _known(self, encoded: list[bytes]) -> set[bytes]:
+        known: set[bytes] = set()
+        for start in range(0, len(encoded), _CHUNK):
+            chunk = encoded[start : start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            known.update(row[0] for row in self._db.execute(f"SELECT key FROM keys WHERE key IN ({marks})", chunk))
+        return known
+
+
+def _encode(key: Any) -> bytes:
+    return orjson.dumps(key)
+
+
+def _decode(stored: bytes) -> Any:
+    value = orjson.loads(stored)
+    return tuple(value) if isinstance(value, list) else value

@@ -1,0 +1,24 @@
+"""The on-disk key set that replaces Python sets as large as a table: the same answers a set gives."""
+
+from __future__ import annotations
+
+from omniload.keys import KeySet
+
+
+def test_new_keys_are_flagged_once_even_within_one_call() -> None:
+    keys = KeySet()
+    assert keys.add_new(["a", "b", "a"]) == [True, True, False]
+    assert keys.add_new(["b", "c", ("a",), 1, "1"]) == [False, True, True, True, True]
+    assert len(keys) == 6
+    keys.close()
+
+
+def test_intersection_and_order() -> None:
+    keys = KeySet()
+    added = [f"cio_{n}" for n in range(2500)]  # more than one statement's worth of parameters
+    keys.add_new(added)
+    keys.add_new([("obj", 7)])
+    assert keys.intersection(["cio_5", "cio_2499", "nobody", ("obj", 7)]) == {"cio_5", "cio_2499", ("obj", 7)}
+    assert list(keys) == [*added, ("obj", 7)]
+    assert [len(batch) for batch in keys.batches(1000)] == [1000, 1000, 501]
+    keys.close()
