@@ -2,7 +2,7 @@
 
 Fan-out reads (one per parent, one per delivery window) spend their time waiting on the network and on the rate
 limiter; threads let the limiter, not latency, set the pace. The queue between workers and the consumer holds
-one page by default: each worker already holds the page it is reading, and a deeper queue only adds pages to
+one page: each worker already holds the page it is reading, and a deeper queue only adds pages to
 the peak (the consumer turning pages into Arrow is faster than the API, so it never starves).
 """
 
@@ -24,7 +24,7 @@ class _Failure:
 
 
 def parallel_pages(
-    tasks: Iterable[Callable[[], Iterator[T]]], workers: int, buffered: int = 1
+    tasks: Iterable[Callable[[], Iterator[T]]], workers: int
 ) -> Iterator[T]:
     """Yield every item of every task's iterator, in no particular order.
 
@@ -33,7 +33,7 @@ def parallel_pages(
     """
     task_iter = iter(tasks)
     task_lock = threading.Lock()
-    out: queue.Queue[object] = queue.Queue(maxsize=buffered)
+    out: queue.Queue[object] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
     def next_task() -> Callable[[], Iterator[T]] | None:

@@ -28,7 +28,6 @@ class KeySet:
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("CREATE TABLE keys (key BLOB UNIQUE)")
         self._lock = threading.Lock()
-        self._count = 0
 
     def add_new(self, keys: Sequence[Any]) -> list[bool]:
         """Add `keys`; for each, whether it was new (a key repeated within `keys` is new only the first time)."""
@@ -43,7 +42,6 @@ class KeySet:
                     new[key] = None
                 flags.append(fresh)
             self._db.executemany("INSERT INTO keys VALUES (?)", ((key,) for key in new))
-            self._count += len(new)
         return flags
 
     def intersection(self, keys: Iterable[Any]) -> set[Any]:
@@ -68,9 +66,6 @@ class KeySet:
     def __iter__(self) -> Iterator[Any]:
         for batch in self.batches(1000):
             yield from batch
-
-    def __len__(self) -> int:
-        return self._count
 
     def close(self) -> None:
         with self._lock:

@@ -9,7 +9,7 @@ def test_new_keys_are_flagged_once_even_within_one_call() -> None:
     keys = KeySet()
     assert keys.add_new(["a", "b", "a"]) == [True, True, False]
     assert keys.add_new(["b", "c", ("a",), 1, "1"]) == [False, True, True, True, True]
-    assert len(keys) == 6
+    assert list(keys) == ["a", "b", "c", ("a",), 1, "1"]
     keys.close()
 
 
