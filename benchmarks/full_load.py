@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from omniload.sources.customerio.catalog import TABLES
-from omniload.sources.customerio.engine import WINDOW_SECONDS, windows
+from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
 from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
 
 KEY = "bench-key"
@@ -175,7 +175,7 @@ def main() -> None:
             results = []
             for name in names:
                 table = next(t for t in TABLES if t.name == name)
-                spec_name = f"{name}:{periods.get(name, args.period)}" if table.is_metrics else name
+                spec_name = f"{name}:{periods.get(name, args.period)}" if table.periods else name
                 db = Path(folder) / f"{name}.duckdb"
                 requests, throttled, seconds, rss = run(fake, spec_name, db, f"bench.{name}", rate)
                 results.append(Measured(spec_name, requests, throttled, count_rows(db, "bench", name), seconds,
@@ -183,12 +183,12 @@ def main() -> None:
             report("one process per table", results, rate)
         if args.multi:
             selection = args.tables if args.tables != "all" else ",".join(
-                f"{t.name}:{args.period}" if t.is_metrics else t.name for t in TABLES
+                f"{t.name}:{args.period}" if t.periods else t.name for t in TABLES
             )
             db = Path(folder) / "multi.duckdb"
             requests, throttled, seconds, rss = run(fake, selection, db, "bench", rate)
             rows = sum(
-                count_rows(db, "bench", f"{n}_{periods.get(n, args.period)}" if t.is_metrics else n)
+                count_rows(db, "bench", f"{n}_{periods.get(n, args.period)}" if t.periods else n)
                 for n in names for t in TABLES if t.name == n
             )
             shared = budget_shared(budget, names)

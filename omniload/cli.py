@@ -24,8 +24,9 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from omniload import __version__
-from omniload.docs import help_examples
 from omniload.errors import OmniloadError, UsageError
+from omniload.source import Strategy
+from omniload.sources import BUILT_IN, find_source, source_for_uri, sources
 
 try:  # typer vendors its own copy of click; its exceptions are the ones raised
     from typer._click import exceptions as click_errors
@@ -34,6 +35,7 @@ except ImportError:  # pragma: no cover - typer versions that use click itself
 
 if TYPE_CHECKING:
     from omniload.pipeline import Run
+    from omniload.source import Source
 
 app = typer.Typer(
     add_completion=False,
@@ -44,7 +46,18 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-SEED_EXAMPLES = help_examples()
+#: The first built-in source's URI shows the shape of a source URI in help and errors.
+URI_EXAMPLE = BUILT_IN[0].uri_example
+
+
+def _help_examples() -> str:
+    """Every registered source's examples for `ingest --help`; a broken OMNILOAD_SOURCES is reported by the
+    command that needs it, not while the CLI loads."""
+    try:
+        registered = tuple(sources().values())
+    except UsageError:
+        registered = BUILT_IN
+    return "".join(source.help_examples() for source in registered)
 
 
 class ProgressMode(StrEnum):
@@ -68,11 +81,11 @@ def root(
     """omniload copies data from SaaS APIs into databases and files."""
 
 
-@app.command(epilog=SEED_EXAMPLES)
+@app.command(epilog=_help_examples())
 def ingest(
-    source_uri: Annotated[str, typer.Option(help="Source URI, e.g. 'customerio://?api_key=KEY&region=us'.")],
+    source_uri: Annotated[str, typer.Option(help=f"Source URI, e.g. '{URI_EXAMPLE}'.")],
     source_table: Annotated[str, typer.Option(help="Table to read (metrics: table:period), a list, or all.")],
-    dest_uri: Annotated[str, typer.Option(help="Destination URI, e.g. duckdb:///customerio.duckdb.")],
+    dest_uri: Annotated[str, typer.Option(help="Destination URI, e.g. duckdb:///data.duckdb.")],
     dest_table: Annotated[
         str | None, typer.Option(help="schema.table to load into (with several tables: the schema).")
     ] = None,
@@ -119,7 +132,7 @@ def ingest(
         http = run.reader.http
         run.progress = sink
         sink.run_started(progress_module.RunInfo(
-            [(r.output, f"{run.dataset}.{run.target(r)}") for r in run.requests],
+            [(r.load_name, f"{run.dataset}.{run.destination_table(r)}") for r in run.requests],
             run.destination.display,
             run.dataset,
             lambda: (http.stats.requests, http.limiter.waited),
@@ -148,7 +161,7 @@ def ingest(
 
 
 def _confirmed(run: Run) -> bool:
-    names = [r.output for r in run.requests]
+    names = [r.load_name for r in run.requests]
     shown = ", ".join(names) if len(names) <= 5 else f"{len(names)} tables ({', '.join(names[:4])}, …)"
     return typer.confirm(
         f"Load {shown} into {run.destination.display} (schema {run.dataset})?", default=True, err=True
@@ -166,17 +179,16 @@ def tables(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
 ) -> None:
     """List a source's tables with their primary key, incremental key, strategy and what each holds."""
-    _known_source(source)
-    from omniload import docs
-    from omniload.sources.customerio.catalog import TABLES
+    from omniload.source import tables_markdown
 
+    found = _known_source(source)
     if markdown:
-        out.out(docs.tables_markdown(), end="", highlight=False)
+        out.out(tables_markdown(found.tables), end="", highlight=False)
         return
     header = ("table", "primary key", "incremental key", "strategy", "holds")
     rows: list[tuple[str, ...]] = [
-        (docs.display_name(t), ", ".join(t.primary_key), t.incremental_key or "-", t.strategy, t.description)
-        for t in TABLES
+        (t.display_name, ", ".join(t.primary_key), t.incremental_key or "-", t.strategy, t.description)
+        for t in found.tables
     ]
     if out.is_terminal:
         listing = RichTable(*header, box=None, header_style="bold")
@@ -192,15 +204,15 @@ def tables(
 @app.command(name="docs")
 def docs_page(source: Annotated[str, typer.Argument(help="Source name, e.g. customerio.")]) -> None:
     """Print a source's documentation page (Markdown), generated from its table catalog."""
-    _known_source(source)
-    from omniload import docs
-
-    out.out(docs.customerio_page(), end="", highlight=False)
+    out.out(_known_source(source).docs_page(), end="", highlight=False)
 
 
-def _known_source(source: str) -> None:
-    if source.split(":")[0].lower() != "customerio":
-        _fail(UsageError(f"unknown source {source!r}; sources: customerio"), False)
+def _known_source(name: str) -> Source:
+    try:
+        return find_source(name)
+    except UsageError as error:
+        _fail(error, False)
+        raise
 
 
 @app.command()
@@ -226,18 +238,18 @@ def _build_run(
     full_refresh: bool,
 ) -> Run:
     from omniload import destinations
-    from omniload.pipeline import Run, check_strategy, make_interval, split_dest_table
-    from omniload.sources import resolve_source
+    from omniload.pipeline import Run, check_request, make_interval, split_dest_table
 
     if "://" not in source_uri:  # never echo it: a key pasted in the wrong place would be printed
-        raise UsageError("--source-uri must be a URI such as customerio://?api_key=KEY&region=us")
-    source = resolve_source(source_uri)
+        raise UsageError(f"--source-uri must be a URI such as {URI_EXAMPLE}")
+    source = source_for_uri(source_uri).connect(source_uri)
     requests = source.select(source_table)
+    strategy = Strategy.parse(overrides.strategy) if overrides.strategy else None
     for request in requests:
-        request.strategy = overrides.strategy or request.strategy
+        request.strategy = strategy or request.strategy
         request.incremental_key = overrides.incremental_key or request.incremental_key
         request.primary_key = overrides.primary_key or request.primary_key
-        check_strategy(request)
+        check_request(request)
     interval = make_interval(interval_start, interval_end)
     destination = destinations.resolve(dest_uri)
     for request in requests:
@@ -245,7 +257,7 @@ def _build_run(
     dataset, table_name = split_dest_table(dest_table, destination.default_dataset, several=len(requests) > 1)
     return Run(
         requests, source.reader(), destination, dataset, table_name, interval, full_refresh,
-        source.config.lookback_days,
+        source.lookback_days,
     )
 
 

@@ -22,10 +22,12 @@ from typing import Any, NoReturn
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
 
 from omniload.errors import UsageError
+from omniload.source import Strategy
 
-#: omniload's strategy names → the dlt merge strategy each one needs (append and replace need none).
-MERGE_STRATEGIES = {"merge": "delete-insert", "delete+insert": "delete-insert", "upsert": "upsert", "scd2": "scd2"}
-STRATEGIES = ("append", "replace", *MERGE_STRATEGIES)
+#: omniload's strategies → the dlt merge strategy each one needs (append and replace need none).
+MERGE_STRATEGIES = {
+    Strategy.MERGE: "delete-insert", Strategy.DELETE_INSERT: "delete-insert", Strategy.SCD2: "scd2"
+}
 
 #: Query keys whose values are secrets, matched as substrings of the lower-cased key.
 _SECRET_KEYS = ("password", "pwd", "secret", "token", "key", "passphrase", "base64", "sas")
@@ -62,13 +64,11 @@ class Destination:
             strategies = list(caps.replace_strategies_selector(strategies, table_schema=self._table_schema()))
         return strategies
 
-    def check_strategy(self, strategy: str) -> None:
+    def check_strategy(self, strategy: Strategy) -> None:
         """Raise a one-line UsageError when dlt cannot load a table with `strategy` here; call before reading."""
-        if strategy not in STRATEGIES:
-            raise UsageError(f"unknown strategy {strategy!r}; strategies: {', '.join(STRATEGIES)}")
-        if strategy == "append":
+        if strategy == Strategy.APPEND:
             return
-        if strategy == "replace":
+        if strategy == Strategy.REPLACE:
             if not self.replace_strategies():
                 raise UsageError(f"destination {self.kind} cannot replace a table")
             return
@@ -78,7 +78,7 @@ class Destination:
             hint = "; use --incremental-strategy replace or append, or load into a database"
             dlt_name = self.dlt_destination.destination_type.rsplit(".", 1)[-1]
             raise UsageError(
-                f"destination {self.kind} cannot load a table with strategy {strategy!r}: "
+                f"destination {self.kind} cannot load a table with strategy {strategy.value!r}: "
                 f"dlt's {dlt_name} destination supports {can}{hint}"
             )
 

@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 import pyarrow as pa
 
@@ -22,8 +22,8 @@ from omniload.destinations import Destination
 from omniload.dlt_duckdb import adjust_dlt_duckdb
 from omniload.errors import OmniloadError, UsageError
 from omniload.memory import release_memory
-from omniload.sources.customerio.catalog import Table
-from omniload.sources.customerio.engine import Interval, Reader, TableRequest
+from omniload.results import RunResult, TableResult
+from omniload.source import Interval, Page, Reader, Strategy, TableRequest, TableSpec
 from omniload.state import Cursors, row_hashes
 
 if TYPE_CHECKING:
@@ -34,37 +34,16 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 # dlt logs a failed load job with its traceback before each retry; the run's one-line error says what failed
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
 
-STRATEGIES = ("replace", "append", "merge", "delete+insert", "scd2")
 #: dlt's default scd2 row-version column.
 SCD2_ROW_HASH = "_dlt_id"
 _ROW_HASH_FIELD = pa.field(SCD2_ROW_HASH, pa.string(), nullable=False)
 
 
 @dataclass
-class TableResult:
-    name: str
-    destination_table: str
-    rows: int = 0
-    pages: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-
-
-@dataclass
-class RunResult:
-    tables: list[TableResult]
-    requests: int
-    seconds: float
-    destination: str
-    dataset: str
-    throttled: int = 0
-
-
-@dataclass
 class Run:
     """What `omniload ingest` asked for, resolved and checked before anything is read."""
 
-    requests: list[TableRequest]
+    requests: list[TableRequest[Any]]
     reader: Reader
     destination: Destination
     dataset: str
@@ -78,7 +57,7 @@ class Run:
         import dlt
 
         started = time.monotonic()
-        results = {r.output: TableResult(r.output, self.target(r)) for r in self.requests}
+        results = {r.load_name: TableResult(r.load_name, self.destination_table(r)) for r in self.requests}
         resource = dlt.resource(self._pages(results), name="omniload", max_table_nesting=0)
         if self.destination.display.startswith("duckdb"):
             adjust_dlt_duckdb()
@@ -123,94 +102,116 @@ class Run:
             stats.throttled,
         )
 
-    def target(self, request: TableRequest) -> str:
-        """The destination table: --dest-table's name when one table loads, else the table's own name."""
-        return self.table_name if self.table_name and len(self.requests) == 1 else request.output
+    def destination_table(self, request: TableRequest[Any]) -> str:
+        """The table a request loads into: --dest-table's name when one table loads, else its `load_name`."""
+        return self.table_name if self.table_name and len(self.requests) == 1 else request.load_name
 
     def _pages(self, results: dict[str, TableResult]) -> Iterator[Any]:
-        """The one dlt resource of a run: pages of every table, each marked with its table and hints."""
+        """The one dlt resource of a run: pages of every table, each marked with its table and hints, then an
+        empty page for each table that read nothing (the table must still exist), then the cursors move."""
         import dlt
-        from dlt.extract.hints import make_hints
 
         cursors = Cursors.from_state(
             dlt.current.resource_state(), self.interval, self.lookback_days, self.reader.now
         )
         for request in self.requests:
             request.interval = cursors.interval_for(request)
-        converters: dict[str, PageConverter] = {}
-        started: dict[str, float] = {}
-        requests_seen = self.reader.http.stats.requests
-        last_page = time.monotonic()  # a table's time starts when the reader moves on to it
+        reading = _Reading(self.reader.http.stats.requests)
         for request, rows in self.reader.read_all(self.requests):
-            result = results[request.output]
-            # the requests made since the previous page were made for this page's table
-            requests_seen, result.requests = _count_requests(self.reader, requests_seen, result.requests)
+            result = results[request.load_name]
+            result.requests += reading.requests_since_last_page(self.reader.http.stats.requests)
             rows = cursors.new_rows(request, rows)
-            if not rows:
-                continue
-            first = request.output not in converters
-            if first:
-                converters[request.output] = PageConverter(request.primary_key, request.table.types)
-                started[request.output] = last_page
-            arrow, new_json = converters[request.output].convert(rows)
-            if request.strategy == "scd2":
-                arrow = arrow.append_column(_ROW_HASH_FIELD, pa.array(row_hashes(rows), pa.string()))
-            result.rows += arrow.num_rows
-            result.pages += 1
-            result.seconds = time.monotonic() - started[request.output]
-            cursors.observe(request, arrow)
-            if self.progress is not None:
-                if first:
-                    self.progress.table_started(result)
-                self.progress.page_read(result)
-            last_page = time.monotonic()
-            if first or new_json:
-                hints = make_hints(
-                    columns=_column_hints(request.primary_key if first else (), new_json),
-                    **_table_hints(request, result.destination_table),
-                )
-                yield dlt.mark.with_hints(arrow, hints, create_table_variant=True)
-            else:
-                yield dlt.mark.with_table_name(arrow, result.destination_table)
+            if rows:
+                yield self._page(request, rows, result, reading, cursors)
         for request in self.requests:
-            result = results[request.output]
-            if request.output not in converters:  # no rows: the table must still exist
-                if self.progress is not None:
-                    self.progress.table_started(result)
-                hints = make_hints(
-                    columns=_column_hints(request.primary_key, ()),
-                    **_table_hints(request, result.destination_table),
-                )
-                empty = _empty(request.table)
-                if request.strategy == "scd2":
-                    empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
-                yield dlt.mark.with_hints(empty, hints, create_table_variant=True)
+            if request.load_name not in reading.converters:
+                yield self._empty_table(request, results[request.load_name])
             cursors.advance(request)
+
+    def _page(
+        self, request: TableRequest[Any], rows: Page, result: TableResult, reading: _Reading, cursors: Cursors
+    ) -> Any:
+        """One page as Arrow, counted, reported, and marked for dlt with its table (and hints when new)."""
+        import dlt
+        from dlt.extract.hints import make_hints
+
+        first = request.load_name not in reading.converters
+        if first:
+            reading.start_table(request)
+        arrow, new_json = reading.converters[request.load_name].convert(rows)
+        if request.strategy == Strategy.SCD2:
+            arrow = arrow.append_column(_ROW_HASH_FIELD, pa.array(row_hashes(rows), pa.string()))
+        result.rows += arrow.num_rows
+        result.pages += 1
+        result.seconds = time.monotonic() - reading.started[request.load_name]
+        cursors.observe(request, arrow)
+        if self.progress is not None:
+            if first:
+                self.progress.table_started(result)
+            self.progress.page_read(result)
+        reading.last_page = time.monotonic()
+        if first or new_json:
+            hints = make_hints(
+                columns=_column_hints(request.primary_key if first else (), new_json),
+                **_table_hints(request, result.destination_table),
+            )
+            return dlt.mark.with_hints(arrow, hints, create_table_variant=True)
+        return dlt.mark.with_table_name(arrow, result.destination_table)
+
+    def _empty_table(self, request: TableRequest[Any], result: TableResult) -> Any:
+        """A table that read no rows still gets created (its primary key columns, typed)."""
+        import dlt
+        from dlt.extract.hints import make_hints
+
+        if self.progress is not None:
+            self.progress.table_started(result)
+        hints = make_hints(
+            columns=_column_hints(request.primary_key, ()),
+            **_table_hints(request, result.destination_table),
+        )
+        empty = _empty(request.table)
+        if request.strategy == Strategy.SCD2:
+            empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
+        return dlt.mark.with_hints(empty, hints, create_table_variant=True)
 
     def _refuse_emptying(self, pipeline: Any, results: dict[str, TableResult]) -> None:
         """A replace that read nothing would empty a table that has rows: that needs the user's explicit word."""
         if self.full_refresh:
             return
         for request in self.requests:
-            result = results[request.output]
+            result = results[request.load_name]
             # scd2 over a whole read retires every active row the run did not see: an empty read retires them all
-            emptying = request.strategy == "replace" or (request.strategy == "scd2" and not request.interval)
+            retires_all = request.strategy == Strategy.SCD2 and not request.interval
+            emptying = request.strategy == Strategy.REPLACE or retires_all
             if not emptying or result.rows:
                 continue
             existing = _row_count(pipeline, result.destination_table)
             if existing:
-                what = "replacing would empty" if request.strategy == "replace" else "scd2 would retire all of"
+                what = "scd2 would retire all of" if retires_all else "replacing would empty"
                 raise OmniloadError(
-                    f"{request.output}: this run read 0 rows, and {what} "
+                    f"{request.load_name}: this run read 0 rows, and {what} "
                     f"{self.dataset}.{result.destination_table} ({existing:,} rows); nothing was changed. "
                     "Re-run with --full-refresh if the table really should be empty"
                 )
 
 
-def _count_requests(reader: Reader, seen: int, counted: int) -> tuple[int, int]:
-    """(requests made so far, `counted` plus the requests made since `seen`)."""
-    now = reader.http.stats.requests
-    return now, counted + (now - seen)
+@dataclass
+class _Reading:
+    """What `_pages` keeps while pages arrive: each table's converter and start, and the request count."""
+
+    requests_seen: int
+    last_page: float = field(default_factory=time.monotonic)  # a table's time starts when the reader moves on
+    converters: dict[str, PageConverter] = field(default_factory=dict)
+    started: dict[str, float] = field(default_factory=dict)
+
+    def requests_since_last_page(self, requests_now: int) -> int:
+        """The requests made since the previous page were made for this page's table."""
+        since, self.requests_seen = requests_now - self.requests_seen, requests_now
+        return since
+
+    def start_table(self, request: TableRequest[Any]) -> None:
+        self.converters[request.load_name] = PageConverter(request.primary_key, request.table.types)
+        self.started[request.load_name] = self.last_page
 
 
 def _row_count(pipeline: Any, table: str) -> int:
@@ -224,42 +225,41 @@ def _row_count(pipeline: Any, table: str) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def _table_hints(request: TableRequest, table_name: str) -> dict[str, Any]:
+def _table_hints(request: TableRequest[Any], table_name: str) -> dict[str, Any]:
     """The run's strategy in dlt's terms. delete+insert replaces every row whose incremental key value was
     read again; scd2 keeps history rows with validity ranges."""
     hints: dict[str, Any] = {"table_name": table_name, "primary_key": list(request.primary_key)}
-    strategy = request.strategy
-    if strategy in ("replace", "append"):
-        hints["write_disposition"] = strategy
-    elif strategy == "merge":
-        hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
-    elif strategy == "delete+insert":
-        hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
-        hints["primary_key"] = []
-        hints["merge_key"] = request.incremental_key
-    else:
-        hints["write_disposition"] = {"disposition": "merge", "strategy": "scd2"}
-        hints["primary_key"] = []
-        # scd2 retires every active row the run did not read; a run that read only an interval retires only
-        # the versions of the records it read again (dlt scopes retirement to the merge key).
-        hints["merge_key"] = list(request.primary_key) if request.interval else []
+    match request.strategy:
+        case Strategy.REPLACE | Strategy.APPEND:
+            hints["write_disposition"] = request.strategy.value
+        case Strategy.MERGE:
+            hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
+        case Strategy.DELETE_INSERT:
+            hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
+            hints["primary_key"] = []
+            hints["merge_key"] = request.incremental_key
+        case Strategy.SCD2:
+            hints["write_disposition"] = {"disposition": "merge", "strategy": "scd2"}
+            hints["primary_key"] = []
+            # scd2 retires every active row the run did not read; a run that read only an interval retires
+            # only the versions of the records it read again (dlt scopes retirement to the merge key).
+            hints["merge_key"] = list(request.primary_key) if request.interval else []
+        case unreachable:
+            assert_never(unreachable)
     return hints
 
 
-def check_strategy(request: TableRequest) -> None:
-    if request.strategy not in STRATEGIES:
-        raise UsageError(
-            f"unknown --incremental-strategy {request.strategy!r}; use one of {', '.join(STRATEGIES)}"
-        )
+def check_request(request: TableRequest[Any]) -> None:
+    """What a strategy needs of the table's keys, checked before anything is read."""
     if any(not column.strip() for column in request.primary_key) or request.incremental_key == "":
-        raise UsageError(f"{request.output}: --primary-key and --incremental-key need a column name")
-    if request.strategy == "merge" and not request.primary_key:
-        raise UsageError(f"{request.output}: merge needs a primary key (--primary-key)")
-    if request.strategy == "delete+insert" and not request.incremental_key:
-        raise UsageError(f"{request.output}: delete+insert needs an incremental key (--incremental-key)")
+        raise UsageError(f"{request.load_name}: --primary-key and --incremental-key need a column name")
+    if request.strategy == Strategy.MERGE and not request.primary_key:
+        raise UsageError(f"{request.load_name}: merge needs a primary key (--primary-key)")
+    if request.strategy == Strategy.DELETE_INSERT and not request.incremental_key:
+        raise UsageError(f"{request.load_name}: delete+insert needs an incremental key (--incremental-key)")
 
 
-def _empty(table: Table) -> pa.Table:
+def _empty(table: TableSpec) -> pa.Table:
     kinds = {int: pa.int64(), str: pa.string()}
     return pa.table(
         {c: pa.array([], kinds.get(table.types.get(c, str), pa.string())) for c in table.primary_key}

@@ -29,9 +29,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
 
-    from omniload.pipeline import RunResult, TableResult
-
-MODES = ("interactive", "log", "json")
+    from omniload.results import RunResult, TableResult
 
 
 class ProgressSink(Protocol):

@@ -15,11 +15,10 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from omniload.sources.customerio.catalog import FromPass
-from omniload.sources.customerio.engine import Interval, TableRequest
+from omniload.source import CursorRule, Interval, Strategy, TableRequest
 
 #: Strategies under which a cursor may narrow the next read: rows not read again stay as they were.
-CURSOR_STRATEGIES = ("append", "merge", "delete+insert")
+CURSOR_STRATEGIES = (Strategy.APPEND, Strategy.MERGE, Strategy.DELETE_INSERT)
 
 Row = dict[str, Any]
 
@@ -50,30 +49,30 @@ class Cursors:
         saved, boundaries = state.setdefault("cursors", {}), state.setdefault("boundaries", {})
         return cls(saved, boundaries, interval, lookback_days, now)
 
-    def interval_for(self, request: TableRequest) -> Interval:
-        """The user's interval, else the saved cursor (deliveries re-read a look-back window, because their
-        metrics keep changing after they are created), else everything."""
-        cursor = self.saved.get(request.output)
+    def interval_for(self, request: TableRequest[Any]) -> Interval:
+        """The user's interval, else the saved cursor (a RUN_TIME table re-reads a look-back window, because
+        its records keep changing after they are created), else everything."""
+        cursor = self.saved.get(request.load_name)
         if self.interval or cursor is None or request.strategy not in CURSOR_STRATEGIES:
             return self.interval
-        if request.strategy == "append":
-            self._loaded[request.output] = (cursor, set(self.boundaries.get(request.output, ())))
-        if _is_delivery(request):
-            if request.strategy == "append":  # appending a delivery again would duplicate it: no look-back
+        if request.strategy == Strategy.APPEND:
+            self._loaded[request.load_name] = (cursor, set(self.boundaries.get(request.load_name, ())))
+        if request.table.cursor == CursorRule.RUN_TIME:
+            if request.strategy == Strategy.APPEND:  # appending a record again would duplicate it: no look-back
                 return Interval(start=int(cursor) + 1)
             return Interval(start=int(cursor) - self.lookback_days * 86400)
         return Interval(start=cursor) if request.incremental_key else Interval()
 
-    def new_rows(self, request: TableRequest, rows: list[Row]) -> list[Row]:
+    def new_rows(self, request: TableRequest[Any], rows: list[Row]) -> list[Row]:
         """Under append, the rows the previous run already loaded at its cursor are dropped."""
         key = request.incremental_key
-        if request.strategy != "append" or not key:
+        if request.strategy != Strategy.APPEND or not key:
             return rows
-        rows = _not_loaded(rows, key, self._loaded.get(request.output))
-        self._track_boundary(request.output, key, rows)
+        rows = _not_loaded(rows, key, self._loaded.get(request.load_name))
+        self._track_boundary(request.load_name, key, rows)
         return rows
 
-    def observe(self, request: TableRequest, arrow: pa.Table) -> None:
+    def observe(self, request: TableRequest[Any], arrow: pa.Table) -> None:
         """The highest incremental key value read so far is where the next run starts."""
         key = request.incremental_key
         if not key or key not in arrow.column_names:
@@ -82,40 +81,40 @@ class Cursors:
         if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
             return
         page_max = pc.max(column).as_py()
-        highest = self._highest.get(request.output)
+        highest = self._highest.get(request.load_name)
         if page_max is not None and (highest is None or page_max > highest):
-            self._highest[request.output] = page_max
+            self._highest[request.load_name] = page_max
 
-    def advance(self, request: TableRequest) -> None:
+    def advance(self, request: TableRequest[Any]) -> None:
         """A run that reaches "now" moves the cursor; a backfill (an end bound given) leaves it alone."""
-        output = request.output
+        load_name = request.load_name
         if self.interval.end is not None or request.strategy not in CURSOR_STRATEGIES:
             return
-        if _is_delivery(request):
-            self.saved[output] = self.now
+        if request.table.cursor == CursorRule.RUN_TIME:
+            self.saved[load_name] = self.now
             return
-        highest = self._highest.get(output)
+        highest = self._highest.get(load_name)
         if highest is None:
             return
-        previous = self.saved.get(output)
-        self.saved[output] = highest if previous is None else max(previous, highest)
-        if request.strategy == "append" and self.saved[output] == highest:
-            loaded_at, loaded_rows = self._loaded.get(output, (None, set()))
+        previous = self.saved.get(load_name)
+        self.saved[load_name] = highest if previous is None else max(previous, highest)
+        if request.strategy == Strategy.APPEND and self.saved[load_name] == highest:
+            loaded_at, loaded_rows = self._loaded.get(load_name, (None, set()))
             kept = loaded_rows if loaded_at == highest else set()
-            self.boundaries[output] = sorted(kept | self._at_highest.get(output, set()))
+            self.boundaries[load_name] = sorted(kept | self._at_highest.get(load_name, set()))
 
-    def _track_boundary(self, output: str, key: str, rows: list[Row]) -> None:
+    def _track_boundary(self, load_name: str, key: str, rows: list[Row]) -> None:
         """Hashes of the rows holding the highest incremental key value seen so far."""
         values: list[float] = [row[key] for row in rows if _is_number(row.get(key))]
         if not values:
             return
         top = max(values)
-        highest = self._highest.get(output)
+        highest = self._highest.get(load_name)
         if highest is not None and top < highest:
             return
         if highest is None or top > highest:
-            self._at_highest[output] = set()
-        self._at_highest.setdefault(output, set()).update(row_hashes([r for r in rows if r.get(key) == top]))
+            self._at_highest[load_name] = set()
+        self._at_highest.setdefault(load_name, set()).update(row_hashes([r for r in rows if r.get(key) == top]))
 
 
 def row_hashes(rows: list[Row]) -> list[str]:
@@ -142,7 +141,3 @@ def _not_loaded(rows: list[Row], key: str, loaded: tuple[Any, set[str]] | None) 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
-
-def _is_delivery(request: TableRequest) -> bool:
-    read = request.table.read
-    return isinstance(read, FromPass) and read.name == "messages"

@@ -18,7 +18,7 @@ def test_tables_lists_all_31_with_keys_strategy_and_contents() -> None:
     assert lines[0].split() == ["table", "primary", "key", "incremental", "key", "strategy", "holds"]
     assert len(lines) == 1 + 31 == 1 + len(TABLES)
     for line, table in zip(lines[1:], TABLES, strict=True):
-        name = f"{table.name}:period" if table.is_metrics else table.name
+        name = f"{table.name}:period" if table.periods else table.name
         expected = [name, ", ".join(table.primary_key), table.incremental_key or "-", table.strategy]
         assert re.split(r"\s{2,}", line.strip())[:5] == [*expected, table.description], line
 

@@ -15,6 +15,7 @@ import pytest
 from omniload import destinations
 from omniload.destinations import SCHEMES, Destination, redact, resolve
 from omniload.errors import UsageError
+from omniload.source import Strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = {
@@ -374,31 +375,25 @@ DATABASES = ["duckdb", "postgres", "mysql", "sqlite", "bigquery", "snowflake", "
 @pytest.mark.parametrize("name", DATABASES)
 @pytest.mark.parametrize("strategy", ["append", "replace", "merge", "delete+insert", "scd2"])
 def test_databases_take_every_strategy(name: str, strategy: str, tmp_path: Path, key_file: Path) -> None:
-    destination_for(name, tmp_path, key_file).check_strategy(strategy)
+    destination_for(name, tmp_path, key_file).check_strategy(Strategy(strategy))
 
 
 @pytest.mark.parametrize("name", ["files", "s3"])
 def test_files_take_append_and_replace_but_refuse_merges(name: str, tmp_path: Path, key_file: Path) -> None:
     destination = destination_for(name, tmp_path, key_file)
-    destination.check_strategy("append")
-    destination.check_strategy("replace")
+    destination.check_strategy(Strategy.APPEND)
+    destination.check_strategy(Strategy.REPLACE)
     for strategy in ("merge", "delete+insert", "scd2"):
         with pytest.raises(UsageError) as caught:
-            destination.check_strategy(strategy)
+            destination.check_strategy(Strategy(strategy))
         message = str(caught.value)
         assert "\n" not in message and f"cannot load a table with strategy {strategy!r}" in message
         assert "only append and replace" in message
 
 
-def test_upsert_only_where_dlt_has_it(tmp_path: Path, key_file: Path) -> None:
-    destination_for("postgres", tmp_path, key_file).check_strategy("upsert")
-    with pytest.raises(UsageError, match="supports delete-insert, scd2"):
-        destination_for("redshift", tmp_path, key_file).check_strategy("upsert")
-
-
-def test_unknown_strategy(tmp_path: Path, key_file: Path) -> None:
-    with pytest.raises(UsageError, match="unknown strategy 'sometimes'"):
-        destination_for("duckdb", tmp_path, key_file).check_strategy("sometimes")
+def test_unknown_strategy_is_refused_by_the_one_validator() -> None:
+    with pytest.raises(UsageError, match="unknown --incremental-strategy 'sometimes'"):
+        Strategy.parse("sometimes")
 
 
 @pytest.mark.parametrize(

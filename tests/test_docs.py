@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from omniload import docs
+from omniload.sources.customerio import docs
 from omniload.sources.customerio.catalog import TABLES
 from omniload.sources.customerio.config import PARAMETERS
 
@@ -25,7 +25,7 @@ def test_page_holds_exactly_the_catalogs_tables() -> None:
     assert len(rows) == len(TABLES) == 31
     for row, table in zip(rows, TABLES, strict=True):
         cells = [cell.strip() for cell in row.strip("|").split("|")]
-        name = f"{table.name}:period" if table.is_metrics else table.name
+        name = f"{table.name}:period" if table.periods else table.name
         assert cells[0] == f"`{name}`"
         assert cells[1] == ", ".join(table.primary_key)
         assert cells[2] == (table.incremental_key or "–")

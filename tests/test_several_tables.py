@@ -49,7 +49,7 @@ def _keys(db: Path, table: str, key: tuple[str, ...]) -> set[tuple]:
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
 def test_every_table_of_all_is_complete(table, loaded_all, workspace: Workspace) -> None:
     db, started, ended = loaded_all
-    for period in PERIODS if table.is_metrics else (None,):
+    for period in PERIODS if table.periods else (None,):
         name = f"{table.name}_{period}" if period else table.name
         loaded = _keys(db, name, table.primary_key)
         if table.name in ("campaign_metrics", "campaign_action_metrics"):

@@ -15,7 +15,7 @@ from tests.conftest import ingest, query
 TABLE_PERIODS = [
     f"{table.name}:{period}" if period else table.name
     for table in TABLES
-    for period in (PERIODS if table.is_metrics else (None,))
+    for period in (PERIODS if table.periods else (None,))
 ]
 VERSION_2 = ("campaign_metrics", "campaign_action_metrics")
 #: The contract keys newsletter_test_groups on `id`, but numbers groups from 0 inside each newsletter and forbids

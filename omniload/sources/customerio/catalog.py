@@ -1,9 +1,11 @@
 """The 31 Customer.io tables as data: one entry per table, read like the contract in tables.md.
 
 Each entry says where the rows come from (`read`), what makes a row unique (`primary_key`), what an interval
-filters on (`incremental_key`), how the destination takes the rows (`strategy`), which ids must be brought to the
-contract's type (`types`), and which table-specific rule shapes a record into a row (`shape`). The engine in
-`engine.py` knows nothing about any single table.
+filters on (`incremental_key`), how the destination takes the rows (`strategy`), where the next run starts
+(`cursor`: deliveries re-read a look-back window, since opens and clicks keep changing them), which ids must be brought to the
+contract's type (`types`), and which table-specific rule shapes a record into a row (`shape`). The lists that
+tables fan out over are declared once (`PARENTS`), like the workspace-wide passes (`PASSES`); the engine in
+`engine.py` resolves them by these declarations and knows nothing about any single table.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from omniload.source import CursorRule, Strategy, TableSpec
 from omniload.sources.customerio import shapes
+from omniload.sources.customerio.periods import PERIODS
 
-Strategy = Literal["replace", "merge"]
 Shape = Callable[[dict[str, Any]], dict[str, Any] | None]
 
 #: The people search matches everyone through `cio_id exists`: every person has one (tables.md 4.13).
@@ -68,7 +71,7 @@ class Metrics:
 
 @dataclass(frozen=True)
 class FromPass:
-    """Rows taken from a workspace-wide pass (tables.md section 5) instead of one read per parent.
+    """Rows taken from a workspace-wide pass (tables.md section 5, `PASSES`) instead of one read per parent.
 
     `member_of` names the parent list a row must belong to, through the row field `via`; `person_rows`
     replaces `customer_id` with the person's cio_id, as the `customer_*` tables require.
@@ -83,21 +86,67 @@ class FromPass:
 Read = Listing | PerParent | Batched | Metrics | FromPass
 
 
-@dataclass(frozen=True)
-class Table:
-    name: str
-    primary_key: tuple[str, ...]
-    incremental_key: str | None
-    strategy: Strategy
-    description: str
-    read: Read
-    types: Mapping[str, type] = field(default_factory=dict)
-    shape: Shape | None = None
-    dedupe: bool = False
+@dataclass(frozen=True, kw_only=True)
+class Table(TableSpec):
+    """A Customer.io table: the core's `TableSpec` plus how it is read and shaped."""
 
-    @property
-    def is_metrics(self) -> bool:
-        return isinstance(self.read, Metrics)
+    read: Read
+    shape: Shape | None = None
+    dedupe: bool = False  # pages may repeat records: keep each primary key once
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parents:
+    """A list other tables fan out over, the way dlt's rest_api names `{resources.issues.number}`.
+
+    A top-level list is the rows of the catalog table `table` (read once per run and shared with that table);
+    each parent is a record's `id_field`, brought to `id_type`, under the name `key` (the path placeholder and
+    the field set on every child row); `created` is the record field that anchors the parent's time ranges.
+    A nested list (`within`) takes each item of the `items` array of another list's records, keeping that
+    list's fields. `on_disk`: a list as large as the workspace's people, kept in a key set, never in memory.
+    """
+
+    name: str
+    key: str
+    table: str | None = None
+    within: str | None = None
+    items: str | None = None
+    id_field: str = "id"
+    id_type: type = int
+    created: str | None = None
+    on_disk: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pass:
+    """A workspace-wide read that feeds several tables (tables.md section 5).
+
+    `windows_from`: the read goes in consecutive time windows from the oldest `created` of these parent lists
+    (a delivery cannot be older than what sent it) up to now; without it the endpoint is paged once.
+    """
+
+    name: str
+    endpoint: Endpoint
+    windows_from: tuple[str, ...] = ()
+
+
+PARENTS: tuple[Parents, ...] = (
+    Parents(name="people", table="customers", id_field="cio_id", id_type=str, key="customer_id", on_disk=True),
+    Parents(name="campaigns", table="campaigns", key="campaign_id", created="created"),
+    Parents(name="broadcasts", table="broadcasts", key="broadcast_id", created="created"),
+    Parents(name="newsletters", table="newsletters", key="newsletter_id", created="created"),
+    Parents(name="transactional_messages", table="transactional_messages", key="transactional_message_id",
+            created="created_at"),
+    Parents(name="object_types", table="object_types", id_type=str, key="object_type_id"),
+    Parents(name="campaign_actions", within="campaigns", items="actions", key="action_id"),
+    Parents(name="broadcast_actions", within="broadcasts", items="actions", key="action_id"),
+)
+
+PASSES: tuple[Pass, ...] = (
+    Pass(name="messages", endpoint=Endpoint("/v1/messages", "messages", limit=1000),
+         windows_from=("campaigns", "broadcasts", "newsletters", "transactional_messages")),
+    Pass(name="activities", endpoint=Endpoint("/v1/activities", "activities", limit=100)),
+)
 
 
 def _list(path: str, records: str, limit: int | None = None, **params: str) -> Listing:
@@ -129,89 +178,113 @@ def objects_search(parent: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 TABLES: tuple[Table, ...] = (
-    Table("activities", ("id",), None, "replace", "Account activity log (the API keeps about 30 days).",
-          FromPass("activities"), types={"id": str}),
-    Table("broadcasts", ("id",), "updated", "merge", "API-triggered broadcasts.",
-          _list("/v1/broadcasts", "broadcasts"), types={"id": int}),
-    Table("broadcast_actions", ("id",), "updated", "merge", "Actions (message tiles) of every broadcast.",
-          PerParent("broadcasts", Endpoint("/v1/broadcasts/{broadcast_id}/actions", "actions")),
+    Table(name="activities", description="Account activity log (the API keeps about 30 days).",
+          primary_key=("id",), strategy=Strategy.REPLACE, read=FromPass("activities"), types={"id": str}),
+    Table(name="broadcasts", description="API-triggered broadcasts.",
+          primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
+          read=_list("/v1/broadcasts", "broadcasts"), types={"id": int}),
+    Table(name="broadcast_actions", description="Actions (message tiles) of every broadcast.",
+          primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
+          read=PerParent("broadcasts", Endpoint("/v1/broadcasts/{broadcast_id}/actions", "actions")),
           types=ACTION_TYPES, shape=shapes.action),
-    Table("broadcast_action_metrics", ("broadcast_id", "action_id", "period", "step_index"), None, "replace",
-          "Metrics per broadcast action, one row per period step.",
-          Metrics("broadcast_actions", "/v1/broadcasts/{broadcast_id}/actions/{action_id}/metrics", 1), types=METRICS_TYPES),
-    Table("broadcast_messages", ("id",), None, "merge", "Deliveries sent by broadcasts.",
-          FromPass("messages", member_of="broadcasts", via="broadcast_id"), types=DELIVERY_TYPES),
-    Table("broadcast_metrics", ("broadcast_id", "period", "step_index"), None, "replace",
-          "Metrics per broadcast, one row per period step.",
-          Metrics("broadcasts", "/v1/broadcasts/{broadcast_id}/metrics", 1), types=METRICS_TYPES),
-    Table("campaigns", ("id",), "updated", "merge", "Triggered campaigns.",
-          _list("/v1/campaigns", "campaigns"), types={"id": int}),
-    Table("campaign_actions", ("id",), "updated", "merge", "Actions (workflow tiles) of every campaign.",
-          PerParent("campaigns", Endpoint("/v1/campaigns/{campaign_id}/actions", "actions")),
+    Table(name="broadcast_action_metrics", description="Metrics per broadcast action, one row per period step.",
+          primary_key=("broadcast_id", "action_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
+          read=Metrics("broadcast_actions", "/v1/broadcasts/{broadcast_id}/actions/{action_id}/metrics", 1),
+          types=METRICS_TYPES),
+    Table(name="broadcast_messages", description="Deliveries sent by broadcasts.",
+          primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
+          read=FromPass("messages", member_of="broadcasts", via="broadcast_id"), types=DELIVERY_TYPES),
+    Table(name="broadcast_metrics", description="Metrics per broadcast, one row per period step.",
+          primary_key=("broadcast_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
+          read=Metrics("broadcasts", "/v1/broadcasts/{broadcast_id}/metrics", 1), types=METRICS_TYPES),
+    Table(name="campaigns", description="Triggered campaigns.",
+          primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
+          read=_list("/v1/campaigns", "campaigns"), types={"id": int}),
+    Table(name="campaign_actions", description="Actions (workflow tiles) of every campaign.",
+          primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
+          read=PerParent("campaigns", Endpoint("/v1/campaigns/{campaign_id}/actions", "actions")),
           types=ACTION_TYPES, shape=shapes.action),
-    Table("campaign_action_metrics", ("campaign_id", "action_id", "period", "step_index"), None, "replace",
-          "Metrics per campaign action, one row per period step.",
-          Metrics("campaign_actions", "/v1/campaigns/{campaign_id}/actions/{action_id}/metrics", 2), types=METRICS_TYPES),
-    Table("campaign_messages", ("id",), None, "merge", "Deliveries sent by campaigns.",
-          FromPass("messages", member_of="campaigns", via="campaign_id"), types=DELIVERY_TYPES),
-    Table("campaign_metrics", ("campaign_id", "period", "step_index"), None, "replace",
-          "Metrics per campaign, one row per period step.",
-          Metrics("campaigns", "/v1/campaigns/{campaign_id}/metrics", 2), types=METRICS_TYPES),
-    Table("collections", ("id",), "updated_at", "merge", "Data collections (their definitions, not contents).",
-          _list("/v1/collections", "collections"), types={"id": int}),
-    Table("customers", ("cio_id",), None, "replace", "Every person in the workspace, with their identifiers.",
-          Listing((Endpoint("/v1/customers", "identifiers", "POST", limit=1000,
-                            body={"filter": MATCH_ALL_PEOPLE}),)),
+    Table(name="campaign_action_metrics", description="Metrics per campaign action, one row per period step.",
+          primary_key=("campaign_id", "action_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
+          read=Metrics("campaign_actions", "/v1/campaigns/{campaign_id}/actions/{action_id}/metrics", 2),
+          types=METRICS_TYPES),
+    Table(name="campaign_messages", description="Deliveries sent by campaigns.",
+          primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
+          read=FromPass("messages", member_of="campaigns", via="campaign_id"), types=DELIVERY_TYPES),
+    Table(name="campaign_metrics", description="Metrics per campaign, one row per period step.",
+          primary_key=("campaign_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
+          read=Metrics("campaigns", "/v1/campaigns/{campaign_id}/metrics", 2), types=METRICS_TYPES),
+    Table(name="collections", description="Data collections (their definitions, not contents).",
+          primary_key=("id",), incremental_key="updated_at", strategy=Strategy.MERGE,
+          read=_list("/v1/collections", "collections"), types={"id": int}),
+    Table(name="customers", description="Every person in the workspace, with their identifiers.",
+          primary_key=("cio_id",), strategy=Strategy.REPLACE,
+          read=Listing((Endpoint("/v1/customers", "identifiers", "POST", limit=1000,
+                                 body={"filter": MATCH_ALL_PEOPLE}),)),
           types={"cio_id": str}, shape=shapes.person, dedupe=True),
-    Table("customer_activities", ("id",), None, "replace", "Activity of each person (last 30 days).",
-          FromPass("activities", member_of="people", person_rows=True), types={"id": str}),
-    Table("customer_attributes", ("customer_id",), None, "replace",
-          "Attributes, timestamps and devices of each person.",
-          Batched("people", Endpoint("/v1/customers/attributes", "customers", "POST",
-                                     params={"id_type": "cio_id"}), size=100),
+    Table(name="customer_activities", description="Activity of each person (last 30 days).",
+          primary_key=("id",), strategy=Strategy.REPLACE,
+          read=FromPass("activities", member_of="people", person_rows=True), types={"id": str}),
+    Table(name="customer_attributes", description="Attributes, timestamps and devices of each person.",
+          primary_key=("customer_id",), strategy=Strategy.REPLACE,
+          read=Batched("people", Endpoint("/v1/customers/attributes", "customers", "POST",
+                                          params={"id_type": "cio_id"}), size=100),
           types={"customer_id": str}, shape=shapes.person_attributes),
-    Table("customer_messages", ("id",), None, "merge", "Deliveries sent to each person.",
-          FromPass("messages", member_of="people", person_rows=True), types=DELIVERY_TYPES),
-    Table("customer_relationships", ("customer_id", "object_type_id", "object_id"), None, "replace",
-          "Object relationships of each person.",
-          PerParent("people", Endpoint("/v1/customers/{customer_id}/relationships", "cio_relationships",
-                                       limit=1000, params={"id_type": "cio_id"})),
+    Table(name="customer_messages", description="Deliveries sent to each person.",
+          primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
+          read=FromPass("messages", member_of="people", person_rows=True), types=DELIVERY_TYPES),
+    Table(name="customer_relationships", description="Object relationships of each person.",
+          primary_key=("customer_id", "object_type_id", "object_id"), strategy=Strategy.REPLACE,
+          read=PerParent("people", Endpoint("/v1/customers/{customer_id}/relationships", "cio_relationships",
+                                            limit=1000, params={"id_type": "cio_id"})),
           types={"customer_id": str, "object_type_id": int, "object_id": str},
           shape=shapes.relationship, dedupe=True),
-    Table("exports", ("id",), "updated_at", "merge", "Export jobs (not their contents).",
-          _list("/v1/exports", "exports"), types={"id": int}),
-    Table("info_ip_addresses", ("ip",), None, "replace", "IP addresses Customer.io sends from (per region).",
-          _list("/v1/info/ip_addresses", "ip_addresses"), shape=shapes.ip_address),
-    Table("messages", ("id",), None, "merge", "Every delivery in the workspace.",
-          FromPass("messages"), types=DELIVERY_TYPES),
-    Table("newsletters", ("id",), "updated", "merge", "Newsletters.",
-          _list("/v1/newsletters", "newsletters", limit=100), types={"id": int}),
-    Table("newsletter_metrics", ("newsletter_id", "period", "step_index"), None, "replace",
-          "Metrics per newsletter, one row per period step.",
-          Metrics("newsletters", "/v1/newsletters/{newsletter_id}/metrics", 1), types=METRICS_TYPES),
-    Table("newsletter_test_groups", ("id",), None, "replace", "A/B test groups of each newsletter.",
-          PerParent("newsletters", Endpoint("/v1/newsletters/{newsletter_id}/test_groups", "test_groups")),
+    Table(name="exports", description="Export jobs (not their contents).",
+          primary_key=("id",), incremental_key="updated_at", strategy=Strategy.MERGE,
+          read=_list("/v1/exports", "exports"), types={"id": int}),
+    Table(name="info_ip_addresses", description="IP addresses Customer.io sends from (per region).",
+          primary_key=("ip",), strategy=Strategy.REPLACE,
+          read=_list("/v1/info/ip_addresses", "ip_addresses"), shape=shapes.ip_address),
+    Table(name="messages", description="Every delivery in the workspace.",
+          primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME, read=FromPass("messages"), types=DELIVERY_TYPES),
+    Table(name="newsletters", description="Newsletters.",
+          primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
+          read=_list("/v1/newsletters", "newsletters", limit=100), types={"id": int}),
+    Table(name="newsletter_metrics", description="Metrics per newsletter, one row per period step.",
+          primary_key=("newsletter_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
+          read=Metrics("newsletters", "/v1/newsletters/{newsletter_id}/metrics", 1), types=METRICS_TYPES),
+    Table(name="newsletter_test_groups", description="A/B test groups of each newsletter.",
+          primary_key=("id",), strategy=Strategy.REPLACE,
+          read=PerParent("newsletters", Endpoint("/v1/newsletters/{newsletter_id}/test_groups", "test_groups")),
           types={"id": int, "newsletter_id": int}),
-    Table("object_types", ("id",), None, "replace", "Object types of the workspace.",
-          _list("/v1/object_types", "types"), types={"id": str}),
-    Table("objects", ("object_type_id", "object_id"), None, "replace", "Every object of every object type.",
-          PerParent("object_types", Endpoint("/v1/objects", "identifiers", "POST", limit=1000,
-                                             body=objects_search)),
+    Table(name="object_types", description="Object types of the workspace.",
+          primary_key=("id",), strategy=Strategy.REPLACE, read=_list("/v1/object_types", "types"), types={"id": str}),
+    Table(name="objects", description="Every object of every object type.",
+          primary_key=("object_type_id", "object_id"), strategy=Strategy.REPLACE,
+          read=PerParent("object_types", Endpoint("/v1/objects", "identifiers", "POST", limit=1000,
+                                                  body=objects_search)),
           types={"object_type_id": str, "object_id": str}, shape=shapes.object_identity, dedupe=True),
-    Table("reporting_webhooks", ("id",), None, "replace", "Reporting webhooks.",
-          _list("/v1/reporting_webhooks", "reporting_webhooks"), types={"id": int}),
-    Table("segments", ("id",), "updated_at", "merge", "Segments (definitions, not membership).",
-          _list("/v1/segments", "segments"), types={"id": int}),
-    Table("sender_identities", ("id",), None, "replace", "Sender identities, hidden ones included.",
-          Listing((Endpoint("/v1/sender_identities", "sender_identities", limit=1000, params={"hidden": "false"}),
-                   Endpoint("/v1/sender_identities", "sender_identities", limit=1000, params={"hidden": "true"}))),
+    Table(name="reporting_webhooks", description="Reporting webhooks.",
+          primary_key=("id",), strategy=Strategy.REPLACE,
+          read=_list("/v1/reporting_webhooks", "reporting_webhooks"), types={"id": int}),
+    Table(name="segments", description="Segments (definitions, not membership).",
+          primary_key=("id",), incremental_key="updated_at", strategy=Strategy.MERGE,
+          read=_list("/v1/segments", "segments"), types={"id": int}),
+    Table(name="sender_identities", description="Sender identities, hidden ones included.",
+          primary_key=("id",), strategy=Strategy.REPLACE,
+          read=Listing((
+              Endpoint("/v1/sender_identities", "sender_identities", limit=1000, params={"hidden": "false"}),
+              Endpoint("/v1/sender_identities", "sender_identities", limit=1000, params={"hidden": "true"}),
+          )),
           types={"id": int}, dedupe=True),
-    Table("subscription_topics", ("id",), None, "replace", "Subscription topics.",
-          _list("/v1/subscription_topics", "topics"), types={"id": int}),
-    Table("transactional_messages", ("id",), None, "replace", "Transactional message templates.",
-          _list("/v1/transactional", "messages"), types={"id": int}),
-    Table("workspaces", ("id",), None, "replace", "Workspaces of the account.",
-          _list("/v1/workspaces", "workspaces"), types={"id": int}),
+    Table(name="subscription_topics", description="Subscription topics.",
+          primary_key=("id",), strategy=Strategy.REPLACE, read=_list("/v1/subscription_topics", "topics"), types={"id": int}),
+    Table(name="transactional_messages", description="Transactional message templates.",
+          primary_key=("id",), strategy=Strategy.REPLACE, read=_list("/v1/transactional", "messages"), types={"id": int}),
+    Table(name="workspaces", description="Workspaces of the account.",
+          primary_key=("id",), strategy=Strategy.REPLACE, read=_list("/v1/workspaces", "workspaces"), types={"id": int}),
 )
 
 CATALOG: Mapping[str, Table] = {table.name: table for table in TABLES}
+PARENT_LISTS: Mapping[str, Parents] = {parents.name: parents for parents in PARENTS}
+PASS_READS: Mapping[str, Pass] = {read.name: read for read in PASSES}

@@ -1,49 +1,50 @@
-"""The Customer.io source as the pipeline sees it: table selection, credentials, and one reader per run."""
+"""The Customer.io source as the core sees it (`omniload.source.Source`): its tables, docs page and examples,
+and per URI the table requests and one reader per run."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from omniload import __version__
-from omniload.errors import UsageError
 from omniload.http import HttpClient
-from omniload.sources.customerio.catalog import CATALOG, TABLES, Table
+from omniload.source import TableRequest, select_tables
+from omniload.sources.customerio import docs
+from omniload.sources.customerio.catalog import TABLES, Table
 from omniload.sources.customerio.config import CustomerIOConfig, parse_uri
-from omniload.sources.customerio.engine import Reader, TableRequest
-from omniload.sources.customerio.periods import PERIODS, Period
+from omniload.sources.customerio.engine import Reader
+
+
+@dataclass(frozen=True)
+class CustomerIO:
+    """The registry's entry for `customerio://` (README "Loading Customer.io")."""
+
+    name: str = "customerio"
+    uri_example: str = "customerio://?api_key=KEY&region=us"
+    tables: tuple[Table, ...] = TABLES
+
+    def docs_page(self) -> str:
+        return docs.customerio_page()
+
+    def help_examples(self) -> str:
+        return docs.help_examples()
+
+    def connect(self, uri: str) -> CustomerIOConnection:
+        return CustomerIOConnection(parse_uri(uri))
 
 
 @dataclass
-class CustomerIOSource:
+class CustomerIOConnection:
+    """One `customerio://` URI: its tables as requests, and the reader of one run."""
+
     config: CustomerIOConfig
-    name: str = "customerio"
 
-    @classmethod
-    def from_uri(cls, uri: str) -> CustomerIOSource:
-        return cls(parse_uri(uri))
+    @property
+    def lookback_days(self) -> int:
+        return self.config.lookback_days
 
-    def select(self, spec: str) -> list[TableRequest]:
+    def select(self, spec: str) -> list[TableRequest[Table]]:
         """`--source-table`: one table, a comma-separated list, or `all`; metrics tables need `:period`."""
-        names = [part.strip() for part in spec.split(",") if part.strip()]
-        if not names:
-            raise UsageError(f"--source-table is empty; tables: {', '.join(table_names())}")
-        if names == ["all"]:
-            return [
-                TableRequest(t, p, f"{t.name}_{p}" if p else t.name)
-                for t in TABLES
-                for p in (PERIODS if t.is_metrics else (None,))
-            ]
-        requests = [_request(name) for name in names]
-        if len(requests) > 1:
-            for request in requests:
-                if request.period:
-                    request.output = f"{request.table.name}_{request.period}"
-        outputs = [r.output for r in requests]
-        duplicates = sorted({o for o in outputs if outputs.count(o) > 1})
-        if duplicates:
-            raise UsageError(f"--source-table names {', '.join(duplicates)} more than once")
-        return requests
+        return select_tables(TABLES, spec, "Customer.io")
 
     def reader(self) -> Reader:
         config = self.config
@@ -64,28 +65,4 @@ class CustomerIOSource:
         return Reader(http)
 
 
-def table_names() -> list[str]:
-    return [f"{t.name}:<period>" if t.is_metrics else t.name for t in TABLES]
-
-
-def _request(name: str) -> TableRequest:
-    table_name, _, period = name.partition(":")
-    table = CATALOG.get(table_name)
-    if table is None:
-        close = difflib.get_close_matches(table_name, list(CATALOG), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise UsageError(f"unknown Customer.io table {table_name!r}; {hint}tables: {', '.join(table_names())}")
-    return TableRequest(table, _period(table, period))
-
-
-def _period(table: Table, period: str) -> Period | None:
-    if not table.is_metrics:
-        if period:
-            raise UsageError(f"{table.name} takes no period; use --source-table {table.name}")
-        return None
-    if period not in PERIODS:
-        given = f"period {period!r}" if period else "no period"
-        raise UsageError(
-            f"{table.name} needs a period, got {given}: use {table.name}:hours, :days, :weeks or :months"
-        )
-    return period
+SOURCE = CustomerIO()

@@ -1,0 +1,31 @@
+"""A run's figures, per table and in all: what the pipeline counts and the progress displays show.
+
+They live apart from both so that `pipeline.py` and `progress.py` can import them without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class TableResult:
+    """One table's running figures; `destination_table` is the table it loads into (README "What the demo
+    prints")."""
+
+    name: str
+    destination_table: str
+    rows: int = 0
+    pages: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    tables: list[TableResult]
+    requests: int
+    seconds: float
+    destination: str
+    dataset: str
+    throttled: int = 0

@@ -1,0 +1,85 @@
+"""Every page of one Customer.io endpoint: cursors, page sizes and the records key (README "How the tables are
+read": every `next` cursor is followed, empty pages included; a repeated cursor ends the read with a warning)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from omniload.errors import ApiError
+from omniload.http import HttpClient
+from omniload.sources.customerio.catalog import Endpoint
+
+log = logging.getLogger("omniload")
+
+
+@dataclass
+class Pager:
+    """Pages endpoints for one run; remembers the endpoints that refused the page size omniload asked for."""
+
+    http: HttpClient
+    _limit_refused: set[str] = field(default_factory=set)  # endpoints whose undocumented maximum is lower
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def pages(
+        self,
+        endpoint: Endpoint,
+        fields: Mapping[str, Any] | None = None,
+        extra_params: Mapping[str, Any] | None = None,
+    ) -> Iterator[list[Any]]:
+        """Follow `next` until it is empty. An empty page can carry a `next`; the same `next` twice ends the
+        read with a warning instead of looping."""
+        fields = fields or {}
+        path = fill(endpoint.path, fields)
+        params: dict[str, Any] = dict(endpoint.params)
+        if endpoint.limit and endpoint.path not in self._limit_refused:
+            params["limit"] = endpoint.limit
+        params.update(extra_params or {})
+        body = endpoint.body(fields) if callable(endpoint.body) else endpoint.body
+        cursor: str | None = None
+        while True:
+            query = {**params, "start": cursor} if cursor else params
+            try:
+                if endpoint.method == "POST":
+                    response = self.http.post(path, body or {}, query)
+                else:
+                    response = self.http.get(path, query)
+            except ApiError as error:
+                # Page maxima are undocumented on some endpoints, and whether an over-maximum limit is clamped
+                # or refused is open: a refused first page is read again at the server's own page size.
+                if error.status != 400 or cursor is not None or "limit" not in params:
+                    raise
+                with self._lock:
+                    first_refusal = endpoint.path not in self._limit_refused
+                    self._limit_refused.add(endpoint.path)  # the next parents skip the refused request
+                if first_refusal:
+                    log.warning("%s: the API refused limit=%s; using its default page size", path, params["limit"])
+                del params["limit"]
+                continue
+            yield records(response, endpoint.records)
+            next_cursor = response.get("next") if isinstance(response, dict) else None
+            if not next_cursor:
+                return
+            if next_cursor == cursor:
+                log.warning("%s: the API returned the cursor it was sent; stopping this read", path)
+                return
+            cursor = str(next_cursor)
+
+
+def records(body: Any, key: str) -> list[Any]:
+    """A missing or null records key is an empty page, not an error (observed on empty searches)."""
+    if not isinstance(body, dict):
+        raise ApiError(f"unexpected response: expected a JSON object holding {key!r}")
+    found = body.get(key)
+    return found if isinstance(found, list) else []
+
+
+def fill(template: str, fields: Mapping[str, Any]) -> str:
+    """Path values are always percent-encoded: an unencoded `+` or `@` silently matches nobody."""
+    if "{" not in template:
+        return template
+    return template.format(**{key: quote(str(value), safe="") for key, value in fields.items()})

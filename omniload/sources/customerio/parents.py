@@ -1,0 +1,124 @@
+"""The lists tables fan out over, resolved from their declarations in the catalog (`PARENTS`).
+
+One `ParentLists` serves one run and reads each list at most once, so tables loaded together share the people
+listing and the campaign, broadcast, newsletter and object type lists; the tables that are those lists read
+them through here too. A parent list too large for memory (`on_disk`: the people) lives in a `KeySet`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from omniload.arrow import coerce
+from omniload.keys import KeySet
+from omniload.source import Page, Row
+from omniload.sources.customerio.catalog import CATALOG, PARENT_LISTS, PARENTS, Endpoint, Listing, Parents, Table
+from omniload.sources.customerio.paging import Pager
+
+#: Tables whose rows are an in-memory parent list: read once, whichever table asks first.
+SHARED_TABLES = frozenset(p.table for p in PARENTS if p.table and not p.on_disk)
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A fan-out parent: `fields` fill the path and are set on every row; `created` anchors time ranges."""
+
+    fields: Mapping[str, Any]
+    created: int | None = None
+
+
+@dataclass
+class ParentLists:
+    pager: Pager
+    _lists: dict[str, list[Row]] = field(default_factory=dict)
+    _on_disk: dict[str, KeySet] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def list_table(self, table: Table) -> Iterator[Page]:
+        """Every page of a listed table; a table that is an on-disk parent list fills that list as it goes."""
+        assert isinstance(table.read, Listing)
+        filling = [p for p in PARENTS if p.on_disk and p.table == table.name and p.name not in self._on_disk]
+        keys = KeySet() if filling else None
+        for endpoint in table.read.endpoints:
+            shared = table.name in SHARED_TABLES
+            for page in [self.listing(endpoint)] if shared else self.pager.pages(endpoint):
+                rows = shaped_rows(table, page, None)
+                if keys is not None:
+                    keys.add_new([row[filling[0].id_field] for row in rows])
+                yield rows
+        if keys is not None:
+            self._on_disk[filling[0].name] = keys  # only once complete: a read stopped half-way leaves no list
+
+    def parents(self, name: str) -> Iterable[Parent]:
+        """Every parent of a declared list, in the order the API returned them."""
+        declared = PARENT_LISTS[name]
+        if declared.on_disk:  # made one at a time: a million people's Parent objects would cost 300 MB
+            return (Parent({declared.key: value}) for value in self.on_disk(name))
+        if declared.within:
+            return self._nested(declared)
+        return [p for r in self._records(declared) if (p := _parent(declared, r)) is not None]
+
+    def on_disk(self, name: str) -> KeySet:
+        """The ids of a list kept on disk, read through its table the first time they are asked for."""
+        if name not in self._on_disk:
+            for _ in self.list_table(CATALOG[PARENT_LISTS[name].table or ""]):
+                pass
+        return self._on_disk[name]
+
+    def listing(self, endpoint: Endpoint) -> list[Row]:
+        """A small parent list, read once per run and shared by every table that needs it."""
+        key = endpoint.path
+        with self._lock:
+            cached = self._lists.get(key)
+        if cached is None:
+            cached = [row for page in self.pager.pages(endpoint) for row in page]
+            with self._lock:
+                self._lists[key] = cached
+        return cached
+
+    def _records(self, declared: Parents) -> list[Row]:
+        read = CATALOG[declared.table or ""].read
+        assert isinstance(read, Listing)
+        return self.listing(read.endpoints[0])
+
+    def _nested(self, declared: Parents) -> list[Parent]:
+        """One parent per item of the outer list's records (an action of a campaign), keeping the outer fields."""
+        outer = PARENT_LISTS[declared.within or ""]
+        pairs: dict[tuple[Any, ...], Parent] = {}
+        for record in self._records(outer):
+            parent = _parent(outer, record)
+            if parent is None:
+                continue
+            for item in record.get(declared.items or "") or []:
+                item_id = coerce((item or {}).get(declared.id_field), declared.id_type)
+                if item_id is not None:
+                    fields = {**parent.fields, declared.key: item_id}
+                    pairs.setdefault(tuple(fields.values()), Parent(fields, parent.created))
+        return list(pairs.values())
+
+
+def shaped_rows(table: Table, records: list[Any], parent: Parent | None) -> Page:
+    """Records → rows: the parent's fields set on each, then the table's shape (which may drop a record)."""
+    rows = []
+    for record in records:
+        row = {**record, **parent.fields} if parent and isinstance(record, dict) else record
+        if table.shape:
+            row = table.shape(row)
+            if row is None:
+                continue
+        rows.append(row)
+    return rows
+
+
+def _parent(declared: Parents, record: Row) -> Parent | None:
+    if declared.id_field not in record:
+        return None
+    created = record.get(declared.created) if declared.created else None
+    return Parent({declared.key: coerce(record.get(declared.id_field), declared.id_type)}, created)
+
+
+def describe(parent: Parent) -> str:
+    return ", ".join(f"{key} {value}" for key, value in parent.fields.items())

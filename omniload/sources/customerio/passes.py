@@ -1,0 +1,108 @@
+"""Workspace-wide passes (tables.md section 5, `PASSES` in the catalog): one read that feeds several tables.
+
+The four delivery tables come from one `GET /v1/messages` pass read in time windows, the two activity tables
+from one `GET /v1/activities` pass; each table keeps the rows that belong to its parent list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from omniload.arrow import coerce
+from omniload.concurrency import parallel_pages
+from omniload.keys import KeySet
+from omniload.source import Interval, Page, Row, TableRequest
+from omniload.sources.customerio.catalog import PARENT_LISTS, PASS_READS, FromPass, Pass, Table
+from omniload.sources.customerio.paging import Pager
+from omniload.sources.customerio.parents import ParentLists
+
+#: Delivery windows stay well inside every endpoint's 6-month span under any reading of "month".
+WINDOW_SECONDS = 90 * 86400
+
+
+@dataclass
+class PassReader:
+    pager: Pager
+    parents: ParentLists
+    workers: int
+    now: int
+
+    def read(self, name: str, requests: list[TableRequest[Table]]) -> Iterator[tuple[TableRequest[Table], Page]]:
+        """Every page of the pass `name`, each split among the requested tables it feeds."""
+        members = [self._members(request.table) for request in requests]
+        for page in self.pages(PASS_READS[name], _widest(r.interval for r in requests)):
+            for request, allowed in zip(requests, members, strict=True):
+                rows = self._pass_rows(request.table, page, allowed)
+                if rows:
+                    yield request, rows
+
+    def pages(self, read: Pass, interval: Interval) -> Iterator[Page]:
+        """A windowed pass: every record created in the interval (by default the whole history), read in
+        consecutive windows on parallel threads. Otherwise the endpoint paged once."""
+        if not read.windows_from:
+            return self.pager.pages(read.endpoint)
+        start = interval.start if interval.start is not None else self._earliest_parent(read)
+        end = interval.end if interval.end is not None else self.now
+
+        def task(window: tuple[int, int]) -> Callable[[], Iterator[Page]]:
+            params = {"start_ts": window[0], "end_ts": window[1]}
+            return lambda: self.pager.pages(read.endpoint, extra_params=params)
+
+        return parallel_pages((task(w) for w in windows(start, end)), self.workers)
+
+    def _earliest_parent(self, read: Pass) -> int:
+        """A delivery cannot be older than its parent, so the oldest parent bounds the full history."""
+        created = [p.created for name in read.windows_from for p in self.parents.parents(name)]
+        known = [value for value in created if isinstance(value, int) and value > 0]
+        return min(known, default=self.now)
+
+    def _members(self, table: Table) -> set[Any] | KeySet | None:
+        """The parent ids a pass row must name to belong to `table`; None when every row belongs."""
+        read = table.read
+        assert isinstance(read, FromPass)
+        if read.member_of is None:
+            return None
+        if PARENT_LISTS[read.member_of].on_disk:
+            return self.parents.on_disk(read.member_of)
+        return {parent.fields[read.via or ""] for parent in self.parents.parents(read.member_of)}
+
+    def _pass_rows(self, table: Table, page: Page, members: set[Any] | KeySet | None) -> Page:
+        read = table.read
+        assert isinstance(read, FromPass)
+        if members is None:
+            return page
+        if read.person_rows:
+            ids = [_cio_id(record) for record in page]
+            known = members.intersection(i for i in ids if i is not None)  # one lookup a page
+            return [{**record, "customer_id": i} for record, i in zip(page, ids, strict=True) if i in known]
+        parent_ids = [coerce(record.get(read.via or ""), int) for record in page]
+        known = members.intersection(parent_ids)
+        return [record for record, parent_id in zip(page, parent_ids, strict=True) if parent_id in known]
+
+
+def windows(start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Consecutive inclusive windows: each `end_ts` is the next `start_ts` − 1, so none overlap."""
+    while start <= end:
+        window_end = min(start + WINDOW_SECONDS - 1, end)
+        yield start, window_end
+        start = window_end + 1
+
+
+def _widest(intervals: Iterable[Interval]) -> Interval:
+    """Tables sharing one pass may have different cursors; the pass covers them all (merge absorbs the rest)."""
+    spans = list(intervals)
+    starts = [i.start for i in spans]
+    ends = [i.end for i in spans]
+    return Interval(
+        None if None in starts else min(s for s in starts if s is not None),
+        None if None in ends else max(e for e in ends if e is not None),
+    )
+
+
+def _cio_id(record: Row) -> str | None:
+    identifiers = record.get("customer_identifiers")
+    if not isinstance(identifiers, dict) or identifiers.get("cio_id") in (None, ""):
+        return None
+    return str(coerce(identifiers["cio_id"], str))
