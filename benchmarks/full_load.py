@@ -7,7 +7,8 @@ It starts the fake API in this process at the chosen scale and rate limit, then 
 `omniload ingest` command as a child process: once per table (`--per-table`, the default) and once for all
 tables together (`--multi`). For each run it prints the requests the fake served, the 429s among them, the rows
 loaded, the wall time, the child's peak RSS, and the documented minimum number of requests for that table
-(tables.md section 7, with the section 5 shortcuts) computed from the fake's own ground truth.
+(docs/contract/customerio/tables.md section 7, with the section 5 shortcuts) computed from the fake's own
+ground truth.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class Measured:
 
 
 def minimum_requests(ws: Workspace) -> dict[str, int]:
-    """The request budget of tables.md section 7 for this workspace, one table (one period) per invocation."""
+    """The request budget of docs/contract/customerio/tables.md section 7 for this workspace, one table (one
+    period) per invocation."""
     cat = ws.catalog
     people = ws.people.count
     people_pages = max(1, math.ceil(people / 1000))

@@ -106,7 +106,6 @@ class RequestStats:
     """Counters a progress display and the run summary read; updated under the client's lock."""
 
     requests: int = 0
-    retries: int = 0
     throttled: int = 0
 
 
@@ -208,12 +207,7 @@ class HttpClient:
                     wait = max(hinted or 0.0, self.retry.backoff(attempt))
             if time.monotonic() - started + wait > self.retry.total_seconds:
                 raise ApiError(f"{method} {path} kept failing for {self.retry.total_seconds:.0f}s; giving up")
-            with self._lock:
-                self.stats.retries += 1
             time.sleep(wait)
-
-    def _host(self) -> str:
-        return httpx.URL(self.base_url).host or self.base_url
 
     def _unreachable(self, exc: Exception) -> str:
         """Name the proxy when one was in the way: "connection refused" alone sends people to the wrong place."""

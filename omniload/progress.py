@@ -11,7 +11,8 @@
 The pipeline calls `table_started`, `page_read` and `stage` (the `ProgressSink` protocol); the CLI calls
 `run_started` and `run_finished`. Requests and rate-limit waits are per table: the requests made, and the time
 spent waiting for the limiter, between one page and the next are counted for the table the page belongs to.
-Waits are summed over the parallel workers, so they can exceed the wall-clock time.
+A wait is wall-clock time during which the limiter held back at least one request (`RateLimiter.waited`), so
+parallel workers waiting at once count once.
 """
 
 from __future__ import annotations

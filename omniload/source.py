@@ -62,7 +62,8 @@ class Interval:
         return self.start is not None or self.end is not None
 
     def holds(self, value: Any) -> bool:
-        """Records without the key are kept (tables.md section 6): under merge, loading them again is harmless."""
+        """Records without the key are kept: under merge, loading them again is harmless (the Customer.io
+        contract, docs/contract/customerio/tables.md section 6, asks for this)."""
         if not isinstance(value, int | float) or isinstance(value, bool):
             return True
         return (self.start is None or value >= self.start) and (self.end is None or value <= self.end)

@@ -3,7 +3,7 @@ Parquet / JSONL / CSV files: the same command with another --dest-uri.
 
 Each test loads into its own schema (database on MariaDB, file on SQLite, folder for files) and drops it after.
 Servers come from OMNILOAD_TEST_POSTGRES_URI / OMNILOAD_TEST_MYSQL_URI (defaults: this machine's servers); a
-server that does not answer skips its tests rather than failing them.
+server that does not answer fails its tests (it is part of the project's machines, not optional).
 """
 
 from __future__ import annotations

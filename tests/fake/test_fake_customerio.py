@@ -1,4 +1,5 @@
-"""Behaviour of the Customer.io fake against its checklist (fake-server.md), over real HTTP."""
+"""Behaviour of the Customer.io fake against its checklist (docs/contract/customerio/fake-server.md), over real
+HTTP."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ DuckDB file or a unique schema on the real PostgreSQL server), read back table b
 run would restore from it. No tests live here.
 
 PostgreSQL comes from OMNILOAD_TEST_POSTGRES_URI (default: this machine's server, trust auth, database `test`);
-a server that does not answer skips the PostgreSQL variants.
+a server that does not answer fails the PostgreSQL variants.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The 31 Customer.io tables as data: one entry per table, read like the contract in tables.md.
+"""The 31 Customer.io tables as data: one entry per table, read like the contract in docs/contract/customerio/tables.md.
 
 Each entry says where the rows come from (`read`), what makes a row unique (`primary_key`), what an interval
 filters on (`incremental_key`), how the destination takes the rows (`strategy`), where the next run starts
@@ -20,7 +20,7 @@ from omniload.sources.customerio.periods import PERIODS
 
 Shape = Callable[[dict[str, Any]], dict[str, Any] | None]
 
-#: The people search matches everyone through `cio_id exists`: every person has one (tables.md 4.13).
+#: The people search matches everyone through `cio_id exists`: every person has one (docs/contract/customerio/tables.md 4.13).
 MATCH_ALL_PEOPLE = {"and": [{"attribute": {"field": "cio_id", "operator": "exists"}}]}
 
 
@@ -71,7 +71,7 @@ class Metrics:
 
 @dataclass(frozen=True)
 class FromPass:
-    """Rows taken from a workspace-wide pass (tables.md section 5, `PASSES`) instead of one read per parent.
+    """Rows taken from a workspace-wide pass (docs/contract/customerio/tables.md section 5, `PASSES`) instead of one read per parent.
 
     `member_of` names the parent list a row must belong to, through the row field `via`; `person_rows`
     replaces `customer_id` with the person's cio_id, as the `customer_*` tables require.
@@ -119,7 +119,7 @@ class Parents:
 
 @dataclass(frozen=True, kw_only=True)
 class Pass:
-    """A workspace-wide read that feeds several tables (tables.md section 5).
+    """A workspace-wide read that feeds several tables (docs/contract/customerio/tables.md section 5).
 
     `windows_from`: the read goes in consecutive time windows from the oldest `created` of these parent lists
     (a delivery cannot be older than what sent it) up to now; without it the endpoint is paged once.

@@ -1,4 +1,5 @@
-"""Workspace-wide passes (tables.md section 5, `PASSES` in the catalog): one read that feeds several tables.
+"""Workspace-wide passes (`PASSES` in the catalog): one read that feeds several tables, the shortcut the
+contract allows (docs/contract/customerio/tables.md section 5).
 
 The four delivery tables come from one `GET /v1/messages` pass read in time windows, the two activity tables
 from one `GET /v1/activities` pass; each table keeps the rows that belong to its parent list.

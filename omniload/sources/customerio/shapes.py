@@ -1,4 +1,5 @@
-"""Table-specific rules that turn an API record into a contract row (tables.md section 4, "Row").
+"""Table-specific rules that turn an API record into a contract row (docs/contract/customerio/tables.md
+section 4, "Row").
 
 Each returns the row, or None to drop a record that cannot be a row. Parent fields (`campaign_id`, `customer_id`,
 …) are set by the engine before these run.

@@ -1,6 +1,6 @@
 """A faithful fake of the Customer.io App API for tests, the demo and benchmarks.
 
-See /work/shared/customerio/fake-server.md for the behaviour it implements.
+See docs/contract/customerio/fake-server.md for the behaviour it implements.
 """
 
 from .clock import MONTH_SECONDS, Clock

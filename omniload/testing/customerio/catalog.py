@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import DAY
-from .hashing import mix
 from .people import segment_ids
 from .spec import WorkspaceSpec
 
@@ -443,6 +442,3 @@ class Catalog:
                 "objects": 0,
             },
         ]
-
-    def seed_hash(self, *values: int) -> int:
-        return mix(self.spec.seed, *values)

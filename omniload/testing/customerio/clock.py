@@ -66,11 +66,6 @@ def period_add(start: int, period: str, n: int) -> int:
     raise ValueError(period)
 
 
-def period_starts(first: int, period: str, count: int) -> list[int]:
-    """``count + 1`` consecutive boundaries from ``first``: the starts plus the end of the last period."""
-    return [period_add(first, period, i) for i in range(count + 1)]
-
-
 def periods_between(start: int, end: int, period: str) -> int:
     """Number of periods from the one containing ``start`` to the one containing ``end`` (inclusive)."""
     first, last = period_floor(start, period), period_floor(end, period)

@@ -89,14 +89,6 @@ class Timeline:
     def segment_of(self, i: int) -> Segment:
         return self.segments[self.segment_index(i)]
 
-    def parent_of(self, i: int) -> tuple[Parent, int, str]:
-        seg = self.segment_of(i)
-        n = len(seg.parents)
-        off = i - seg.lo
-        parent = seg.parents[off % n]
-        sub_id, dtype = parent.subs[(off // n) % len(parent.subs)]
-        return parent, sub_id, dtype
-
     def person_of(self, i: int) -> int | None:
         """Person index, or None for the deliveries whose ``customer_identifiers`` is null."""
         if self.null_every and mix(self.seed, i, 9) % self.null_every == 0:

@@ -240,9 +240,6 @@ class FakeCustomerIO:
             self._deletions.append(_Deletion(n, kind, id))
             self._apply_deletions(self._counter)
 
-    def delete_now(self, kind: Literal["campaign", "broadcast", "newsletter", "person"], id: int | str) -> None:
-        self.delete_after(0, kind, id)
-
     def is_deleted(self, kind: str, key: int) -> bool:
         return (kind, key) in self._deleted
 

@@ -7,7 +7,6 @@ tests compare what the client loaded with ``rows()``/``expected_keys()``. Everyt
 
 from __future__ import annotations
 
-import base64
 import copy
 import time
 from collections.abc import Iterable, Mapping
@@ -19,7 +18,7 @@ from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
 from .people import Objects, People
 from .spec import WorkspaceSpec
 
-#: Contract primary keys (tables.md section 1), in column order.
+#: Contract primary keys (docs/contract/customerio/tables.md section 1), in column order.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "activities": ("id",),
     "broadcasts": ("id",),
@@ -113,10 +112,6 @@ class Workspace:
     def parent(self, kind: str, pid: int) -> Parent | None:
         return self._parents.get((kind, pid))
 
-    def delivery_index(self, delivery_id: str) -> int:
-        """Index of a delivery id, for tests that want to change one delivery."""
-        return int(base64.b64decode(delivery_id).decode().rsplit(":", 1)[1])
-
     def metric_counts(self, kind: str, pid: int, sub_id: int | None, bounds: list[int]) -> list[int]:
         """Deliveries of a parent created in each [bounds[k], bounds[k+1])."""
         parent = self.parent(kind, pid)
@@ -169,7 +164,7 @@ class Workspace:
         return acts.first_at_or_after((self.now if now is None else now) - RETENTION), acts.count
 
     def rows(self, table: str) -> list[dict[str, Any]]:
-        """Rows a correct full load (no interval) of ``table`` produces, per tables.md."""
+        """Rows a correct full load (no interval) of ``table`` produces, per docs/contract/customerio/tables.md."""
         table = table.split(":", 1)[0]
         if table in METRICS_TABLES:
             raise ValueError(f"{table}: use expected_keys() for metrics tables")

@@ -1,0 +1,54 @@
+"""README "Adding a source": a source outside omniload, registered through OMNILOAD_SOURCES, is listed, documented
+and loaded by the real CLI, and passes the same completeness contract as Customer.io."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from omniload.testing.contract import Contract, check_table, table_specs
+from tests.conftest import omniload, query
+from tests.sources.tiny.fake import NOTES, tiny_api, truth
+from tests.sources.tiny.source import TABLES
+
+ENV = {"OMNILOAD_SOURCES": "tests.sources.tiny.source:SOURCE"}
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with tiny_api() as url:
+        yield url
+
+
+def test_the_cli_lists_and_documents_the_tiny_source() -> None:
+    tables = omniload("tables", "tiny", env=ENV)
+    assert tables.code == 0, tables.output
+    assert [line.split()[0] for line in tables.stdout.splitlines()[1:]] == ["notes", "authors"]
+    docs = omniload("docs", "tiny", env=ENV)
+    assert docs.code == 0 and docs.stdout.startswith("# Tiny")
+    assert "| `notes` | id | updated | merge |" in docs.stdout
+
+
+@pytest.mark.parametrize("spec", table_specs(TABLES))
+def test_each_table_is_complete(spec: str, base_url: str, tmp_path: Path) -> None:
+    contract = Contract(tables=TABLES, source_uri=f"tiny://?base_url={base_url}", truth=truth, env=ENV)
+    check_table(contract, spec, tmp_path)
+
+
+def test_a_second_run_continues_from_the_cursor(base_url: str, tmp_path: Path) -> None:
+    """The core's state rules serve the new source unchanged: the merge table's cursor is its highest `updated`."""
+    db = tmp_path / "tiny.duckdb"
+    args = ("ingest", "--source-uri", f"tiny://?base_url={base_url}", "--source-table", "notes",
+            "--dest-uri", f"duckdb:///{db}", "--dest-table", "tiny.notes", "--progress", "json")
+    first, second = omniload(*args, env=ENV), omniload(*args, env=ENV)
+    assert first.code == 0 and second.code == 0, first.output + second.output
+    assert '"rows": 5' in first.stdout.splitlines()[-1]
+    assert '"rows": 1' in second.stdout.splitlines()[-1]  # only the note at the cursor is read again
+    assert query(db, "select count(*) from tiny.tiny.notes") == [(len(NOTES),)]
+
+
+def test_an_unknown_source_names_the_registered_ones() -> None:
+    ran = omniload("tables", "hubspot", env=ENV)
+    assert ran.code == 2 and ran.output.strip() == "error: unknown source 'hubspot'; sources: customerio, tiny"
