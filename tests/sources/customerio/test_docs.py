@@ -9,7 +9,7 @@ from omniload.sources.customerio import docs
 from omniload.sources.customerio.catalog import TABLES
 from omniload.sources.customerio.config import PARAMETERS
 
-PAGE = Path(__file__).parent.parent / "docs" / "sources" / "customerio.md"
+PAGE = Path(__file__).parents[3] / "docs" / "sources" / "customerio.md"
 
 
 def test_committed_page_is_the_generated_page() -> None:
