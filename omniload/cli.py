@@ -175,7 +175,7 @@ def _first_line(error: BaseException) -> str:
 
 @app.command()
 def tables(
-    source: Annotated[str, typer.Argument(help="Source name, e.g. customerio.")],
+    source: Annotated[str, typer.Argument(help=f"Source name, e.g. {BUILT_IN[0].name}.")],
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
 ) -> None:
     """List a source's tables with their primary key, incremental key, strategy and what each holds."""
@@ -202,7 +202,7 @@ def tables(
 
 
 @app.command(name="docs")
-def docs_page(source: Annotated[str, typer.Argument(help="Source name, e.g. customerio.")]) -> None:
+def docs_page(source: Annotated[str, typer.Argument(help=f"Source name, e.g. {BUILT_IN[0].name}.")]) -> None:
     """Print a source's documentation page (Markdown), generated from its table catalog."""
     out.out(_known_source(source).docs_page(), end="", highlight=False)
 

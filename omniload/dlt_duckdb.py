@@ -1,8 +1,8 @@
 """Two adjustments to dlt's DuckDB destination: catalog-qualified names, and a leaner de-duplication in merges.
 
-Names. The product's own example loads `customerio.duckdb` into schema `customerio`. DuckDB names a file's catalog
-after the file, so `customerio.broadcasts` is then ambiguous (catalog or schema?) and DuckDB refuses it. dlt's
-DuckDB client writes `schema.table`; prefixing the catalog (`customerio.customerio.broadcasts`) removes the
+Names. The product's own examples load a file into its namesake schema (`crm.duckdb`, schema `crm`). DuckDB names
+a file's catalog after the file, so `crm.broadcasts` is then ambiguous (catalog or schema?) and DuckDB refuses it.
+dlt's DuckDB client writes `schema.table`; prefixing the catalog (`crm.crm.broadcasts`) removes the
 ambiguity without changing where anything lands.
 
 De-duplication. A merge keeps one staging row per primary key. dlt numbers every staging row with a window

@@ -62,8 +62,7 @@ class Interval:
         return self.start is not None or self.end is not None
 
     def holds(self, value: Any) -> bool:
-        """Records without the key are kept: under merge, loading them again is harmless (the Customer.io
-        contract, docs/contract/customerio/tables.md section 6, asks for this)."""
+        """Records without the key are kept: under merge, loading them again is harmless."""
         if not isinstance(value, int | float) or isinstance(value, bool):
             return True
         return (self.start is None or value >= self.start) and (self.end is None or value <= self.end)
@@ -139,7 +138,7 @@ class Source(Protocol):
 
     @property
     def uri_example(self) -> str:
-        """Shown in `--help` and in errors, e.g. `customerio://?api_key=KEY&region=us`."""
+        """Shown in `--help` and in errors, e.g. `crm://?api_key=KEY`."""
         ...
 
     @property
