@@ -20,6 +20,8 @@ from omniload.sources.customerio.paging import Pager
 
 #: Tables whose rows are an in-memory parent list: read once, whichever table asks first.
 SHARED_TABLES = frozenset(p.table for p in PARENTS if p.table and not p.on_disk)
+#: Lists as large as the workspace's people, filled while their table is read.
+ON_DISK = tuple(p for p in PARENTS if p.on_disk)
 
 
 @dataclass(frozen=True)
@@ -40,17 +42,17 @@ class ParentLists:
     def list_table(self, table: Table) -> Iterator[Page]:
         """Every page of a listed table; a table that is an on-disk parent list fills that list as it goes."""
         assert isinstance(table.read, Listing)
-        filling = [p for p in PARENTS if p.on_disk and p.table == table.name and p.name not in self._on_disk]
+        filling = next((p for p in ON_DISK if p.table == table.name and p.name not in self._on_disk), None)
         keys = KeySet() if filling else None
         for endpoint in table.read.endpoints:
             shared = table.name in SHARED_TABLES
             for page in [self.listing(endpoint)] if shared else self.pager.pages(endpoint):
                 rows = shaped_rows(table, page, None)
-                if keys is not None:
-                    keys.add_new([row[filling[0].id_field] for row in rows])
+                if filling and keys is not None:
+                    keys.add_new([row[filling.id_field] for row in rows])
                 yield rows
-        if keys is not None:
-            self._on_disk[filling[0].name] = keys  # only once complete: a read stopped half-way leaves no list
+        if filling and keys is not None:
+            self._on_disk[filling.name] = keys  # only once complete: a read stopped half-way leaves no list
 
     def parents(self, name: str) -> Iterable[Parent]:
         """Every parent of a declared list, in the order the API returned them."""
