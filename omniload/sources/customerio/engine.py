@@ -18,7 +18,7 @@ from omniload.concurrency import parallel_pages
 from omniload.errors import NotFound
 from omniload.http import HttpClient
 from omniload.keys import KeySet
-from omniload.source import Interval, Page, TableRequest
+from omniload.source import Interval, Page, Row, TableRequest
 from omniload.sources.customerio import periods
 from omniload.sources.customerio.catalog import (
     PARENT_LISTS,
@@ -38,6 +38,8 @@ log = logging.getLogger("omniload")
 
 #: Fan-out results are gathered into pages of about this many rows before they travel on.
 PAGE_ROWS = 5000
+#: A metrics body flattens into pages of this many rows: each reading thread holds one such page at a time.
+FLATTEN_ROWS = 1000
 #: Tables whose rows are an on-disk parent list: read first, they double as the fan-out list for the rest.
 LIST_FIRST = frozenset(p.table for p in PARENTS if p.on_disk)
 
@@ -136,7 +138,10 @@ class Reader:
                 except NotFound:
                     log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, describe(parent))
                     return
-                yield list(periods.flatten(body, parent.fields, period, first, anchored_at_end=at_end))
+                # Years of hourly steps are tens of thousands of rows a parent: handed on a page at a time, the
+                # reading threads each hold one body and one small page, not every parent's rows.
+                rows = periods.flatten(body, parent.fields, period, first, anchored_at_end=at_end)
+                yield from _chunks(rows, FLATTEN_ROWS)
 
             return run
 
@@ -185,6 +190,18 @@ def _finish(request: Request, pages: Iterable[Page]) -> Iterator[Page]:
 def _pass_of(request: Request) -> str | None:
     read = request.table.read
     return read.name if isinstance(read, FromPass) else None
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[Page]:
+    """Consecutive pages of at most `size` rows, made as they are consumed."""
+    page: Page = []
+    for row in rows:
+        page.append(row)
+        if len(page) >= size:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 def _gather(pages: Iterable[Page]) -> Iterator[Page]:
