@@ -2,9 +2,10 @@
 
 One table (`SCHEMES`) maps each URI scheme to a builder that turns the URI into a dlt destination factory and
 its credentials, plus the driver modules that destination needs. `resolve()` checks everything it can before
-a single source page is read: the URI's shape (database, port, required parameters), the driver (an optional
-extra: `pip install 'omniload[bigquery]'`), and, through `Destination.check_strategy`, whether dlt can apply a
-table's strategy on that destination at all (a merge into plain files cannot work).
+a single source page is read: the driver first (an optional extra: `pip install 'omniload[bigquery]'`, the
+README's promise for every destination), the URI's shape (database, port, required parameters), and, through
+`Destination.check_strategy`, whether dlt can apply a table's strategy on that destination at all (a merge into
+plain files cannot work).
 """
 
 from __future__ import annotations
@@ -112,17 +113,12 @@ def resolve(uri: str, *, check_drivers: bool = True) -> Destination:
     except ValueError:
         raise UsageError(f"bad port in {redact(uri)}: use a number from 1 to 65535") from None
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if check_drivers:  # first: without its driver, a dlt factory can fail in its own way (SQLAlchemy's with an
+        _check_drivers(parts.scheme, scheme)  # AttributeError on the credentials it could not parse)
     try:
-        destination = scheme.build(parts, query)
+        return scheme.build(parts, query)
     except ImportError:  # dlt's MissingDependencyException is one too
         _missing_driver(parts.scheme, scheme)
-    if check_drivers:
-        for module in scheme.drivers:
-            try:
-                importlib.import_module(module)
-            except ImportError:
-                _missing_driver(parts.scheme, scheme)
-    return destination
 
 
 def supported_schemes() -> list[str]:
@@ -150,6 +146,14 @@ def redact(uri: str) -> str:
         + (f"?{query}" if query else "")
         + (f"#{parts.fragment}" if parts.fragment else "")
     )
+
+
+def _check_drivers(name: str, scheme: Scheme) -> None:
+    for module in scheme.drivers:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            _missing_driver(name, scheme)
 
 
 def _missing_driver(name: str, scheme: Scheme) -> NoReturn:
