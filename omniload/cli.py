@@ -157,7 +157,11 @@ def ingest(
         raise typer.Exit(1) from None
     sink.run_finished(result, None)
     if mode != "json":
-        progress_module.print_summary(result, waited, out, plain=mode == "log")
+        # without --incremental-strategy, only the destination changed a table's strategy: it cannot merge
+        snapshots = [] if incremental_strategy else [
+            r.load_name for r in run.requests if r.strategy != r.table.strategy
+        ]
+        progress_module.print_summary(result, waited, out, plain=mode == "log", snapshots=snapshots)
 
 
 def _confirmed(run: Run) -> bool:
@@ -253,6 +257,8 @@ def _build_run(
     interval = make_interval(interval_start, interval_end)
     destination = destinations.resolve(dest_uri)
     for request in requests:
+        if not overrides.strategy:
+            request.strategy = destination.default_strategy(request.strategy)
         destination.check_strategy(request.strategy)
     dataset, table_name = split_dest_table(dest_table, destination.default_dataset, several=len(requests) > 1)
     return Run(

@@ -5,7 +5,7 @@ its credentials, plus the driver modules that destination needs. `resolve()` che
 a single source page is read: the driver first (an optional extra: `pip install 'omniload[bigquery]'`, the
 README's promise for every destination), the URI's shape (database, port, required parameters), and, through
 `Destination.check_strategy`, whether dlt can apply a table's strategy on that destination at all (a merge into
-plain files cannot work).
+plain files cannot work: `Destination.default_strategy` loads such tables whole unless the user asked for merge).
 """
 
 from __future__ import annotations
@@ -64,6 +64,14 @@ class Destination:
         if caps.replace_strategies_selector:
             strategies = list(caps.replace_strategies_selector(strategies, table_schema=self._table_schema()))
         return strategies
+
+    def default_strategy(self, strategy: Strategy) -> Strategy:
+        """The strategy a table loads with when the user named none: the contract's, except that a merge where dlt
+        cannot merge (plain files) becomes replace, a full snapshot each run (append would duplicate every row
+        read again). replace keeps no cursor (`state.CURSOR_STRATEGIES`), so each run reads the whole table."""
+        if strategy in MERGE_STRATEGIES and MERGE_STRATEGIES[strategy] not in self.merge_strategies():
+            return Strategy.REPLACE
+        return strategy
 
     def check_strategy(self, strategy: Strategy) -> None:
         """Raise a one-line UsageError when dlt cannot load a table with `strategy` here; call before reading."""

@@ -21,7 +21,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -384,8 +384,11 @@ def make(mode: str, console: Console | None = None) -> Progress:
 
 
 # ---- the summary --------------------------------------------------------------------------------------------
-def summary_lines(result: RunResult, waited: float) -> tuple[list[list[str]], str]:
-    """The per-table rows (table, rows, requests, seconds, loaded into) and the closing sentence."""
+def summary_lines(
+    result: RunResult, waited: float, snapshots: Sequence[str] = ()
+) -> tuple[list[list[str]], str]:
+    """The per-table rows (table, rows, requests, seconds, loaded into) and the closing sentence. `snapshots`: the
+    tables that merge elsewhere but were replaced whole, because the destination cannot merge."""
     rows = [
         [t.name, f"{t.rows:,}", f"{t.requests:,}", f"{t.seconds:.1f}", f"{result.dataset}.{t.destination_table}"]
         for t in result.tables
@@ -397,15 +400,23 @@ def summary_lines(result: RunResult, waited: float) -> tuple[list[list[str]], st
         f"{f'; the rate limit held requests back for {waited:.1f}s' if waited >= 0.05 else ''}"
         f"{f', throttled {result.throttled:,} times' if result.throttled else ''}."
     )
+    if snapshots:
+        kind = result.destination.split(" ", 1)[0]
+        closing += (
+            f" Destination {kind} cannot merge: {len(snapshots)} table(s) were loaded as a full snapshot with "
+            f"replace instead ({', '.join(snapshots)})."
+        )
     return rows, closing
 
 
 SUMMARY_HEADER = ["table", "rows", "requests", "seconds", "loaded into"]
 
 
-def print_summary(result: RunResult, waited: float, console: Console, plain: bool) -> None:
+def print_summary(
+    result: RunResult, waited: float, console: Console, plain: bool, snapshots: Sequence[str] = ()
+) -> None:
     """A Rich table on a terminal; aligned plain text otherwise (never cut to the terminal's width)."""
-    rows, closing = summary_lines(result, waited)
+    rows, closing = summary_lines(result, waited, snapshots)
     if plain:
         widths = [max(len(r[i]) for r in [SUMMARY_HEADER, *rows]) for i in range(len(SUMMARY_HEADER))]
         for row in [SUMMARY_HEADER, *rows]:

@@ -182,9 +182,9 @@ def test_files(fake: FakeCustomerIO, tmp_path: Path, file_format: str) -> None:
     uri = f"file://{tmp_path}/out?format={file_format}"
     rows = file_rows(tmp_path / "out" / "cio", file_format)
 
-    # Plain files cannot merge: refused in one line, before a single request reaches the API.
+    # Plain files cannot merge: asking for it is refused in one line, before a single request reaches the API.
     before = len(fake.log)
-    refused = ingest(fake, MERGE_TABLE, uri, f"cio.{MERGE_TABLE}")
+    refused = ingest(fake, MERGE_TABLE, uri, f"cio.{MERGE_TABLE}", "--incremental-strategy", "merge")
     assert refused.returncode == 2, refused.stdout + refused.stderr
     message = refused.stderr.strip()
     assert message.startswith("error: ") and "\n" not in message and "merge" in message, message
@@ -205,3 +205,20 @@ def test_files(fake: FakeCustomerIO, tmp_path: Path, file_format: str) -> None:
         loaded(ingest(fake, "object_types", uri, "cio.cio_object_types", "--incremental-strategy", "append"))
     keys = [tuple(str(v) for v in row) for row in rows("cio_object_types")]
     assert sorted(keys) == sorted(list(expected(fake, "object_types")) * 2)
+
+
+def test_all_tables_into_parquet_replace_what_cannot_merge(fake: FakeCustomerIO, tmp_path: Path) -> None:
+    """Issue 15, point 3: `--source-table all` into files loads; the tables the contract merges are loaded as a
+    full snapshot with replace (the summary names them), so a second run leaves every key once."""
+    from omniload.sources.customerio.catalog import TABLES as CATALOG
+
+    merged = sorted(t.name for t in CATALOG if t.strategy == "merge")
+    rows = file_rows(tmp_path / "out" / "cio", "parquet")
+    loaded(ingest(fake, "all", f"file://{tmp_path}/out", "cio"))
+    ran = ingest(fake, ",".join(merged), f"file://{tmp_path}/out", "cio")  # again: replaced, not appended
+    loaded(ran)
+    closing = ran.stdout.strip().splitlines()[-1]
+    assert f"Destination files cannot merge: {len(merged)} table(s) were loaded as a full snapshot" in closing
+    assert sorted(closing.rsplit("(", 1)[1].rstrip(").").split(", ")) == merged
+    for table in merged:
+        check_table(fake, rows, table)
