@@ -1,11 +1,15 @@
 """The HTTP server around the routes: auth, per-workspace rate limit, fault injection, request log.
 
 One ``FakeCustomerIO`` serves one primary workspace on 127.0.0.1 from a daemon thread; extra keys can map to
-other workspaces (each with its own token bucket) to test that the budget is per workspace.
+other workspaces (each with its own token bucket) to test that the budget is per workspace. A client that goes
+away before its reply (a timeout shorter than an injected delay, a killed run) is counted in ``clients_gone``,
+quietly: a test that provokes it waits for it with ``wait_clients_gone``.
 """
 
 from __future__ import annotations
 
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -132,6 +136,8 @@ class FakeCustomerIO:
         self._deletions: list[_Deletion] = []
         self._deleted: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
+        self._gone = threading.Condition(self._lock)
+        self.clients_gone = 0
         self._counter = 0
         self._host, self._port = host, port
         self._server: ThreadingHTTPServer | None = None
@@ -262,6 +268,16 @@ class FakeCustomerIO:
         with self._lock:
             return [r for r in self.log if path_prefix is None or r.path.startswith(path_prefix)]
 
+    def wait_clients_gone(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until ``count`` clients in all went away before their reply; False if they did not in time."""
+        with self._gone:
+            return self._gone.wait_for(lambda: self.clients_gone >= count, timeout)
+
+    def client_gone(self) -> None:
+        with self._gone:
+            self.clients_gone += 1
+            self._gone.notify_all()
+
     def reset_log(self) -> None:
         with self._lock:
             self.log.clear()
@@ -389,6 +405,19 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default stderr log
         return
 
+    def handle(self) -> None:
+        """A client that goes away mid-request ends its connection quietly, not in socketserver's traceback."""
+        try:
+            super().handle()
+        except ConnectionError:  # reset, broken pipe: the client left while its reply was being written
+            self.close_connection = True
+            self.fake.client_gone()
+
+    def _client_left(self) -> bool:
+        """The client closed its end while its reply was being made: nothing is left to answer."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -396,6 +425,10 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.fake.handle(self.command, self.path, headers, raw)
         if reply.drop:
             self.close_connection = True
+            return
+        if self._client_left():
+            self.close_connection = True
+            self.fake.client_gone()
             return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)

@@ -485,7 +485,7 @@ def test_rate_limit_429(ws: Workspace) -> None:
         assert all(c.get("/v1/segments").status_code == 200 for _ in range(20))
 
 
-def test_fault_injection(client: httpx.Client, fake: FakeCustomerIO) -> None:
+def test_fault_injection(client: httpx.Client, fake: FakeCustomerIO, capfd: pytest.CaptureFixture[str]) -> None:
     fake.inject("/v1/segments", status=503, times=2, after=1)
     assert [client.get("/v1/segments").status_code for _ in range(4)] == [200, 503, 503, 200]
     fake.inject("/v1/exports", status=500, body="empty")
@@ -500,9 +500,15 @@ def test_fault_injection(client: httpx.Client, fake: FakeCustomerIO) -> None:
     with pytest.raises(httpx.TransportError):
         client.get("/v1/collections")
     assert client.get("/v1/collections").status_code == 200
+    # a client that gives up before a slow reply: the fake notices, counts it and prints nothing (issue 15, 5)
+    gone = fake.clients_gone
     fake.inject("/v1/collections", status=None, delay=0.5)
     with pytest.raises(httpx.TimeoutException):
         client.get("/v1/collections", timeout=0.1)
+    assert fake.wait_clients_gone(gone + 1)
+    assert fake.clients_gone == gone + 1
+    assert client.get("/v1/collections").status_code == 200
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_fail_after_and_delete_after(client: httpx.Client, fake: FakeCustomerIO, ws: Workspace) -> None:
