@@ -2,7 +2,8 @@
 
 - `interactive` (the default on a terminal): a Rich live table per table (pages, rows, requests, requests per
   second, time waiting on the rate limit) with a run line and an estimate of the time left, on stdout. It is
-  removed when the run ends; the summary replaces it.
+  removed when the run ends; the summary replaces it. Table names stay whole on a narrow terminal: the less
+  important columns go first (`DROPPED_FIRST`; README, "What the demo prints").
 - `log` (the default when stdout is not a terminal): plain timestamped lines on stderr; the summary on stdout.
 - `json`: one JSON object per line on stdout, nothing else on stdout (errors and warnings go to stderr). Every
   run prints `start` (table null), then per table `start`, `progress`…, `end`, then `end` (table null): exactly
@@ -342,21 +343,22 @@ class InteractiveProgress(Progress):
         with self._lock:
             states = [t for t in self.tables.values() if t.started is not None]
             current = self.current
-        grid = Table("table", "pages", "rows", "requests", "req/s", "rate-limit wait", "time", "", box=None,
-                     header_style="bold")
-        height = self.console.size.height if self.console else 24
-        shown = states[-max(3, height - 5):]
-        for state in shown:
-            status = "reading" if state.name == current else ("loading" if self.stage_name == "load" else "read")
-            grid.add_row(
-                state.name, f"{state.pages:,}", f"{state.rows:,}", f"{state.requests:,}",
-                f"{_rate(state.requests, state.seconds):.1f}", f"{state.waited:.1f}s", f"{state.seconds:.1f}s",
-                Text(status, style="cyan" if status == "reading" else "green"),
-            )
-        rows, requests, waited = self.totals()
+        height, width = (self.console.size.height, self.console.size.width) if self.console else (24, 80)
+        rows = [self._cells(state, current) for state in states[-max(3, height - 5):]]
+        columns = _fit(rows, width)
+        grid = Table(box=None, header_style="bold")
+        for column in columns:
+            grid.add_column(column, no_wrap=True, min_width=_width(rows, column) if column == "table" else None)
+        for cells in rows:
+            status = cells[""]
+            grid.add_row(*(
+                Text(status, style="cyan" if status == "reading" else "green") if column == "" else cells[column]
+                for column in columns
+            ))
+        rows_read, requests, waited = self.totals()
         elapsed = self.elapsed()
         line = (
-            f"{len(states)}/{len(self.tables)} tables · {rows:,} rows · {requests:,} requests "
+            f"{len(states)}/{len(self.tables)} tables · {rows_read:,} rows · {requests:,} requests "
             f"({_rate(requests, elapsed):.1f}/s) · {waited:.1f}s held back by the rate limit "
             f"· {_duration(elapsed)}"
         )
@@ -365,6 +367,36 @@ class InteractiveProgress(Progress):
         elif (left := self.remaining()) is not None:
             line += f" · about {_duration(left)} left"
         return Group(grid, Text(line, style="bold"))
+
+    def _cells(self, state: TableState, current: str | None) -> dict[str, str]:
+        status = "reading" if state.name == current else ("loading" if self.stage_name == "load" else "read")
+        return {
+            "table": state.name, "pages": f"{state.pages:,}", "rows": f"{state.rows:,}",
+            "requests": f"{state.requests:,}", "req/s": f"{_rate(state.requests, state.seconds):.1f}",
+            "rate-limit wait": f"{state.waited:.1f}s", "time": f"{state.seconds:.1f}s", "": status,
+        }
+
+
+#: The live view's columns, and the order in which a narrow terminal drops them so that table names stay whole
+#: (the tables of one source table's periods share a long prefix and must not all read the same cut name); the
+#: run line below the table still gives the run's requests per second and rate-limit wait.
+LIVE_COLUMNS = ("table", "pages", "rows", "requests", "req/s", "rate-limit wait", "time", "")
+DROPPED_FIRST = ("pages", "req/s", "rate-limit wait")
+
+
+def _width(rows: list[dict[str, str]], column: str) -> int:
+    return max([len(column), *(len(cells[column]) for cells in rows)])
+
+
+def _fit(rows: list[dict[str, str]], width: int) -> list[str]:
+    """The columns that fit in `width` characters with every cell whole (Rich pads each cell by one space on
+    either side), dropping the less important ones first."""
+    columns = list(LIVE_COLUMNS)
+    for dropped in DROPPED_FIRST:
+        if sum(_width(rows, column) + 2 for column in columns) <= width:
+            break
+        columns.remove(dropped)
+    return columns
 
 
 class _View:
@@ -427,7 +459,12 @@ def print_summary(
         return
     from rich.table import Table
 
-    table = Table(*SUMMARY_HEADER, box=None, header_style="bold")
+    header = SUMMARY_HEADER
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    if sum(w + 2 for w in widths) > console.width and all(r[4] == f"{result.dataset}.{r[0]}" for r in rows):
+        header, rows = header[:4], [row[:4] for row in rows]  # on a narrow terminal: the closing names the schema
+    table = Table(*header, box=None, header_style="bold")
+    table.columns[0].no_wrap, table.columns[0].min_width = True, widths[0]  # a table name is never cut
     for column in table.columns[1:4]:
         column.justify = "right"
     for row in rows:

@@ -1,4 +1,5 @@
-"""Issue 6, points 1-3: the three progress forms, the summary, and the confirmation prompt.
+"""Issue 6, points 1-3: the three progress forms, the summary, and the confirmation prompt; issue 15, point 2:
+the live view and the summary keep table names whole on an 80-column terminal.
 
 - json: every stdout line parses; a run has one `start`/`end` pair (table null) and exactly one `start` and one
   `end` per table, also when the run fails, and the failed ones carry the error.
@@ -126,8 +127,10 @@ def test_log_is_the_default_off_a_terminal(fake: FakeCustomerIO, tmp_path: Path)
 
 
 # ---- a real terminal ----------------------------------------------------------------------------------------
-def _run_in_pty(args: list[str], answer: bytes | None = None, timeout: float = 180) -> tuple[int, str]:
-    """Run `python -m omniload …` with stdin, stdout and stderr on a pseudo-terminal of 160x40; returns its
+def _run_in_pty(
+    args: list[str], answer: bytes | None = None, timeout: float = 180, columns: int = 160
+) -> tuple[int, str]:
+    """Run `python -m omniload …` with stdin, stdout and stderr on a pseudo-terminal of `columns`x40; returns its
     exit code and everything it wrote. `answer` is typed once a `[Y/n]` question appears."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: exec, whatever happens
@@ -137,7 +140,7 @@ def _run_in_pty(args: list[str], answer: bytes | None = None, timeout: float = 1
             os.execve(sys.executable, [sys.executable, "-m", "omniload", *args], env)
         finally:
             os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     output = b""
     deadline = time.monotonic() + timeout
     answered = False
@@ -182,6 +185,33 @@ def test_interactive_renders_under_a_terminal(fake: FakeCustomerIO, tmp_path: Pa
     assert re.search(rf"customers\s+{rows:,}\s+\d+\s+[\d.]+\s+cio\.customers", text), text
     assert f"Loaded {rows + 4 + query(db, 'SELECT count(*) FROM cio.broadcast_metrics_days')[0][0]:,} rows" in text
     assert "Traceback" not in text and API_KEY not in text
+
+
+#: Issue 15, point 2: names that a cut at 80 columns made identical (`broadcast_act…`, `campaign_action…`).
+LOOK_ALIKES = ",".join([
+    "broadcast_action_metrics:hours", "broadcast_action_metrics:months", "campaign_actions",
+    "campaign_action_metrics:days",
+])
+
+
+def test_interactive_at_80_columns_keeps_table_names_whole(fake: FakeCustomerIO, tmp_path: Path) -> None:
+    """A narrow terminal drops pages, req/s and the rate-limit wait before it would cut a table name; the summary
+    drops its `loaded into` column (the closing sentence names the schema)."""
+    db = tmp_path / "x.duckdb"
+    code, output = _run_in_pty([
+        "ingest", "--source-uri", source_uri(fake), "--source-table", LOOK_ALIKES, "--dest-uri", f"duckdb:///{db}",
+        "--dest-table", "cio", "--yes",
+    ], columns=80)
+    assert code == 0, output
+    lines = re.split(r"[\r\n]+", _plain(output))
+    assert "…" not in output and max(len(line) for line in lines) <= 80, output
+    assert any(line.split() == ["table", "rows", "requests", "time"] for line in lines), "the live view's header"
+    for name in ("broadcast_action_metrics_hours", "broadcast_action_metrics_months", "campaign_actions",
+                 "campaign_action_metrics_days"):
+        rows = query(db, f"SELECT count(*) FROM cio.{name}")[0][0]
+        live = rf" {name}\s+[\d,]+\s+[\d,]+\s+[\d.]+s\s+(reading|read|loading)\s*"
+        assert any(re.fullmatch(live, line) for line in lines), name
+        assert any(re.fullmatch(rf" {name}\s+{rows:,}\s+[\d,]+\s+[\d.]+\s*", line) for line in lines), name
 
 
 def test_prompt_on_a_terminal_and_declining_writes_nothing(fake: FakeCustomerIO, tmp_path: Path) -> None:
