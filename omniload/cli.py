@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -34,8 +34,9 @@ except ImportError:  # pragma: no cover - typer versions that use click itself
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
+    from omniload.destinations import Destination
     from omniload.pipeline import Run
-    from omniload.source import Source
+    from omniload.source import Interval, Source, TableRequest
 
 app = typer.Typer(
     add_completion=False,
@@ -136,6 +137,7 @@ def ingest(
             run.destination.display,
             run.dataset,
             lambda: (http.stats.requests, http.limiter.waited),
+            {r.load_name: r.strategy.value for r in run.requests},
         ))
         result = run.execute()
         waited = http.limiter.waited
@@ -256,15 +258,34 @@ def _build_run(
         check_request(request)
     interval = make_interval(interval_start, interval_end)
     destination = destinations.resolve(dest_uri)
+    if not overrides.strategy:
+        _fall_back(destination, requests, interval)
     for request in requests:
-        if not overrides.strategy:
-            request.strategy = destination.default_strategy(request.strategy)
         destination.check_strategy(request.strategy)
     dataset, table_name = split_dest_table(dest_table, destination.default_dataset, several=len(requests) > 1)
     return Run(
         requests, source.reader(), destination, dataset, table_name, interval, full_refresh,
         source.lookback_days,
     )
+
+
+def _fall_back(destination: Destination, requests: list[TableRequest[Any]], interval: Interval) -> None:
+    """Without --incremental-strategy, a table the destination cannot merge loads whole with replace
+    (`Destination.default_strategy`, README "Destinations"), but never with an interval: replacing the table with
+    only the interval's rows would drop the rest of it."""
+    fallen = []
+    for request in requests:
+        strategy = destination.default_strategy(request.strategy)
+        if strategy != request.strategy:
+            fallen.append(request.load_name)
+        request.strategy = strategy
+    if fallen and interval:
+        shown = ", ".join(fallen[:3]) + (f", … ({len(fallen)} tables)" if len(fallen) > 3 else "")
+        raise UsageError(
+            f"destination {destination.kind} cannot merge {shown}, and replacing with only the interval's rows "
+            "would drop the rest of the table: pass --incremental-strategy append or replace explicitly, "
+            "or no interval"
+        )
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class RunInfo:
     destination: str  # printable, secrets redacted
     dataset: str
     counters: Callable[[], tuple[int, float]] = lambda: (0, 0.0)  # (requests so far, seconds waited on limiter)
+    strategies: dict[str, str] = field(default_factory=dict)  # table → the strategy it loads with
 
 
 @dataclass
@@ -239,6 +240,7 @@ class JsonProgress(Progress):
                 self._on_table_start(state)
             self._emit({
                 "event": "end", "table": state.name, "destination_table": state.destination,
+                "strategy": self.info.strategies.get(state.name) if self.info else None,
                 **self._figures(state), "status": "failed" if error else "ok", "error": error,
             })
         rows, requests, waited = self.totals()

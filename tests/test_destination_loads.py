@@ -8,6 +8,7 @@ server that does not answer fails its tests (it is part of the project's machine
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -209,12 +210,17 @@ def test_files(fake: FakeCustomerIO, tmp_path: Path, file_format: str) -> None:
 
 def test_all_tables_into_parquet_replace_what_cannot_merge(fake: FakeCustomerIO, tmp_path: Path) -> None:
     """Issue 15, point 3: `--source-table all` into files loads; the tables the contract merges are loaded as a
-    full snapshot with replace (the summary names them), so a second run leaves every key once."""
+    full snapshot with replace (the summary names them, each `end` event of --progress json says so), so a second
+    run leaves every key once."""
     from omniload.sources.customerio.catalog import TABLES as CATALOG
 
     merged = sorted(t.name for t in CATALOG if t.strategy == "merge")
     rows = file_rows(tmp_path / "out" / "cio", "parquet")
-    loaded(ingest(fake, "all", f"file://{tmp_path}/out", "cio"))
+    first = ingest(fake, "all", f"file://{tmp_path}/out", "cio", "--progress", "json")
+    loaded(first)
+    ends = {e["table"]: e for e in map(json.loads, first.stdout.splitlines()) if e["event"] == "end"}
+    assert {table: ends[table]["strategy"] for table in merged} == dict.fromkeys(merged, "replace")
+    assert all(end["strategy"] == "replace" for table, end in ends.items() if table), "the rest replace anyway"
     ran = ingest(fake, ",".join(merged), f"file://{tmp_path}/out", "cio")  # again: replaced, not appended
     loaded(ran)
     closing = ran.stdout.strip().splitlines()[-1]
@@ -222,3 +228,22 @@ def test_all_tables_into_parquet_replace_what_cannot_merge(fake: FakeCustomerIO,
     assert sorted(closing.rsplit("(", 1)[1].rstrip(").").split(", ")) == merged
     for table in merged:
         check_table(fake, rows, table)
+
+
+def test_files_with_an_interval_never_fall_back_to_replace(fake: FakeCustomerIO, tmp_path: Path) -> None:
+    """Replacing a merge table with only an interval's rows would drop the rest of it: with an interval, the
+    fallback is refused before a single request, and an explicit strategy loads."""
+    uri = f"file://{tmp_path}/out"
+    before = len(fake.log)
+    for interval in (["--interval-start", "2024-01-01"], ["--interval-end", "2024-01-31"]):
+        refused = ingest(fake, f"workspaces,{MERGE_TABLE}", uri, "cio", *interval)
+        assert (refused.returncode, refused.stdout) == (2, ""), refused.stderr
+        assert refused.stderr.splitlines() == [
+            f"error: destination files cannot merge {MERGE_TABLE}, and replacing with only the interval's rows "
+            "would drop the rest of the table: pass --incremental-strategy append or replace explicitly, "
+            "or no interval"
+        ]
+    assert len(fake.log) == before and not (tmp_path / "out").exists()
+    loaded(ingest(fake, MERGE_TABLE, uri, "cio", "--interval-start", "2024-01-01", "--incremental-strategy",
+                  "append"))
+    loaded(ingest(fake, "workspaces", uri, "cio", "--interval-start", "2024-01-01"))  # replace: no fallback

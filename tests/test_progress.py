@@ -29,6 +29,7 @@ from tests.conftest import API_KEY, Ran, omniload, query, source_uri
 
 TABLES = "campaigns,broadcast_metrics:days,customers"
 OUTPUTS = ["campaigns", "broadcast_metrics_days", "customers"]
+STRATEGIES = {"campaigns": "merge", "broadcast_metrics_days": "replace", "customers": "replace"}
 
 
 def _ingest(fake: FakeCustomerIO, db: Path, *extra: str, key: str = API_KEY, tables: str = TABLES) -> Ran:
@@ -74,6 +75,7 @@ def test_json_stream_on_success(fake: FakeCustomerIO, tmp_path: Path) -> None:
     for table in OUTPUTS:
         assert ends[table]["status"] == "ok" and ends[table]["error"] is None
         assert ends[table]["destination_table"] == f"cio.{table}"
+        assert ends[table]["strategy"] == STRATEGIES[table], "the contract's: DuckDB merges"
         assert ends[table]["rows"] == query(tmp_path / "x.duckdb", f"SELECT count(*) FROM cio.{table}")[0][0]
         assert ends[table]["requests"] >= 1
     run_end = ends[None]
