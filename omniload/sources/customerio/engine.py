@@ -30,7 +30,7 @@ from omniload.sources.customerio.catalog import (
     PerParent,
     Table,
 )
-from omniload.sources.customerio.paging import Pager, fill, records
+from omniload.sources.customerio.paging import Pager, fill
 from omniload.sources.customerio.parents import Parent, ParentLists, describe, shaped_rows
 from omniload.sources.customerio.passes import PassReader
 
@@ -115,7 +115,7 @@ class Reader:
             def run() -> Iterator[Page]:
                 nonlocal missing
                 body = self.http.post(read.endpoint.path, {"ids": ids}, dict(read.endpoint.params))
-                rows = shaped_rows(table, records(body, read.endpoint.records), None)
+                rows = shaped_rows(table, self.pager.records(body, read.endpoint), None)
                 with self._lock:
                     missing += len(set(ids) - {row[key] for row in rows})
                 yield rows

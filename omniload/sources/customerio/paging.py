@@ -23,7 +23,28 @@ class Pager:
 
     http: HttpClient
     _limit_refused: set[str] = field(default_factory=set)  # endpoints whose undocumented maximum is lower
+    _keyless: set[str] = field(default_factory=set)  # endpoints already reported for answering without records
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def records(self, body: Any, endpoint: Endpoint) -> list[Any]:
+        """The page's records. A null records key is an empty page (observed on empty searches); a 200 without
+        the key at all is read as empty too, but said once per endpoint: it is not an answer Customer.io gives,
+        and a gateway or proxy that answers for the API would otherwise load nothing in silence."""
+        key = endpoint.records
+        if not isinstance(body, dict):
+            raise ApiError(f"unexpected response: expected a JSON object holding {key!r}")
+        if key not in body:
+            with self._lock:
+                first = endpoint.path not in self._keyless
+                self._keyless.add(endpoint.path)
+            if first:
+                shown = ", ".join(sorted(map(str, body))[:5]) or "none"
+                log.warning(
+                    "%s answered without %r (keys: %s); read as no records: check base_url and any gateway",
+                    endpoint.path, key, shown,
+                )
+        found = body.get(key)
+        return found if isinstance(found, list) else []
 
     def pages(
         self,
@@ -60,7 +81,7 @@ class Pager:
                     log.warning("%s: the API refused limit=%s; using its default page size", path, params["limit"])
                 del params["limit"]
                 continue
-            yield records(response, endpoint.records)
+            yield self.records(response, endpoint)
             next_cursor = response.get("next") if isinstance(response, dict) else None
             if not next_cursor:
                 return
@@ -68,14 +89,6 @@ class Pager:
                 log.warning("%s: the API returned the cursor it was sent; stopping this read", path)
                 return
             cursor = str(next_cursor)
-
-
-def records(body: Any, key: str) -> list[Any]:
-    """A missing or null records key is an empty page, not an error (observed on empty searches)."""
-    if not isinstance(body, dict):
-        raise ApiError(f"unexpected response: expected a JSON object holding {key!r}")
-    found = body.get(key)
-    return found if isinstance(found, list) else []
 
 
 def fill(template: str, fields: Mapping[str, Any]) -> str:

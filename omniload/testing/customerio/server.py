@@ -55,7 +55,7 @@ class _Fault:
     after: int
     drop_connection: bool
     delay: float
-    body: Literal["json", "empty", "text"]
+    body: Literal["json", "empty", "text", "unrelated"]
     seen: int = 0
     fired: int = 0
 
@@ -225,7 +225,7 @@ class FakeCustomerIO:
         after: int = 0,
         drop_connection: bool = False,
         delay: float = 0.0,
-        body: Literal["json", "empty", "text"] = "json",
+        body: Literal["json", "empty", "text", "unrelated"] = "json",
     ) -> None:
         """Fault on requests whose path starts with ``path_prefix``: skip ``after`` of them, then hit ``times``.
 
@@ -303,6 +303,8 @@ class FakeCustomerIO:
             return _Reply(status, b"", headers)
         if body == "text":
             return _Reply(status, b"<html><body>Server Error</body></html>", headers, "text/html")
+        if body == "unrelated":  # valid JSON, but not the endpoint's answer (a gateway's own reply)
+            return _Reply(status, b'{"status":"ok"}', headers)
         detail = "Your request is over the 10-per-second limit" if status == 429 else "injected fault"
         return _Reply(status, _error(status, detail), headers)
 
@@ -376,7 +378,7 @@ class FakeCustomerIO:
                 time.sleep(fault.delay)
             if fault.drop_connection:
                 return _Reply(0, b"", drop=True)
-            if fault.status is not None and fault.status != 200:
+            if fault.status is not None and (fault.status != 200 or fault.body != "json"):
                 return self._fault_reply(fault.status, fault.body)
         if info is not None and any(path.startswith(p) for p in info.forbidden_paths):
             return _Reply(403, _error(403, "Forbidden: this key's scope does not include this resource"))

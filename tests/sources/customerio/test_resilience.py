@@ -94,3 +94,20 @@ def test_a_cursor_that_does_not_move_ends_the_read_with_a_warning(tmp_path: Path
     assert ran.code == 0, ran.output
     assert "cursor" in ran.stderr
     assert len(query(tmp_path / "x.duckdb", "select id from cio.activities")) == 6  # both pages, then stop
+
+
+def test_an_answer_without_the_records_key_is_said_once(fresh, tmp_path: Path) -> None:
+    """A 200 that is not the endpoint's answer (a gateway's own JSON) loads nothing, and the log says so once per
+    endpoint, even when every parent of a fan-out gets it."""
+    fake, workspace = fresh
+    fake.inject("/v1/segments", status=200, body="unrelated", times=1)
+    fake.inject("/v1/campaigns/", status=200, body="unrelated", times=1000)  # every campaign's actions
+
+    ran = ingest(fake, "segments,campaign_actions", tmp_path / "x.duckdb", "cio")
+
+    assert ran.code == 0, ran.output
+    assert ran.stderr.count("/v1/segments answered without 'segments' (keys: status)") == 1, ran.stderr
+    assert ran.stderr.count("/v1/campaigns/{campaign_id}/actions answered without 'actions'") == 1, ran.stderr
+    assert query(tmp_path / "x.duckdb", "select count(*) from cio.segments") == [(0,)]
+    assert query(tmp_path / "x.duckdb", "select count(*) from cio.campaign_actions") == [(0,)]
+    assert len(workspace.rows("campaign_actions")) > 1  # several parents answered without the key
