@@ -82,29 +82,71 @@ def root(
     """omniload copies data from SaaS APIs into databases and files."""
 
 
+def from_env(name: str) -> list[str]:
+    """The environment variables a flag also reads, ingestr's names (README "Secrets and the environment")."""
+    return [name, f"INGESTR_{name}"]
+
+
 @app.command(epilog=_help_examples())
 def ingest(
-    source_uri: Annotated[str, typer.Option(help=f"Source URI, e.g. '{URI_EXAMPLE}'.")],
-    source_table: Annotated[str, typer.Option(help="Table to read (metrics: table:period), a list, or all.")],
-    dest_uri: Annotated[str, typer.Option(help="Destination URI, e.g. duckdb:///data.duckdb.")],
+    source_uri: Annotated[
+        str, typer.Option(help=f"Source URI, e.g. '{URI_EXAMPLE}'.", envvar=from_env("SOURCE_URI"))
+    ],
+    source_table: Annotated[
+        str,
+        typer.Option(
+            help="Table to read (metrics: table:period), a list, or all.", envvar=from_env("SOURCE_TABLE")
+        ),
+    ],
+    dest_uri: Annotated[
+        str, typer.Option(help="Destination URI, e.g. duckdb:///data.duckdb.", envvar=from_env("DESTINATION_URI"))
+    ],
     dest_table: Annotated[
-        str | None, typer.Option(help="schema.table to load into (with several tables: the schema).")
+        str | None,
+        typer.Option(
+            help="schema.table to load into (with several tables: the schema).",
+            envvar=from_env("DESTINATION_TABLE"),
+        ),
     ] = None,
-    interval_start: Annotated[str | None, typer.Option(help="Only data updated/created from then on.")] = None,
-    interval_end: Annotated[str | None, typer.Option(help="Only data updated/created until then.")] = None,
+    interval_start: Annotated[
+        str | None, typer.Option(help="Only data updated/created from then on.", envvar=from_env("INTERVAL_START"))
+    ] = None,
+    interval_end: Annotated[
+        str | None, typer.Option(help="Only data updated/created until then.", envvar=from_env("INTERVAL_END"))
+    ] = None,
     incremental_strategy: Annotated[
-        str | None, typer.Option(help="replace, append, merge, delete+insert or scd2 (default: the table's).")
+        str | None,
+        typer.Option(
+            help="replace, append, merge, delete+insert or scd2 (default: the table's).",
+            envvar=from_env("INCREMENTAL_STRATEGY"),
+        ),
     ] = None,
-    incremental_key: Annotated[str | None, typer.Option(help="Column the interval and cursor use.")] = None,
+    incremental_key: Annotated[
+        str | None, typer.Option(help="Column the interval and cursor use.", envvar=from_env("INCREMENTAL_KEY"))
+    ] = None,
     primary_key: Annotated[
-        list[str] | None, typer.Option(help="Primary key column; repeat for a composite key.")
+        list[str] | None,
+        typer.Option(
+            help="Primary key column; repeat for a composite key (in the variable: separated by spaces).",
+            envvar=from_env("PRIMARY_KEY"),
+        ),
     ] = None,
     full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="Drop the tables and their saved cursors, load from scratch.")
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Drop the tables and their saved cursors, load from scratch.",
+            envvar=from_env("FULL_REFRESH"),
+        ),
     ] = False,
     yes: Annotated[
         bool,
-        typer.Option("--yes", "-y", help="Do not ask for confirmation (not asked when stdin is not a terminal)."),
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Do not ask for confirmation (not asked when stdin is not a terminal).",
+            envvar=from_env("SKIP_CONFIRMATION"),
+        ),
     ] = False,
     progress: Annotated[
         ProgressMode | None,
@@ -112,6 +154,7 @@ def ingest(
             help="interactive (default on a terminal): live per-table view; log (default otherwise): timestamped "
             "lines on stderr; json: one event per line on stdout.",
             case_sensitive=False,
+            envvar=from_env("PROGRESS"),
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,6 +11,8 @@ from omniload.errors import UsageError
 
 REGION_HOSTS = {"us": "https://api.customer.io", "eu": "https://api-eu.customer.io"}
 DEFAULT_RATE_LIMIT = 10.0
+#: Where the key comes from when the URI has none, so it need not appear in argv or shell history.
+API_KEY_VARIABLE = "CUSTOMERIO_API_KEY"
 PARAMETERS = ("api_key", "region", "base_url", "rate_limit", "lookback_days")
 
 
@@ -35,11 +38,11 @@ def parse_uri(uri: str) -> CustomerIOConfig:
         raise UsageError(
             f"unknown customerio:// parameter {', '.join(unknown)}; known parameters: {', '.join(PARAMETERS)}"
         )
-    api_key = query.get("api_key", "").strip()
+    api_key = (query.get("api_key") or os.environ.get(API_KEY_VARIABLE, "")).strip()
     if not api_key:
         raise UsageError(
-            "customerio:// needs an App API key: customerio://?api_key=<key>&region=us "
-            "(create one under Account Settings > API Credentials)"
+            f"customerio:// needs an App API key: customerio://?api_key=<key>&region=us, or {API_KEY_VARIABLE} "
+            "in the environment (create one under Account Settings > API Credentials)"
         )
     region = (query.get("region") or "us").strip().lower()
     if region not in REGION_HOSTS:
