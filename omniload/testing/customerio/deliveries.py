@@ -26,6 +26,42 @@ from .hashing import delivery_id, mix, mix_more_many, ulid
 from .people import People
 
 _PRIMES = (1_000_003, 7919, 104_729, 1_299_709, 15_485_863)
+#: One in this many records with null ``customer_identifiers`` is a deleted person's, linked to nobody.
+ORPHAN_EVERY = 4
+
+
+def link_of(test: int, null_every: int, forced: bool, person: int, people: People) -> tuple[int | None, bool]:
+    """(person or None, whether ``customer_identifiers`` is null) of a delivery or activity.
+
+    ``test`` is the record's hash; one record in ``null_every`` has null ``customer_identifiers`` (observed live
+    on about 1.3% of deliveries). Such a record still names its person in ``customer_id``, which holds the
+    person's ``id`` (README fact 15), and the per-person reads return it. The exceptions belong to nobody
+    (``customer_id`` null too, in no per-person read): one in ``ORPHAN_EVERY`` of them, standing for deleted
+    people, and those whose person has no ``id`` to be named by. ``forced`` makes a record linked by ``id``
+    whatever its hash (the person-1 trap of ``Timeline``).
+    """
+    if not forced and not (null_every and test % null_every == 0):
+        return person, False
+    if not forced and ((test // null_every) % ORPHAN_EVERY == 0 or people.person_id(person) is None):
+        return None, True
+    return person, True
+
+
+def newest_of(person: int, count: int, people: People, affine: tuple[int, int, int]) -> int | None:
+    """The newest index whose person is ``person`` under ``affine`` (None if that person has no index)."""
+    m = people.count
+    _, b, inverse = affine
+    first = ((person - b) * inverse) % m
+    return first + ((count - 1 - first) // m) * m if first < count else None
+
+
+def trap_of(count: int, people: People, affine: tuple[int, int, int], null_every: int) -> int | None:
+    """The index forced to null ``customer_identifiers``: person 1's newest record. Person 1's ``id`` is person
+    2's cio_id (``People``), so a client that reads such a row's ``customer_id`` as a cio_id links it to the
+    wrong person."""
+    if not null_every or people.count <= 2:
+        return None
+    return newest_of(1, count, people, affine)
 
 
 def _affine(count: int, seed: int, salt: int) -> tuple[int, int, int]:
@@ -56,6 +92,7 @@ class Timeline:
         self.people = people
         self.null_every = null_every
         self.pa, self.pb, self.pinv = _affine(people.count, seed, 1)
+        self.trap = trap_of(count, people, (self.pa, self.pb, self.pinv), null_every)
         bounds = sorted({p.start for p in parents} | {p.end + 1 for p in parents} | {t0})
         self.segments: list[Segment] = []
         for k, b in enumerate(bounds):
@@ -89,11 +126,14 @@ class Timeline:
     def segment_of(self, i: int) -> Segment:
         return self.segments[self.segment_index(i)]
 
+    def link_of(self, i: int) -> tuple[int | None, bool]:
+        """(person index or None, whether ``customer_identifiers`` is null): see ``link_of``."""
+        person = (self.pa * i + self.pb) % self.people.count
+        return link_of(mix(self.seed, i, 9), self.null_every, i == self.trap, person, self.people)
+
     def person_of(self, i: int) -> int | None:
-        """Person index, or None for the deliveries whose ``customer_identifiers`` is null."""
-        if self.null_every and mix(self.seed, i, 9) % self.null_every == 0:
-            return None
-        return (self.pa * i + self.pb) % self.people.count
+        """Person index, or None for the deliveries that belong to nobody."""
+        return self.link_of(i)[0]
 
     # -- iteration (newest first) --------------------------------------------------------------------------------
     def iter_all(self, lo: int, hi: int) -> Iterator[int]:
@@ -273,12 +313,12 @@ class DeliveryFactory:
         """The records of ``indices``, in that order (at ``metrics_now``, default: the current one)."""
         identity, recipient_of, seed, overrides = self.people.identity, self._recipient, self.seed, self.overrides
         out = []
-        for i, t, sender, h, person, visible, top in self._scan(indices, metrics_now):
+        for i, t, sender, h, person, bare, visible, top in self._scan(indices, metrics_now):
             if person is None:
                 idents = cust_id = email = None
             else:
                 shared, cust_id, email = identity(person)
-                idents = dict(shared)
+                idents = None if bare else dict(shared)
             did = delivery_id(i, seed)
             dtype = sender.dtype
             rec: dict[str, Any] = {
@@ -320,12 +360,14 @@ class DeliveryFactory:
         b64, dumps = binascii.b2a_base64, orjson.dumps
         prefix = b"dlv:%d:" % self.seed
         parts = []
-        for i, t, sender, h, person, visible, top in self._scan(indices, metrics_now):
+        for i, t, sender, h, person, bare, visible, top in self._scan(indices, metrics_now):
             if overrides and overrides.get(i):
                 parts.append(dumps(self.records((i,), metrics_now)[0]))
                 continue
             if person is None:
                 who, email = _NO_PERSON_JSON
+            elif bare:
+                who, email = self._bare_person_json(person)
             else:
                 who, email = person_cache.get(person) or person_json(person)
             did = b64(prefix + b"%d" % i, newline=False)  # same as delivery_id()
@@ -359,15 +401,21 @@ class DeliveryFactory:
             found = cache[person] = (members, orjson.dumps(email or ""))
         return found
 
+    def _bare_person_json(self, person: int) -> tuple[bytes, bytes]:
+        """``_person_json`` for a delivery whose ``customer_identifiers`` is null (a few percent: not cached)."""
+        _, cust_id, email = self.people.identity(person)
+        return _json_members({"customer_id": cust_id, "customer_identifiers": None}), orjson.dumps(email or "")
+
     def _scan(
         self, indices: Iterable[int], metrics_now: int | None = None
-    ) -> Iterator[tuple[int, int, _Sender, int, int | None, dict[str, int], int]]:
-        """Per index: (index, created, sender, hash, person or None, visible metrics, deduplication time)."""
+    ) -> Iterator[tuple[int, int, _Sender, int, int | None, bool, dict[str, int], int]]:
+        """Per index: (index, created, sender, hash, person or None, whether ``customer_identifiers`` is null,
+        visible metrics, deduplication time)."""
         if metrics_now is None:
             metrics_now = self.metrics_now
-        tl, metrics_of = self.tl, self._metrics
+        tl, metrics_of, people = self.tl, self._metrics, self.people
         t0, span2, count = tl.t0, tl.span * tl.span, tl.count
-        null_every, pa, pb, pcount = tl.null_every, tl.pa, tl.pb, self.people.count
+        null_every, trap, pa, pb, pcount = tl.null_every, tl.trap, tl.pa, tl.pb, self.people.count
         seg_lo = seg_hi = 0
         table: tuple[tuple[_Sender, ...], ...] = ()
         for chunk, hashes, null_tests in self._hashed(indices):
@@ -378,15 +426,16 @@ class DeliveryFactory:
                 off = i - seg_lo
                 subs = table[off % len(table)]
                 person: int | None = (pa * i + pb) % pcount
-                if null_every and null_test % null_every == 0:  # == Timeline.person_of
-                    person = None
+                bare = False
+                if (null_every and null_test % null_every == 0) or i == trap:  # == Timeline.link_of
+                    person, bare = link_of(null_test, null_every, i == trap, (pa * i + pb) % pcount, people)
                 t = t0 + isqrt(i * span2 // count)  # == Timeline.time
                 visible = metrics_of(t, h)
                 top = max(visible.values())
                 if top > metrics_now:
                     visible = {k: v for k, v in visible.items() if v <= metrics_now}
                     top = max(visible.values(), default=t)
-                yield i, t, subs[(off // len(table)) % len(subs)], h, person, visible, top
+                yield i, t, subs[(off // len(table)) % len(subs)], h, person, bare, visible, top
 
     def _hashed(self, indices: Iterable[int]) -> Iterator[tuple[list[int], list[int], list[int]]]:
         """Chunks of ``indices`` with, per index, ``mix(seed, i, 5)`` and the person test ``mix(seed, i, 9)``.
@@ -484,6 +533,7 @@ class Activities:
         self.recent = min(count, max(int(count * share_recent), min(count, 120)))
         self.old = count - self.recent
         self.pa, self.pb, self.pinv = _affine(people.count, seed, 2)
+        self.trap = trap_of(count, people, (self.pa, self.pb, self.pinv), null_every)
 
     def time(self, j: int) -> int:
         if j < self.old:
@@ -495,10 +545,13 @@ class Activities:
     def first_at_or_after(self, ts: int) -> int:
         return bisect.bisect_left(range(self.count), ts, key=self.time)
 
+    def link_of(self, j: int) -> tuple[int | None, bool]:
+        """(person index or None, whether ``customer_identifiers`` is null): see ``link_of``."""
+        person = (self.pa * j + self.pb) % self.people.count
+        return link_of(mix(self.seed, j, 13), self.null_every, j == self.trap, person, self.people)
+
     def person_of(self, j: int) -> int | None:
-        if self.null_every and mix(self.seed, j, 13) % self.null_every == 0:
-            return None
-        return (self.pa * j + self.pb) % self.people.count
+        return self.link_of(j)[0]
 
     def iter_person(self, person: int, lo: int, hi: int) -> Iterator[int]:
         m = self.people.count
@@ -513,7 +566,7 @@ class Activities:
 
     def record(self, j: int) -> dict[str, Any]:
         t = self.time(j)
-        person = self.person_of(j)
+        person, bare = self.link_of(j)
         h = mix(self.seed, j, 17)
         atype = _ACTIVITY_TYPES[h % len(_ACTIVITY_TYPES)]
         rec: dict[str, Any] = {
@@ -521,7 +574,7 @@ class Activities:
             "type": atype,
             "timestamp": t,
             "customer_id": None if person is None else self.people.person_id(person),
-            "customer_identifiers": None if person is None else self.people.identifiers(person),
+            "customer_identifiers": None if person is None or bare else self.people.identifiers(person),
         }
         if atype.endswith(("_email", "_push")):
             idx = self.tl.first_at_or_after(t) - 1

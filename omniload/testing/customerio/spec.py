@@ -30,7 +30,8 @@ class WorkspaceSpec:
     objects_per_type: int = 60
     segments: int = 4
     sender_identities: int = 4
-    #: One delivery/activity in this many has ``customer_identifiers: null`` (0 = never).
+    #: One delivery/activity in this many has ``customer_identifiers: null`` (0 = never); most still belong to
+    #: their person through ``customer_id`` (see ``deliveries.link_of``).
     null_identifiers_every: int = 50
     #: An "id only" workspace: the ``email`` key is absent from every identifier object.
     id_only: bool = False

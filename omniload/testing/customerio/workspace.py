@@ -217,24 +217,28 @@ class Workspace:
         return [r for r in self._all_deliveries() if r["broadcast_id"] is not None]
 
     def _rows_customer_messages(self) -> list[dict[str, Any]]:
-        out = []
-        for r in self._all_deliveries():
-            if r["customer_identifiers"] is not None:
-                r["customer_id"] = r["customer_identifiers"]["cio_id"]
-                out.append(r)
-        return out
+        """Every delivery of a person, as the per-person reads return it, including those whose
+        ``customer_identifiers`` is null (tables.md 5, item 1); ``customer_id`` is the person's cio_id."""
+        newest_first = range(self.timeline.count - 1, -1, -1)
+        return self._person_rows(self._all_deliveries(), map(self.timeline.person_of, newest_first))
 
     def _rows_activities(self) -> list[dict[str, Any]]:
         lo, hi = self.served_activity_range()
         return [self.activities.record(j) for j in range(hi - 1, lo - 1, -1)]
 
     def _rows_customer_activities(self) -> list[dict[str, Any]]:
-        out = []
-        for r in self._rows_activities():
-            if r["customer_identifiers"] is not None:
-                r["customer_id"] = r["customer_identifiers"]["cio_id"]
-                out.append(r)
-        return out
+        """Like ``_rows_customer_messages`` (tables.md 5, item 2)."""
+        lo, hi = self.served_activity_range()
+        newest_first = range(hi - 1, lo - 1, -1)
+        return self._person_rows(self._rows_activities(), map(self.activities.person_of, newest_first))
+
+    def _person_rows(self, records: list[dict[str, Any]], persons: Iterable[int | None]) -> list[dict[str, Any]]:
+        """The records that belong to a person, with ``customer_id`` set to that person's cio_id."""
+        return [
+            {**record, "customer_id": self.people.cio_id(person)}
+            for record, person in zip(records, persons, strict=True)
+            if person is not None
+        ]
 
     def _rows_customers(self) -> list[dict[str, Any]]:
         p = self.people

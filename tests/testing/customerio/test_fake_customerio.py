@@ -211,6 +211,49 @@ def test_customer_activities_match_shortcut(client: httpx.Client, ws: Workspace)
     assert [a["id"] for a in got] == [r["id"] for r in expected]
 
 
+def test_null_identifiers_rows_belong_to_their_person() -> None:
+    """README fact 15: a record whose customer_identifiers is null names its person's `id` in customer_id, and
+    the per-person reads return it; only deleted people's records (customer_id null) are in none of them."""
+    ws = Workspace(WorkspaceSpec(people=40, deliveries=800, activities=600, activity_days=31), now=NOW)
+    people = ws.people
+    with FakeCustomerIO(ws, api_key="k", rate_limit=None) as fake:
+        fake.set_now(NOW)
+        with httpx.Client(base_url=fake.base_url, headers={"Authorization": "Bearer k"}, timeout=5) as client:
+            for table, params in (
+                ("messages", {"start_ts": NOW - 170 * 86400, "end_ts": NOW, "limit": 1000}),
+                ("activities", {"limit": 100}),
+            ):
+                everyone = ws.rows(table)
+                if table == "messages":
+                    everyone = [r for r in everyone if r["created"] >= NOW - 170 * 86400]
+                bare = [r for r in everyone if r["customer_identifiers"] is None]
+                linked = [r for r in bare if r["customer_id"] is not None]
+                assert 0.01 <= len(bare) / len(everyone) <= 0.05, table  # a few percent, as seen live
+                assert linked and len(linked) < len(bare), table  # most are linked, a few belong to nobody
+                served: dict[str, str] = {}
+                for person in range(people.count):
+                    cio_id = people.cio_id(person)
+                    path = f"/v1/customers/{cio_id}/{table}"
+                    got, _ = walk(client, "GET", path, table, {"id_type": "cio_id", **params})
+                    served.update((r["id"], cio_id) for r in got)
+                owners = {r["id"]: people.resolve(r["customer_id"], "id") for r in linked}
+                assert None not in owners.values()
+                assert {rid: people.cio_id(owner or 0) for rid, owner in owners.items()} == {
+                    rid: served[rid] for rid in owners
+                }, "a linked record is served to the person its customer_id names"
+                assert not {r["id"] for r in bare if r["customer_id"] is None} & served.keys()
+                in_truth = [r for r in ws.rows(f"customer_{table}") if r["id"] in {e["id"] for e in everyone}]
+                assert {r["id"]: r["customer_id"] for r in in_truth} == served, "the truth is the per-person reads"
+
+
+def test_person_1_has_a_record_that_names_person_2s_cio_id(ws: Workspace) -> None:
+    """Person 1's `id` is person 2's cio_id: its null-identifiers delivery links by `id`, not by cio_id."""
+    record = ws.deliveries.record(ws.timeline.trap or 0)
+    assert record["customer_identifiers"] is None and record["customer_id"] == ws.people.cio_id(2)
+    truth = {r["id"]: r["customer_id"] for r in ws.rows("customer_messages")}
+    assert truth[record["id"]] == ws.people.cio_id(1)
+
+
 # -- windows ----------------------------------------------------------------------------------------------------
 def test_messages_windows(client: httpx.Client, ws: Workspace) -> None:
     rows = ws.rows("messages")
