@@ -1,10 +1,12 @@
-"""A set of record keys that lives on disk, so a run's memory does not grow with a workspace's people.
+"""A set of record keys, and a map of keys, that live on disk, so a run's memory does not grow with a
+workspace's people.
 
 A run needs sets as large as a table in two places: the keys already loaded, for the tables whose pages may
 repeat records (de-duplicated within the run), and the people themselves, whom several tables fan out over.
-Held in Python, a million people cost over 100 MB; here they cost SQLite's page cache (2 MB). A page's keys
-are looked up in one query, so a million keys take about two seconds, against the minutes the API needs to
-return them.
+It needs one map as large: a second identifier of each person → the key the tables fan out over, for the
+records that name their person only by that identifier. Held in Python, a million people cost over 100 MB;
+here they cost SQLite's page cache (2 MB). A page's keys are looked up in one query, so a million keys take
+about two seconds, against the minutes the API needs to return them.
 """
 
 from __future__ import annotations
@@ -23,10 +25,7 @@ class KeySet:
     """Keys in the order first added. Keys are str, int or tuples of them; they are stored as JSON."""
 
     def __init__(self) -> None:
-        # "" is a private temporary database: spilled to a file SQLite deletes when the connection closes
-        self._db = sqlite3.connect("", check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("CREATE TABLE keys (key BLOB UNIQUE)")
+        self._db = _temporary("CREATE TABLE keys (key BLOB UNIQUE)")
         self._lock = threading.Lock()
 
     def add_new(self, keys: Sequence[Any]) -> list[bool]:
@@ -72,12 +71,48 @@ class KeySet:
             self._db.close()
 
     def _known(self, encoded: list[bytes]) -> set[bytes]:
-        known: set[bytes] = set()
-        for start in range(0, len(encoded), _CHUNK):
-            chunk = encoded[start : start + _CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            known.update(row[0] for row in self._db.execute(f"SELECT key FROM keys WHERE key IN ({marks})", chunk))
-        return known
+        return {row[0] for row in _select(self._db, "SELECT key FROM keys WHERE key IN ({})", encoded)}
+
+
+class KeyMap:
+    """Keys mapped to values, stored like `KeySet`'s keys. A key added again keeps its first value."""
+
+    def __init__(self) -> None:
+        self._db = _temporary("CREATE TABLE pairs (key BLOB PRIMARY KEY, value BLOB) WITHOUT ROWID")
+        self._lock = threading.Lock()
+
+    def update(self, pairs: Iterable[tuple[Any, Any]]) -> None:
+        encoded = [(_encode(key), _encode(value)) for key, value in pairs]
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO pairs VALUES (?, ?)", encoded)
+
+    def lookup(self, keys: Iterable[Any]) -> dict[Any, Any]:
+        """The value of each given key that is in the map (one query per 900 keys)."""
+        wanted = {_encode(key): key for key in keys}
+        with self._lock:
+            rows = _select(self._db, "SELECT key, value FROM pairs WHERE key IN ({})", list(wanted))
+            return {wanted[key]: _decode(value) for key, value in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _temporary(schema: str) -> sqlite3.Connection:
+    # "" is a private temporary database: spilled to a file SQLite deletes when the connection closes
+    db = sqlite3.connect("", check_same_thread=False)
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute(schema)
+    return db
+
+
+def _select(db: sqlite3.Connection, query: str, encoded: list[bytes]) -> list[Any]:
+    """The rows of `query`, whose `{}` takes the placeholders of `encoded`, sent a chunk of keys at a time."""
+    rows: list[Any] = []
+    for start in range(0, len(encoded), _CHUNK):
+        chunk = encoded[start : start + _CHUNK]
+        rows += db.execute(query.format(", ".join("?" * len(chunk))), chunk).fetchall()
+    return rows
 
 
 def _encode(key: Any) -> bytes:

@@ -1,8 +1,8 @@
-"""The on-disk key set that replaces Python sets as large as a table: the same answers a set gives."""
+"""The on-disk key set and key map that replace Python sets and dicts as large as a table: the same answers."""
 
 from __future__ import annotations
 
-from omniload.keys import KeySet
+from omniload.keys import KeyMap, KeySet
 
 
 def test_new_keys_are_flagged_once_even_within_one_call() -> None:
@@ -22,3 +22,15 @@ def test_intersection_and_order() -> None:
     assert list(keys) == [*added, ("obj", 7)]
     assert [len(batch) for batch in keys.batches(1000)] == [1000, 1000, 501]
     keys.close()
+
+
+def test_map_lookup_keeps_the_first_value() -> None:
+    ids = KeyMap()
+    ids.update((f"u-{n}", f"cio_{n}") for n in range(2500))  # more than one statement's worth of parameters
+    ids.update([("u-7", "cio_other"), (("obj", 7), 3)])
+    expected = {"u-7": "cio_7", "u-2499": "cio_2499", ("obj", 7): 3}
+    assert ids.lookup(["u-7", "u-2499", "nobody", ("obj", 7)]) == expected
+    found = ids.lookup(f"u-{n}" for n in range(3000))
+    assert found == {f"u-{n}": f"cio_{n}" for n in range(2500)}
+    assert ids.lookup([]) == {}
+    ids.close()

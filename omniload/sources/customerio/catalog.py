@@ -104,6 +104,8 @@ class Parents:
     the field set on every child row); `created` is the record field that anchors the parent's time ranges.
     A nested list (`within`) takes each item of the `items` array of another list's records, keeping that
     list's fields. `on_disk`: a list as large as the workspace's people, kept in a key set, never in memory.
+    `alias_field`: a second identifier of an on-disk list's records (a person's `id` beside its cio_id), kept
+    on disk as alias → parent id for the pass rows that name their parent only by it (tables.md 5, items 1-2).
     """
 
     name: str
@@ -115,6 +117,7 @@ class Parents:
     id_type: type = int
     created: str | None = None
     on_disk: bool = False
+    alias_field: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,7 +134,8 @@ class Pass:
 
 
 PARENTS: tuple[Parents, ...] = (
-    Parents(name="people", table="customers", id_field="cio_id", id_type=str, key="customer_id", on_disk=True),
+    Parents(name="people", table="customers", id_field="cio_id", id_type=str, key="customer_id", on_disk=True,
+            alias_field="id"),
     Parents(name="campaigns", table="campaigns", key="campaign_id", created="created"),
     Parents(name="broadcasts", table="broadcasts", key="broadcast_id", created="created"),
     Parents(name="newsletters", table="newsletters", key="newsletter_id", created="created"),

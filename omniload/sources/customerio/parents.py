@@ -2,7 +2,8 @@
 
 One `ParentLists` serves one run and reads each list at most once, so tables loaded together share the people
 listing and the campaign, broadcast, newsletter and object type lists; the tables that are those lists read
-them through here too. A parent list too large for memory (`on_disk`: the people) lives in a `KeySet`.
+them through here too. A parent list too large for memory (`on_disk`: the people) lives in a `KeySet`, and
+its second identifier (`alias_field`: the people's `id`) in a `KeyMap` to the parent id, filled by the same read.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omniload.arrow import coerce
-from omniload.keys import KeySet
+from omniload.keys import KeyMap, KeySet
 from omniload.source import Page, Row
 from omniload.sources.customerio.catalog import CATALOG, PARENT_LISTS, PARENTS, Endpoint, Listing, Parents, Table
 from omniload.sources.customerio.paging import Pager
@@ -37,6 +38,7 @@ class ParentLists:
     pager: Pager
     _lists: dict[str, list[Row]] = field(default_factory=dict)
     _on_disk: dict[str, KeySet] = field(default_factory=dict)
+    _aliases: dict[str, KeyMap] = field(default_factory=dict)  # alias → parent id, filled with `_on_disk`
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def list_table(self, table: Table) -> Iterator[Page]:
@@ -44,14 +46,19 @@ class ParentLists:
         assert isinstance(table.read, Listing)
         filling = next((p for p in ON_DISK if p.table == table.name and p.name not in self._on_disk), None)
         keys = KeySet() if filling else None
+        aliases = KeyMap() if filling and filling.alias_field else None
         for endpoint in table.read.endpoints:
             shared = table.name in SHARED_TABLES
             for page in [self.listing(endpoint)] if shared else self.pager.pages(endpoint):
                 rows = shaped_rows(table, page, None)
                 if filling and keys is not None:
                     keys.add_new([row[filling.id_field] for row in rows])
+                    if aliases is not None:
+                        aliases.update(_alias_links(filling, rows))
                 yield rows
         if filling and keys is not None:
+            if aliases is not None:
+                self._aliases[filling.name] = aliases
             self._on_disk[filling.name] = keys  # only once complete: a read stopped half-way leaves no list
 
     def parents(self, name: str) -> Iterable[Parent]:
@@ -69,6 +76,12 @@ class ParentLists:
             for _ in self.list_table(CATALOG[PARENT_LISTS[name].table or ""]):
                 pass
         return self._on_disk[name]
+
+    def aliases(self, name: str) -> KeyMap:
+        """The `alias_field` → parent id map of a list kept on disk (the people's `id` → cio_id, 4.13), read
+        with its list."""
+        self.on_disk(name)
+        return self._aliases[name]
 
     def listing(self, endpoint: Endpoint) -> list[Row]:
         """A small parent list, read once per run and shared by every table that needs it."""
@@ -120,6 +133,12 @@ def _parent(declared: Parents, record: Row) -> Parent | None:
         return None
     created = record.get(declared.created) if declared.created else None
     return Parent({declared.key: coerce(record.get(declared.id_field), declared.id_type)}, created)
+
+
+def _alias_links(declared: Parents, rows: Page) -> list[tuple[str, Any]]:
+    """(alias, parent id) of each record of a page that has an alias."""
+    alias = declared.alias_field or ""
+    return [(coerce(row[alias], str), row[declared.id_field]) for row in rows if row.get(alias) not in (None, "")]
 
 
 def describe(parent: Parent) -> str:

@@ -2,13 +2,17 @@
 contract allows (docs/contract/customerio/tables.md section 5).
 
 The four delivery tables come from one `GET /v1/messages` pass read in time windows, the two activity tables
-from one `GET /v1/activities` pass; each table keeps the rows that belong to its parent list.
+from one `GET /v1/activities` pass; each table keeps the rows that belong to its parent list. A person's row
+names the person by `customer_identifiers.cio_id` or, where that is null, by its own `customer_id`, the
+person's `id`, found in the people list's alias map (tables.md section 5, items 1 and 2).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from omniload.arrow import coerce
@@ -18,6 +22,8 @@ from omniload.source import Interval, Page, Row, TableRequest
 from omniload.sources.customerio.catalog import PARENT_LISTS, PASS_READS, FromPass, Pass, Table
 from omniload.sources.customerio.paging import Pager
 from omniload.sources.customerio.parents import ParentLists
+
+log = logging.getLogger("omniload")
 
 #: Delivery windows stay well inside every endpoint's 6-month span under any reading of "month".
 WINDOW_SECONDS = 90 * 86400
@@ -29,6 +35,8 @@ class PassReader:
     parents: ParentLists
     workers: int
     now: int
+    _unlinked: dict[str, int] = field(default_factory=dict)  # pass rows of no person, per table
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def read(self, name: str, requests: list[TableRequest[Table]]) -> Iterator[tuple[TableRequest[Table], Page]]:
         """Every page of the pass `name`, each split among the requested tables it feeds."""
@@ -38,6 +46,7 @@ class PassReader:
                 rows = self._pass_rows(request.table, page, allowed)
                 if rows:
                     yield request, rows
+        self._warn_unlinked(requests)
 
     def pages(self, read: Pass, interval: Interval) -> Iterator[Page]:
         """A windowed pass: every record created in the interval (by default the whole history), read in
@@ -75,12 +84,40 @@ class PassReader:
         if members is None:
             return page
         if read.person_rows:
-            ids = [_cio_id(record) for record in page]
-            known = members.intersection(i for i in ids if i is not None)  # one lookup a page
-            return [{**record, "customer_id": i} for record, i in zip(page, ids, strict=True) if i in known]
+            return self._person_rows(table, page, members)
         parent_ids = [coerce(record.get(read.via or ""), int) for record in page]
         known = members.intersection(parent_ids)
         return [record for record, parent_id in zip(page, parent_ids, strict=True) if parent_id in known]
+
+    def _person_rows(self, table: Table, page: Page, people: set[Any] | KeySet) -> Page:
+        """The rows of this run's people, with `customer_id` set to the person's cio_id. The person is found by
+        `customer_identifiers.cio_id`; where that is null, by the row's own `customer_id`, the person's `id`
+        (tables.md section 5, items 1 and 2). Rows of nobody are counted for the run's warnings."""
+        read = table.read
+        assert isinstance(read, FromPass) and read.member_of is not None
+        cio_ids = [_cio_id(record) for record in page]
+        known = people.intersection(i for i in cio_ids if i is not None)  # one lookup a page
+        unnamed = [_person_id(record) for record, i in zip(page, cio_ids, strict=True) if i is None]
+        by_id = self.parents.aliases(read.member_of).lookup(i for i in unnamed if i is not None)  # one more
+        rows = []
+        for record, cio_id in zip(page, cio_ids, strict=True):
+            person = (cio_id if cio_id in known else None) if cio_id is not None else by_id.get(_person_id(record))
+            if person is not None:
+                rows.append({**record, "customer_id": person})
+        if len(rows) < len(page):
+            with self._lock:
+                self._unlinked[table.name] = self._unlinked.get(table.name, 0) + len(page) - len(rows)
+        return rows
+
+    def _warn_unlinked(self, requests: list[TableRequest[Table]]) -> None:
+        for request in requests:
+            count = self._unlinked.pop(request.table.name, 0)
+            if count:
+                log.warning(
+                    "%s: %d rows match no person in the people listing (deleted people?); left out",
+                    request.table.name,
+                    count,
+                )
 
 
 def windows(start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -107,3 +144,9 @@ def _cio_id(record: Row) -> str | None:
     if not isinstance(identifiers, dict) or identifiers.get("cio_id") in (None, ""):
         return None
     return str(coerce(identifiers["cio_id"], str))
+
+
+def _person_id(record: Row) -> str | None:
+    """A pass row's own `customer_id`: the person's `id` (README fact 15)."""
+    value = coerce(record.get("customer_id"), str)
+    return value if isinstance(value, str) and value else None
