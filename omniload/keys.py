@@ -75,23 +75,21 @@ class KeySet:
 
 
 class KeyMap:
-    """Keys mapped to values, stored like `KeySet`'s keys. A key added again keeps its first value."""
+    """Text keys mapped to text values (identifiers, so stored as they are). A key added again keeps its first
+    value."""
 
     def __init__(self) -> None:
-        self._db = _temporary("CREATE TABLE pairs (key BLOB PRIMARY KEY, value BLOB) WITHOUT ROWID")
+        self._db = _temporary("CREATE TABLE pairs (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
         self._lock = threading.Lock()
 
-    def update(self, pairs: Iterable[tuple[Any, Any]]) -> None:
-        encoded = [(_encode(key), _encode(value)) for key, value in pairs]
+    def update(self, pairs: Iterable[tuple[str, str]]) -> None:
         with self._lock:
-            self._db.executemany("INSERT OR IGNORE INTO pairs VALUES (?, ?)", encoded)
+            self._db.executemany("INSERT OR IGNORE INTO pairs VALUES (?, ?)", pairs)
 
-    def lookup(self, keys: Iterable[Any]) -> dict[Any, Any]:
+    def lookup(self, keys: Iterable[str]) -> dict[str, str]:
         """The value of each given key that is in the map (one query per 900 keys)."""
-        wanted = {_encode(key): key for key in keys}
         with self._lock:
-            rows = _select(self._db, "SELECT key, value FROM pairs WHERE key IN ({})", list(wanted))
-            return {wanted[key]: _decode(value) for key, value in rows}
+            return dict(_select(self._db, "SELECT key, value FROM pairs WHERE key IN ({})", list(set(keys))))
 
     def close(self) -> None:
         with self._lock:
@@ -106,7 +104,7 @@ def _temporary(schema: str) -> sqlite3.Connection:
     return db
 
 
-def _select(db: sqlite3.Connection, query: str, encoded: list[bytes]) -> list[Any]:
+def _select(db: sqlite3.Connection, query: str, encoded: Sequence[bytes | str]) -> list[Any]:
     """The rows of `query`, whose `{}` takes the placeholders of `encoded`, sent a chunk of keys at a time."""
     rows: list[Any] = []
     for start in range(0, len(encoded), _CHUNK):

@@ -135,10 +135,11 @@ def _parent(declared: Parents, record: Row) -> Parent | None:
     return Parent({declared.key: coerce(record.get(declared.id_field), declared.id_type)}, created)
 
 
-def _alias_links(declared: Parents, rows: Page) -> list[tuple[str, Any]]:
-    """(alias, parent id) of each record of a page that has an alias."""
+def _alias_links(declared: Parents, rows: Page) -> list[tuple[str, str]]:
+    """(alias, parent id) of each record of a page that has an alias, both as text."""
     alias = declared.alias_field or ""
-    return [(coerce(row[alias], str), row[declared.id_field]) for row in rows if row.get(alias) not in (None, "")]
+    linked = [row for row in rows if row.get(alias) not in (None, "")]
+    return [(str(coerce(row[alias], str)), str(row[declared.id_field])) for row in linked]
 
 
 def describe(parent: Parent) -> str:

@@ -96,12 +96,12 @@ class PassReader:
         read = table.read
         assert isinstance(read, FromPass) and read.member_of is not None
         cio_ids = [_cio_id(record) for record in page]
+        ids = [None if cio_id else _person_id(record) for record, cio_id in zip(page, cio_ids, strict=True)]
         known = people.intersection(i for i in cio_ids if i is not None)  # one lookup a page
-        unnamed = [_person_id(record) for record, i in zip(page, cio_ids, strict=True) if i is None]
-        by_id = self.parents.aliases(read.member_of).lookup(i for i in unnamed if i is not None)  # one more
+        by_id = self.parents.aliases(read.member_of).lookup(i for i in ids if i is not None)  # and one for the ids
         rows = []
-        for record, cio_id in zip(page, cio_ids, strict=True):
-            person = (cio_id if cio_id in known else None) if cio_id is not None else by_id.get(_person_id(record))
+        for record, cio_id, person_id in zip(page, cio_ids, ids, strict=True):
+            person = cio_id if cio_id in known else by_id.get(person_id) if person_id else None
             if person is not None:
                 rows.append({**record, "customer_id": person})
         if len(rows) < len(page):
