@@ -401,6 +401,17 @@ class Catalog:
                 "subscribed_by_default": True,
             },
         ]
+        #: Reusable content (`GET /v1/snippets`): one like the OpenAPI example, one HTML-free, one never updated
+        #: since the workspace began (docs/sources/customerio-extra-tables.md, snippets).
+        self.snippets = [
+            {
+                "name": "address",
+                "value": "<strong>My Company</strong></br>1234 Fake St<br/>Fake,NY<br/>10111",
+                "updated_at": clamp(base + 10 * DAY),
+            },
+            {"name": "footer_text", "value": "You signed up for this.", "updated_at": clamp(now - DAY)},
+            {"name": "unsubscribe link", "value": "{% unsubscribe_url %}", "updated_at": clamp(base)},
+        ]
         self.ip_addresses = ["34.29.50.21", "35.188.196.183", "104.198.177.219", "104.154.232.87"]
         self.workspace_id = 98123 + spec.seed
         self.workspace_name = spec.workspace_name

@@ -685,6 +685,12 @@ def list_exports(req: Req) -> dict[str, Any]:
     return {"exports": req.ws.catalog.exports}
 
 
+@route("GET", "/v1/snippets")
+def list_snippets(req: Req) -> dict[str, Any]:
+    """Not paged: the OpenAPI document (`listSnippets`) has no `limit`, `start` or `next` here."""
+    return {"snippets": req.ws.catalog.snippets}
+
+
 @route("GET", "/v1/info/ip_addresses")
 def ip_addresses(req: Req) -> dict[str, Any]:
     return {"ip_addresses": req.ws.catalog.ip_addresses}

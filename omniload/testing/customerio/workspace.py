@@ -47,6 +47,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "objects": ("object_type_id", "object_id"),
     "reporting_webhooks": ("id",),
     "segments": ("id",),
+    "snippets": ("name",),
     "sender_identities": ("id",),
     "subscription_topics": ("id",),
     "transactional_messages": ("id",),
@@ -313,6 +314,9 @@ class Workspace:
 
     def _rows_sender_identities(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.senders)
+
+    def _rows_snippets(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.snippets)
 
     def _rows_subscription_topics(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.topics)
