@@ -19,6 +19,7 @@ DEFAULT_PAGE_SIZES: dict[str, tuple[int | None, int]] = {
     "objects": (None, 100),
     "sender_identities": (None, 100),
     "broadcast_actions": (None, 100),
+    "suppressions": (100, 1000),
 }
 
 

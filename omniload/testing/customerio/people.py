@@ -130,6 +130,27 @@ class People:
             return False  # the empty manual segment
         return i % (k + 3) == 1
 
+    # -- ESP suppressions ----------------------------------------------------------------------------------------
+    #: suppression type of ``GET /v1/esp/suppression/{type}`` -> (``category`` it answers with, every how many
+    #: people, offset, Mailgun reason): the OpenAPI enum (``getSuppressionByType``) and its example
+    SUPPRESSIONS = {
+        "bounces": ("bounces", 7, 3, "550 5.1.1 The email account that you tried to reach does not exist"),
+        "spam_reports": ("spam", 53, 8, "Uploaded manually via api.customer.io"),
+    }
+
+    def suppressed(self, kind: str) -> list[int]:
+        """The people whose email the ESP suppressed for ``kind``, in the order the endpoint lists them."""
+        _, every, offset, _ = self.SUPPRESSIONS[kind]
+        return [i for i in range(offset, self.count, every) if self.email(i) is not None]
+
+    def suppression(self, kind: str, i: int) -> dict[str, Any]:
+        return {
+            "created": self.created_at(i) + DAY,
+            "email": self.email(i),
+            "reason": self.SUPPRESSIONS[kind][3],
+            "status": "550",
+        }
+
     # -- attributes ----------------------------------------------------------------------------------------------
     def attributes(self, i: int) -> dict[str, Any]:
         """The ``customer`` object of the attribute endpoints: string values, integer timestamps."""

@@ -685,6 +685,22 @@ def list_exports(req: Req) -> dict[str, Any]:
     return {"exports": req.ws.catalog.exports}
 
 
+@route("GET", "/v1/esp/suppression/{type}")
+def esp_suppressions(req: Req) -> dict[str, Any]:
+    """Paged by ``offset`` and ``limit`` (default 100, maximum 1000), without ``next``: a page shorter than
+    ``limit`` is the last (``getSuppressionByType``). A type outside the OpenAPI enum is 404."""
+    kind = req.params[0]
+    people = req.ws.people
+    if kind not in people.SUPPRESSIONS:
+        raise ApiError(404, f"unknown suppression type {kind!r}")
+    limit = page_limit(req, "suppressions")
+    offset = req.int_arg("offset") or 0
+    if offset < 0:
+        raise ApiError(400, "offset must not be negative")
+    page = people.suppressed(kind)[offset : offset + limit]
+    return {"category": people.SUPPRESSIONS[kind][0], "suppressions": [people.suppression(kind, i) for i in page]}
+
+
 @route("GET", "/v1/snippets")
 def list_snippets(req: Req) -> dict[str, Any]:
     """Not paged: the OpenAPI document (`listSnippets`) has no `limit`, `start` or `next` here."""

@@ -37,6 +37,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "customer_attributes": ("customer_id",),
     "customer_messages": ("id",),
     "customer_relationships": ("customer_id", "object_type_id", "object_id"),
+    "esp_suppressions": ("suppression_type", "email"),
     "exports": ("id",),
     "info_ip_addresses": ("ip",),
     "messages": ("id",),
@@ -314,6 +315,11 @@ class Workspace:
 
     def _rows_sender_identities(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.senders)
+
+    def _rows_esp_suppressions(self) -> list[dict[str, Any]]:
+        """One row per (type, email): the suppression with the type it was listed under."""
+        p = self.people
+        return [{"suppression_type": k, **p.suppression(k, i)} for k in p.SUPPRESSIONS for i in p.suppressed(k)]
 
     def _rows_snippets(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.snippets)

@@ -13,3 +13,25 @@ def test_snippets_are_one_unpaged_list(client: httpx.Client, ws: Workspace) -> N
     assert body == {"snippets": ws.rows("snippets")}  # no `next`, and `limit` is not a parameter here
     assert {s["name"] for s in body["snippets"]} >= {"address"}  # the OpenAPI example's snippet
     assert all(isinstance(s["updated_at"], int) and isinstance(s["value"], str) for s in body["snippets"])
+
+
+def test_esp_suppressions_page_by_offset(client: httpx.Client, ws: Workspace) -> None:
+    served = []
+    for kind, category in (("bounces", "bounces"), ("spam_reports", "spam")):
+        offset, pages = 0, 0
+        while True:
+            body = client.get(f"/v1/esp/suppression/{kind}", params={"limit": 7, "offset": offset}).json()
+            assert body["category"] == category and "next" not in body
+            served += [{"suppression_type": kind, **s} for s in body["suppressions"]]
+            pages += 1
+            if len(body["suppressions"]) < 7:
+                break
+            offset += 7
+        assert pages > 2, kind  # several pages at this limit
+    assert served == ws.rows("esp_suppressions")
+    assert len(client.get("/v1/esp/suppression/bounces").json()["suppressions"]) == 100  # the default page
+    assert len(client.get("/v1/esp/suppression/bounces", params={"limit": 5000}).json()["suppressions"]) == len(
+        [r for r in served if r["suppression_type"] == "bounces"]
+    )  # clamped to 1000, which holds them all
+    assert client.get("/v1/esp/suppression/blocks").status_code == 404  # outside the OpenAPI enum
+    assert client.get("/v1/esp/suppression/bounces", params={"offset": -1}).status_code == 400
