@@ -432,6 +432,36 @@ class Catalog:
             for g, c in enumerate(contents)
         ]
 
+    def newsletter_variants(self, newsletter: dict[str, Any]) -> list[dict[str, Any]]:
+        """The contents of a newsletter (``listNewsletterVariants``): one per content id, A/B variants or
+        languages (the second content of a three-content newsletter is its French version)."""
+        nid, updated = newsletter["id"], newsletter["updated"]
+        contents = newsletter["content_ids"]
+        return [
+            {
+                "id": c,
+                "newsletter_id": nid,
+                "deduplicate_id": f"{c}:{updated}",
+                "name": f"Newsletter {nid} variant {chr(ord('A') + k)}",
+                "layout": "<html><body>{{ content }}</body></html>",
+                "body": f"<strong>Newsletter {nid}</strong>",
+                "language": "fr" if len(contents) == 3 and k == 1 else "",
+                "type": "email",
+                "from": "news@example.org",
+                "from_id": 1,
+                "reply_to": "replyto@example.org",
+                "reply_to_id": None if k else 2,
+                "preprocessor": "premailer",
+                "recipient": "{{customer.email}}",
+                "subject": f"Newsletter {nid}",
+                "bcc": "",
+                "fake_bcc": False,
+                "preheader_text": "",
+                "headers": [],
+            }
+            for k, c in enumerate(contents)
+        ]
+
     def workspaces(self, people: int, objects: int, object_types: int, sent: int) -> list[dict[str, Any]]:
         return [
             {

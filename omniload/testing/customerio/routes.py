@@ -585,6 +585,12 @@ def newsletter_test_groups(req: Req) -> dict[str, Any]:
     return {"test_groups": groups}
 
 
+@route("GET", "/v1/newsletters/{id}/contents")
+def newsletter_variants(req: Req) -> dict[str, Any]:
+    """Not paged (``listNewsletterVariants`` has no paging parameters); 404 for a deleted newsletter."""
+    return {"contents": req.ws.catalog.newsletter_variants(newsletter_or_404(req, req.int_param(0)))}
+
+
 # -- metrics ----------------------------------------------------------------------------------------------------
 def _metric_body(req: Req, counts: list[int]) -> dict[str, Any]:
     series = derive(counts)

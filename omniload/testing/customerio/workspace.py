@@ -44,6 +44,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "newsletters": ("id",),
     "newsletter_metrics": ("newsletter_id", "period", "step_index"),
     "newsletter_test_groups": ("id",),
+    "newsletter_variants": ("id",),
     "object_types": ("id",),
     "objects": ("object_type_id", "object_id"),
     "reporting_webhooks": ("id",),
@@ -286,6 +287,9 @@ class Workspace:
             for g in self.catalog.test_groups(n) or []:
                 out.append({"newsletter_id": n["id"], **g})
         return out
+
+    def _rows_newsletter_variants(self) -> list[dict[str, Any]]:
+        return [v for n in self.catalog.newsletters for v in self.catalog.newsletter_variants(n)]
 
     def _rows_collections(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.collections)

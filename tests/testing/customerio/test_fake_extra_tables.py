@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from omniload.testing.customerio import Workspace
+from omniload.testing.customerio import FakeCustomerIO, Workspace
 
 
 def test_snippets_are_one_unpaged_list(client: httpx.Client, ws: Workspace) -> None:
@@ -35,3 +35,19 @@ def test_esp_suppressions_page_by_offset(client: httpx.Client, ws: Workspace) ->
     )  # clamped to 1000, which holds them all
     assert client.get("/v1/esp/suppression/blocks").status_code == 404  # outside the OpenAPI enum
     assert client.get("/v1/esp/suppression/bounces", params={"offset": -1}).status_code == 400
+
+
+def test_newsletter_variants_and_a_deleted_newsletter(
+    fake: FakeCustomerIO, client: httpx.Client, ws: Workspace
+) -> None:
+    served = []
+    for newsletter in client.get("/v1/newsletters").json()["newsletters"]:
+        body = client.get(f"/v1/newsletters/{newsletter['id']}/contents").json()
+        assert "next" not in body and [v["id"] for v in body["contents"]] == newsletter["content_ids"]
+        served += body["contents"]
+    assert served == ws.rows("newsletter_variants")
+    assert any(v["language"] for v in served) and any(v["reply_to_id"] is None for v in served)
+    gone = served[0]["newsletter_id"]
+    fake.delete_after(0, "newsletter", gone)
+    assert client.get(f"/v1/newsletters/{gone}/contents").status_code == 404
+    assert client.get("/v1/newsletters/1/contents").status_code == 404  # never existed
