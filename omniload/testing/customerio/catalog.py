@@ -432,6 +432,22 @@ class Catalog:
             for g, c in enumerate(contents)
         ]
 
+    def collection_content(self, collection: dict[str, Any]) -> list[dict[str, Any]]:
+        """A collection's ``data``: one JSON object per row, with the fields of its ``schema``
+        (``getCollectionContents``); the rows' shapes differ between collections, and within one."""
+        cid, rows = collection["id"], collection["rows"]
+        if cid == 3:
+            cities = ("Lisbon", "Austin", "Osaka", "Lagos")
+            return [
+                {"city": cities[k % 4], "slug": f"store-{k}"}
+                | ({"opening_hours": {"mon": "9-17", "sat": "10-14"}} if k % 3 else {})
+                for k in range(rows)
+            ]
+        return [
+            {"eventName": name, "eventDate": f"2026-{12 - k:02d}-25T12:00:00.000Z"}
+            for k, name in enumerate(("christmas", "launch")[:rows])
+        ]
+
     def newsletter_variants(self, newsletter: dict[str, Any]) -> list[dict[str, Any]]:
         """The contents of a newsletter (``listNewsletterVariants``): one per content id, A/B variants or
         languages (the second content of a three-content newsletter is its French version)."""

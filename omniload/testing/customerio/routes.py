@@ -87,7 +87,7 @@ class Req:
         return self.ctx.options
 
 
-Handler = Callable[[Req], dict[str, Any]]
+Handler = Callable[[Req], dict[str, Any] | list[Any]]  # a list only where the API answers with a bare array
 ROUTES: list[tuple[str, re.Pattern[str], Handler, str]] = []
 
 
@@ -684,6 +684,16 @@ def campaign_action_metrics(req: Req) -> dict[str, Any]:
 @route("GET", "/v1/collections")
 def list_collections(req: Req) -> dict[str, Any]:
     return {"collections": req.ws.catalog.collections}
+
+
+@route("GET", "/v1/collections/{id}/content")
+def collection_content(req: Req) -> list[Any]:
+    """The collection's ``data`` as the response itself, not under a key; 404 for a deleted collection."""
+    cid = req.int_param(0)
+    found = next((c for c in req.ws.catalog.collections if c["id"] == cid), None)
+    if found is None or req.ctx.is_deleted("collection", cid):
+        raise ApiError(404, "collection not found")
+    return req.ws.catalog.collection_content(found)
 
 
 @route("GET", "/v1/exports")

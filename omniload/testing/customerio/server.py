@@ -26,6 +26,9 @@ from .prefetch import PagePrefetcher
 from .routes import ApiError, Req, dispatch
 from .workspace import Workspace
 
+#: What ``delete_after`` can delete: parents (by id) and people (by cio_id).
+Deletable = Literal["campaign", "broadcast", "newsletter", "collection", "person"]
+
 
 @dataclass(frozen=True)
 class LoggedRequest:
@@ -238,9 +241,7 @@ class FakeCustomerIO:
         """Every request after the ``n``-th (counting all requests) answers ``status``."""
         self._fail_after = (n, status)
 
-    def delete_after(
-        self, n: int, kind: Literal["campaign", "broadcast", "newsletter", "person"], id: int | str
-    ) -> None:
+    def delete_after(self, n: int, kind: Deletable, id: int | str) -> None:
         """After ``n`` requests, delete a parent (by id) or a person (by cio_id): its endpoints answer 404."""
         with self._lock:
             self._deletions.append(_Deletion(n, kind, id))

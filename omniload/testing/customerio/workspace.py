@@ -32,6 +32,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "campaign_messages": ("id",),
     "campaign_metrics": ("campaign_id", "period", "step_index"),
     "collections": ("id",),
+    "collection_contents": ("collection_id", "item_index"),
     "customers": ("cio_id",),
     "customer_activities": ("id",),
     "customer_attributes": ("customer_id",),
@@ -293,6 +294,14 @@ class Workspace:
 
     def _rows_collections(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.collections)
+
+    def _rows_collection_contents(self) -> list[dict[str, Any]]:
+        """One row per item, the item kept whole (docs/sources/customerio-extra-tables.md)."""
+        return [
+            {"collection_id": c["id"], "item_index": k, "item": item}
+            for c in self.catalog.collections
+            for k, item in enumerate(self.catalog.collection_content(c))
+        ]
 
     def _rows_exports(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.exports)

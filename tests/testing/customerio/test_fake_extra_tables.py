@@ -51,3 +51,19 @@ def test_newsletter_variants_and_a_deleted_newsletter(
     fake.delete_after(0, "newsletter", gone)
     assert client.get(f"/v1/newsletters/{gone}/contents").status_code == 404
     assert client.get("/v1/newsletters/1/contents").status_code == 404  # never existed
+
+
+def test_collection_contents_and_a_deleted_collection(
+    fake: FakeCustomerIO, client: httpx.Client, ws: Workspace
+) -> None:
+    served = []
+    for collection in client.get("/v1/collections").json()["collections"]:
+        items = client.get(f"/v1/collections/{collection['id']}/content").json()
+        assert isinstance(items, list) and len(items) == collection["rows"]
+        assert set().union(*items) <= set(collection["schema"])
+        served += [{"collection_id": collection["id"], "item_index": k, "item": i} for k, i in enumerate(items)]
+    assert served == ws.rows("collection_contents")
+    assert len({frozenset(row["item"]) for row in served}) > 2, "item fields vary within and across collections"
+    fake.delete_after(0, "collection", 3)
+    assert client.get("/v1/collections/3/content").status_code == 404
+    assert client.get("/v1/collections/99/content").status_code == 404
