@@ -448,6 +448,36 @@ class Catalog:
             for k, name in enumerate(("christmas", "launch")[:rows])
         ]
 
+    def transactional_variants(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """The contents of a transactional message (``listTransactionalVariants``): its default content, and a
+        German one for every second message."""
+        tid = message["id"]
+        languages = ("", "de") if tid % 2 else ("",)
+        return [
+            {
+                "id": 10 * tid + k,
+                "name": f"{message['name']} {language or 'default'}",
+                "created": message["created_at"],
+                "updated": message["updated_at"] + k * DAY,
+                "body": f"<p>{message['name']}</p>",
+                "language": language,
+                "type": "email",
+                "from": "service@example.org",
+                "from_id": 1,
+                "reply_to": "",
+                "reply_to_id": 0,
+                "preprocessor": "premailer",
+                "recipient": "{{customer.email}}",
+                "subject": message["name"].capitalize(),
+                "bcc": "",
+                "fake_bcc": False,
+                "preheader_text": "",
+                "headers": {},
+                "body_amp": "",
+            }
+            for k, language in enumerate(languages)
+        ]
+
     def newsletter_variants(self, newsletter: dict[str, Any]) -> list[dict[str, Any]]:
         """The contents of a newsletter (``listNewsletterVariants``): one per content id, A/B variants or
         languages (the second content of a three-content newsletter is its French version)."""

@@ -765,6 +765,16 @@ def transactional(req: Req) -> dict[str, Any]:
     return {"messages": req.ws.catalog.transactional}
 
 
+@route("GET", "/v1/transactional/{id}/contents")
+def transactional_variants(req: Req) -> dict[str, Any]:
+    """Not paged (``listTransactionalVariants``); 404 for a deleted transactional message."""
+    tid = req.int_param(0)
+    found = next((t for t in req.ws.catalog.transactional if t["id"] == tid), None)
+    if found is None or req.ctx.is_deleted("transactional", tid):
+        raise ApiError(404, "transactional message not found")
+    return {"contents": req.ws.catalog.transactional_variants(found)}
+
+
 @route("GET", "/v1/workspaces")
 def workspaces(req: Req) -> dict[str, Any]:
     return {"workspaces": req.ws.workspace_list()}

@@ -54,6 +54,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "sender_identities": ("id",),
     "subscription_topics": ("id",),
     "transactional_messages": ("id",),
+    "transactional_variants": ("id",),
     "workspaces": ("id",),
 }
 METRICS_TABLES = (
@@ -339,6 +340,14 @@ class Workspace:
 
     def _rows_subscription_topics(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.topics)
+
+    def _rows_transactional_variants(self) -> list[dict[str, Any]]:
+        """The contents, with the transactional message they belong to."""
+        return [
+            {"transactional_id": t["id"], **v}
+            for t in self.catalog.transactional
+            for v in self.catalog.transactional_variants(t)
+        ]
 
     def _rows_transactional_messages(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.transactional)

@@ -67,3 +67,18 @@ def test_collection_contents_and_a_deleted_collection(
     fake.delete_after(0, "collection", 3)
     assert client.get("/v1/collections/3/content").status_code == 404
     assert client.get("/v1/collections/99/content").status_code == 404
+
+
+def test_transactional_variants_and_a_deleted_message(
+    fake: FakeCustomerIO, client: httpx.Client, ws: Workspace
+) -> None:
+    served = []
+    for message in client.get("/v1/transactional").json()["messages"]:
+        body = client.get(f"/v1/transactional/{message['id']}/contents").json()
+        assert "next" not in body and body["contents"]
+        served += [{"transactional_id": message["id"], **v} for v in body["contents"]]
+    assert served == ws.rows("transactional_variants")
+    assert {v["language"] for v in served} == {"", "de"}
+    fake.delete_after(0, "transactional", served[0]["transactional_id"])
+    assert client.get(f"/v1/transactional/{served[0]['transactional_id']}/contents").status_code == 404
+    assert client.get("/v1/transactional/999/contents").status_code == 404
