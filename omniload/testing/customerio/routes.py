@@ -664,6 +664,15 @@ def newsletter_metrics(req: Req) -> dict[str, Any]:
     return metrics_v1(req, "newsletter", nid, None)
 
 
+@route("GET", "/v1/transactional/{id}/metrics")
+def transactional_metrics(req: Req) -> dict[str, Any]:
+    """Version-1 metrics (``transactionalMetrics``: ``period`` and ``steps``); 404 for a deleted message."""
+    tid = req.int_param(0)
+    if req.ws.parent("transactional", tid) is None or req.ctx.is_deleted("transactional", tid):
+        raise ApiError(404, "transactional message not found")
+    return metrics_v1(req, "transactional", tid, None)
+
+
 @route("GET", "/v1/campaigns/{id}/metrics")
 def campaign_metrics(req: Req) -> dict[str, Any]:
     cid = req.int_param(0)

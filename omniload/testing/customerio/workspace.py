@@ -54,6 +54,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "sender_identities": ("id",),
     "subscription_topics": ("id",),
     "transactional_messages": ("id",),
+    "transactional_metrics": ("transactional_id", "period", "step_index"),
     "transactional_variants": ("id",),
     "workspaces": ("id",),
 }
@@ -63,6 +64,7 @@ METRICS_TABLES = (
     "newsletter_metrics",
     "campaign_metrics",
     "campaign_action_metrics",
+    "transactional_metrics",
 )
 
 _TOUCH = {
@@ -189,12 +191,14 @@ class Workspace:
             raise ValueError("metrics tables need period= hours|days|weeks|months")
         keys: set[tuple[Any, ...]] = set()
         cat = self.catalog
-        if table in ("broadcast_metrics", "broadcast_action_metrics", "newsletter_metrics"):
+        if table not in ("campaign_metrics", "campaign_action_metrics"):  # version 1: the last maximum of steps
             steps = range(V1_MAX_STEPS[period])
             if table == "newsletter_metrics":
                 keys = {(n["id"], period, i) for n in cat.newsletters for i in steps}
             elif table == "broadcast_metrics":
                 keys = {(b["id"], period, i) for b in cat.broadcasts for i in steps}
+            elif table == "transactional_metrics":
+                keys = {(t["id"], period, i) for t in cat.transactional for i in steps}
             else:
                 keys = {(b["id"], a["id"], period, i) for b in cat.broadcasts for a in b["actions"] for i in steps}
             return keys

@@ -6,6 +6,10 @@ from __future__ import annotations
 import httpx
 
 from omniload.testing.customerio import FakeCustomerIO, Workspace
+from omniload.testing.customerio.clock import V1_MAX_STEPS, period_add, period_floor
+from omniload.testing.customerio.metrics import SERIES_NAMES
+
+from .conftest import NOW
 
 
 def test_snippets_are_one_unpaged_list(client: httpx.Client, ws: Workspace) -> None:
@@ -82,3 +86,22 @@ def test_transactional_variants_and_a_deleted_message(
     fake.delete_after(0, "transactional", served[0]["transactional_id"])
     assert client.get(f"/v1/transactional/{served[0]['transactional_id']}/contents").status_code == 404
     assert client.get("/v1/transactional/999/contents").status_code == 404
+
+
+def test_transactional_metrics_count_the_messages_deliveries(
+    fake: FakeCustomerIO, client: httpx.Client, ws: Workspace
+) -> None:
+    for message in ws.rows("transactional_messages"):
+        tid = message["id"]
+        for period, maximum in V1_MAX_STEPS.items():
+            body = client.get(f"/v1/transactional/{tid}/metrics", params={"period": period, "steps": maximum})
+            series = body.json()["metric"]["series"]
+            assert set(series) == set(SERIES_NAMES) and {len(v) for v in series.values()} == {maximum}
+        sent = client.get(f"/v1/transactional/{tid}/metrics", params={"period": "months", "steps": 12}).json()
+        first = period_add(period_floor(NOW, "months"), "months", -11)
+        mine = [r for r in ws.rows("messages") if r["transactional_message_id"] == tid and r["created"] >= first]
+        assert sum(sent["metric"]["series"]["sent"]) == len(mine) > 0
+    assert len(ws.expected_keys("transactional_metrics:days")) == len(ws.rows("transactional_messages")) * 45
+    fake.delete_after(0, "transactional", tid)
+    assert client.get(f"/v1/transactional/{tid}/metrics").status_code == 404
+    assert client.get("/v1/transactional/999/metrics").status_code == 404
