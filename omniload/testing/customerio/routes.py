@@ -664,6 +664,16 @@ def newsletter_metrics(req: Req) -> dict[str, Any]:
     return metrics_v1(req, "newsletter", nid, None)
 
 
+@route("GET", "/v1/newsletters/{id}/contents/{cid}/metrics")
+def newsletter_variant_metrics(req: Req) -> dict[str, Any]:
+    """Version-1 metrics of one content (``getVariantMetrics``); 404 for a deleted newsletter or a content
+    that is not the newsletter's."""
+    nid, content = req.int_param(0), req.int_param(1)
+    if content not in newsletter_or_404(req, nid)["content_ids"]:
+        raise ApiError(404, "content not found")
+    return metrics_v1(req, "newsletter", nid, content)
+
+
 @route("GET", "/v1/transactional/{id}/metrics")
 def transactional_metrics(req: Req) -> dict[str, Any]:
     """Version-1 metrics (``transactionalMetrics``: ``period`` and ``steps``); 404 for a deleted message."""

@@ -46,6 +46,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "newsletter_metrics": ("newsletter_id", "period", "step_index"),
     "newsletter_test_groups": ("id",),
     "newsletter_variants": ("id",),
+    "newsletter_variant_metrics": ("newsletter_id", "content_id", "period", "step_index"),
     "object_types": ("id",),
     "objects": ("object_type_id", "object_id"),
     "reporting_webhooks": ("id",),
@@ -65,6 +66,7 @@ METRICS_TABLES = (
     "campaign_metrics",
     "campaign_action_metrics",
     "transactional_metrics",
+    "newsletter_variant_metrics",
 )
 
 _TOUCH = {
@@ -199,6 +201,8 @@ class Workspace:
                 keys = {(b["id"], period, i) for b in cat.broadcasts for i in steps}
             elif table == "transactional_metrics":
                 keys = {(t["id"], period, i) for t in cat.transactional for i in steps}
+            elif table == "newsletter_variant_metrics":
+                keys = {(n["id"], c, period, i) for n in cat.newsletters for c in n["content_ids"] for i in steps}
             else:
                 keys = {(b["id"], a["id"], period, i) for b in cat.broadcasts for a in b["actions"] for i in steps}
             return keys

@@ -105,3 +105,27 @@ def test_transactional_metrics_count_the_messages_deliveries(
     fake.delete_after(0, "transactional", tid)
     assert client.get(f"/v1/transactional/{tid}/metrics").status_code == 404
     assert client.get("/v1/transactional/999/metrics").status_code == 404
+
+
+def test_newsletter_variant_metrics_add_up_to_the_newsletters(
+    fake: FakeCustomerIO, client: httpx.Client, ws: Workspace
+) -> None:
+    params = {"period": "weeks", "steps": V1_MAX_STEPS["weeks"]}
+    total = 0
+    for newsletter in ws.rows("newsletters"):
+        nid = newsletter["id"]
+        whole = client.get(f"/v1/newsletters/{nid}/metrics", params=params).json()["metric"]["series"]["sent"]
+        bodies = [
+            client.get(f"/v1/newsletters/{nid}/contents/{c}/metrics", params=params).json()
+            for c in newsletter["content_ids"]
+        ]
+        parts = [body["metric"]["series"]["sent"] for body in bodies]
+        assert [sum(step) for step in zip(*parts, strict=True)] == whole
+        total += sum(whole)
+    assert total > 0
+    keys = ws.expected_keys("newsletter_variant_metrics:weeks")
+    assert len(keys) == sum(len(n["content_ids"]) for n in ws.rows("newsletters")) * V1_MAX_STEPS["weeks"]
+    assert client.get("/v1/newsletters/128/contents/9999/metrics").status_code == 404  # not its content
+    fake.delete_after(0, "newsletter", 128)
+    content = ws.newsletter(128)["content_ids"][0]  # type: ignore[index]
+    assert client.get(f"/v1/newsletters/128/contents/{content}/metrics").status_code == 404
