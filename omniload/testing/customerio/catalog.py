@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import DAY
+from .hashing import mix
 from .people import segment_ids
 from .spec import WorkspaceSpec
 
@@ -430,6 +431,17 @@ class Catalog:
                 "content_ids": [c],
             }
             for g, c in enumerate(contents)
+        ]
+
+    def links(self, pid: int, sub: int | None) -> list[tuple[dict[str, Any], int]]:
+        """The tracked links of a parent (or of one of its actions), each with the share of a step's deliveries
+        that click it: ``(link, one in how many)``. Every third parent has no links at all."""
+        seed = mix(self.spec.seed, pid, sub or 0)
+        if seed % 3 == 0:
+            return []
+        hrefs = ("https://example.org/pricing", "https://docs.example.org/start", "mailto:help@example.org")
+        return [
+            ({"id": 1000 + (seed + k * 7919) % 9000, "href": hrefs[k]}, 5 + 3 * k) for k in range(1 + seed % 3)
         ]
 
     def collection_content(self, collection: dict[str, Any]) -> list[dict[str, Any]]:

@@ -601,6 +601,11 @@ def _metric_body(req: Req, counts: list[int]) -> dict[str, Any]:
 
 
 def metrics_v1(req: Req, kind: str, pid: int, sub: int | None) -> dict[str, Any]:
+    return _metric_body(req, req.ws.metric_counts(kind, pid, sub, _v1_bounds(req)))
+
+
+def _v1_bounds(req: Req) -> list[int]:
+    """The step boundaries that ``period`` and ``steps`` ask for, the last step being the current period."""
     period = req.arg("period") or "days"
     if period not in PERIODS:
         raise ApiError(400, f"period must be one of {', '.join(PERIODS)}")
@@ -615,8 +620,20 @@ def metrics_v1(req: Req, kind: str, pid: int, sub: int | None) -> dict[str, Any]
     steps = max(2, min(steps, maximum))
     current = period_floor(req.ctx.now(), period)
     first = period_add(current, period, -(steps - 1))
-    bounds = [period_add(first, period, k) for k in range(steps + 1)]
-    return _metric_body(req, req.ws.metric_counts(kind, pid, sub, bounds))
+    return [period_add(first, period, k) for k in range(steps + 1)]
+
+
+def link_metrics(req: Req, kind: str, pid: int, sub: int | None) -> dict[str, Any]:
+    """``…/metrics/links``: per link of the parent, its clicks per step (version 1 ``period`` and ``steps``);
+    ``unique=true`` counts each person once."""
+    counts = req.ws.metric_counts(kind, pid, sub, _v1_bounds(req))
+    once = 2 if (req.arg("unique") or "false").lower() == "true" else 1
+    return {
+        "links": [
+            {"link": link, "metric": {"series": {"clicked": [sent // every // once for sent in counts]}}}
+            for link, every in req.ws.catalog.links(pid, sub)
+        ]
+    }
 
 
 def metrics_v2(req: Req, pid: int, sub: int | None, created: int) -> dict[str, Any]:
@@ -681,6 +698,13 @@ def transactional_metrics(req: Req) -> dict[str, Any]:
     if req.ws.parent("transactional", tid) is None or req.ctx.is_deleted("transactional", tid):
         raise ApiError(404, "transactional message not found")
     return metrics_v1(req, "transactional", tid, None)
+
+
+@route("GET", "/v1/campaigns/{id}/metrics/links")
+def campaign_link_metrics(req: Req) -> dict[str, Any]:
+    cid = req.int_param(0)
+    campaign_or_404(req, cid)
+    return link_metrics(req, "campaign", cid, None)
 
 
 @route("GET", "/v1/campaigns/{id}/metrics")

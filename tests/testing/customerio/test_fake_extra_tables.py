@@ -129,3 +129,24 @@ def test_newsletter_variant_metrics_add_up_to_the_newsletters(
     fake.delete_after(0, "newsletter", 128)
     content = ws.newsletter(128)["content_ids"][0]  # type: ignore[index]
     assert client.get(f"/v1/newsletters/128/contents/{content}/metrics").status_code == 404
+
+
+def test_campaign_link_metrics(fake: FakeCustomerIO, client: httpx.Client, ws: Workspace) -> None:
+    params: dict[str, str | int] = {"period": "months", "steps": V1_MAX_STEPS["months"]}
+    without_links = 0
+    for campaign in ws.rows("campaigns"):
+        cid = campaign["id"]
+        sent = client.get(f"/v1/campaigns/{cid}/metrics", params={"version": 2, "res": "months"}).json()
+        links = client.get(f"/v1/campaigns/{cid}/metrics/links", params=params).json()["links"]
+        unique = client.get(f"/v1/campaigns/{cid}/metrics/links", params={**params, "unique": "true"}).json()
+        without_links += not links
+        assert len({link["link"]["id"] for link in links}) == len(links)
+        for total, once in zip(links, unique["links"], strict=True):
+            assert total["link"] == once["link"] and total["link"]["href"]
+            clicked = total["metric"]["series"]["clicked"]
+            assert len(clicked) == V1_MAX_STEPS["months"]
+            assert all(o <= t for o, t in zip(once["metric"]["series"]["clicked"], clicked, strict=True))
+            assert sum(clicked) <= sum(sent["metric"]["series"]["sent"])
+    assert without_links < len(ws.rows("campaigns"))
+    fake.delete_after(0, "campaign", cid)
+    assert client.get(f"/v1/campaigns/{cid}/metrics/links").status_code == 404
