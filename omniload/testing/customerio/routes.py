@@ -707,6 +707,15 @@ def campaign_link_metrics(req: Req) -> dict[str, Any]:
     return link_metrics(req, "campaign", cid, None)
 
 
+@route("GET", "/v1/campaigns/{id}/actions/{aid}/metrics/links")
+def campaign_action_link_metrics(req: Req) -> dict[str, Any]:
+    cid, aid = req.int_param(0), req.int_param(1)
+    campaign_or_404(req, cid)
+    if not any(a["id"] == aid for a in req.ws.catalog.campaign_actions[cid]):
+        raise ApiError(404, "action not found")
+    return link_metrics(req, "campaign", cid, aid)
+
+
 @route("GET", "/v1/campaigns/{id}/metrics")
 def campaign_metrics(req: Req) -> dict[str, Any]:
     cid = req.int_param(0)

@@ -3,6 +3,8 @@ describes them (docs/contract/customerio/extra-tables.md), over real HTTP."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from omniload.testing.customerio import FakeCustomerIO, Workspace
@@ -150,3 +152,24 @@ def test_campaign_link_metrics(fake: FakeCustomerIO, client: httpx.Client, ws: W
     assert without_links < len(ws.rows("campaigns"))
     fake.delete_after(0, "campaign", cid)
     assert client.get(f"/v1/campaigns/{cid}/metrics/links").status_code == 404
+
+
+def _links_of_every_parent(client: httpx.Client, paths: list[str]) -> list[dict[str, Any]]:
+    """The links of every path; each answers one series of the period's maximum of steps."""
+    params: dict[str, str | int] = {"period": "days", "steps": 0}
+    found = []
+    for path in paths:
+        links = client.get(path, params=params).json()["links"]
+        assert all(len(link["metric"]["series"]["clicked"]) == V1_MAX_STEPS["days"] for link in links), path
+        found += links
+    assert found, "some parents have links"
+    return found
+
+
+def test_campaign_action_link_metrics(fake: FakeCustomerIO, client: httpx.Client, ws: Workspace) -> None:
+    pairs = [(c["id"], a["id"]) for c in ws.rows("campaigns") for a in c["actions"]]
+    paths = [f"/v1/campaigns/{cid}/actions/{aid}/metrics/links" for cid, aid in pairs]
+    _links_of_every_parent(client, paths)
+    assert client.get(paths[0].replace("/actions/", "/actions/9999")).status_code == 404  # not its action
+    fake.delete_after(0, "campaign", ws.rows("campaigns")[0]["id"])
+    assert client.get(paths[0]).status_code == 404
