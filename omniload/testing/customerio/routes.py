@@ -674,6 +674,13 @@ def broadcast_action_metrics(req: Req) -> dict[str, Any]:
     return metrics_v1(req, "broadcast", bid, aid)
 
 
+@route("GET", "/v1/broadcasts/{id}/metrics/links")
+def broadcast_link_metrics(req: Req) -> dict[str, Any]:
+    bid = req.int_param(0)
+    broadcast_or_404(req, bid)
+    return link_metrics(req, "broadcast", bid, None)
+
+
 @route("GET", "/v1/newsletters/{id}/metrics")
 def newsletter_metrics(req: Req) -> dict[str, Any]:
     nid = req.int_param(0)

@@ -173,3 +173,10 @@ def test_campaign_action_link_metrics(fake: FakeCustomerIO, client: httpx.Client
     assert client.get(paths[0].replace("/actions/", "/actions/9999")).status_code == 404  # not its action
     fake.delete_after(0, "campaign", ws.rows("campaigns")[0]["id"])
     assert client.get(paths[0]).status_code == 404
+
+
+def test_broadcast_link_metrics(fake: FakeCustomerIO, client: httpx.Client, ws: Workspace) -> None:
+    paths = [f"/v1/broadcasts/{b['id']}/metrics/links" for b in ws.rows("broadcasts")]
+    _links_of_every_parent(client, paths)
+    fake.delete_after(0, "broadcast", ws.rows("broadcasts")[0]["id"])
+    assert client.get(paths[0]).status_code == 404
