@@ -681,6 +681,15 @@ def broadcast_link_metrics(req: Req) -> dict[str, Any]:
     return link_metrics(req, "broadcast", bid, None)
 
 
+@route("GET", "/v1/broadcasts/{id}/actions/{aid}/metrics/links")
+def broadcast_action_link_metrics(req: Req) -> dict[str, Any]:
+    bid, aid = req.int_param(0), req.int_param(1)
+    broadcast_or_404(req, bid)
+    if not any(a["id"] == aid for a in req.ws.catalog.broadcast_actions[bid]):
+        raise ApiError(404, "action not found")
+    return link_metrics(req, "broadcast", bid, aid)
+
+
 @route("GET", "/v1/newsletters/{id}/metrics")
 def newsletter_metrics(req: Req) -> dict[str, Any]:
     nid = req.int_param(0)

@@ -180,3 +180,12 @@ def test_broadcast_link_metrics(fake: FakeCustomerIO, client: httpx.Client, ws: 
     _links_of_every_parent(client, paths)
     fake.delete_after(0, "broadcast", ws.rows("broadcasts")[0]["id"])
     assert client.get(paths[0]).status_code == 404
+
+
+def test_broadcast_action_link_metrics(fake: FakeCustomerIO, client: httpx.Client, ws: Workspace) -> None:
+    pairs = [(b["id"], a["id"]) for b in ws.rows("broadcasts") for a in b["actions"]]
+    paths = [f"/v1/broadcasts/{bid}/actions/{aid}/metrics/links" for bid, aid in pairs]
+    _links_of_every_parent(client, paths)
+    assert client.get(paths[0].replace("/actions/", "/actions/9999")).status_code == 404  # not its action
+    fake.delete_after(0, "broadcast", pairs[0][0])
+    assert client.get(paths[0]).status_code == 404
