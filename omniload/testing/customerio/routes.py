@@ -690,6 +690,13 @@ def broadcast_action_link_metrics(req: Req) -> dict[str, Any]:
     return link_metrics(req, "broadcast", bid, aid)
 
 
+@route("GET", "/v1/newsletters/{id}/metrics/links")
+def newsletter_link_metrics(req: Req) -> dict[str, Any]:
+    nid = req.int_param(0)
+    newsletter_or_404(req, nid)
+    return link_metrics(req, "newsletter", nid, None)
+
+
 @route("GET", "/v1/newsletters/{id}/metrics")
 def newsletter_metrics(req: Req) -> dict[str, Any]:
     nid = req.int_param(0)

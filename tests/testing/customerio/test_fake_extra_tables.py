@@ -189,3 +189,10 @@ def test_broadcast_action_link_metrics(fake: FakeCustomerIO, client: httpx.Clien
     assert client.get(paths[0].replace("/actions/", "/actions/9999")).status_code == 404  # not its action
     fake.delete_after(0, "broadcast", pairs[0][0])
     assert client.get(paths[0]).status_code == 404
+
+
+def test_newsletter_link_metrics(fake: FakeCustomerIO, client: httpx.Client, ws: Workspace) -> None:
+    paths = [f"/v1/newsletters/{n['id']}/metrics/links" for n in ws.rows("newsletters")]
+    _links_of_every_parent(client, paths)
+    fake.delete_after(0, "newsletter", ws.rows("newsletters")[0]["id"])
+    assert client.get(paths[0]).status_code == 404
