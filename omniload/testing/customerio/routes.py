@@ -714,13 +714,24 @@ def newsletter_variant_metrics(req: Req) -> dict[str, Any]:
     return metrics_v1(req, "newsletter", nid, content)
 
 
+def transactional_or_404(req: Req, tid: int) -> None:
+    if req.ws.parent("transactional", tid) is None or req.ctx.is_deleted("transactional", tid):
+        raise ApiError(404, "transactional message not found")
+
+
 @route("GET", "/v1/transactional/{id}/metrics")
 def transactional_metrics(req: Req) -> dict[str, Any]:
     """Version-1 metrics (``transactionalMetrics``: ``period`` and ``steps``); 404 for a deleted message."""
     tid = req.int_param(0)
-    if req.ws.parent("transactional", tid) is None or req.ctx.is_deleted("transactional", tid):
-        raise ApiError(404, "transactional message not found")
+    transactional_or_404(req, tid)
     return metrics_v1(req, "transactional", tid, None)
+
+
+@route("GET", "/v1/transactional/{id}/metrics/links")
+def transactional_link_metrics(req: Req) -> dict[str, Any]:
+    tid = req.int_param(0)
+    transactional_or_404(req, tid)
+    return link_metrics(req, "transactional", tid, None)
 
 
 @route("GET", "/v1/campaigns/{id}/metrics/links")

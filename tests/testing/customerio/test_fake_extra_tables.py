@@ -196,3 +196,10 @@ def test_newsletter_link_metrics(fake: FakeCustomerIO, client: httpx.Client, ws:
     _links_of_every_parent(client, paths)
     fake.delete_after(0, "newsletter", ws.rows("newsletters")[0]["id"])
     assert client.get(paths[0]).status_code == 404
+
+
+def test_transactional_link_metrics(fake: FakeCustomerIO, client: httpx.Client, ws: Workspace) -> None:
+    paths = [f"/v1/transactional/{t['id']}/metrics/links" for t in ws.rows("transactional_messages")]
+    _links_of_every_parent(client, paths)
+    fake.delete_after(0, "transactional", ws.rows("transactional_messages")[0]["id"])
+    assert client.get(paths[0]).status_code == 404
