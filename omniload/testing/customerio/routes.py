@@ -639,6 +639,29 @@ def link_metrics(req: Req, kind: str, pid: int, sub: int | None) -> dict[str, An
 def metrics_v2(req: Req, pid: int, sub: int | None, created: int) -> dict[str, Any]:
     if not req.arg("version"):
         raise ApiError(400, "version is required")
+    return _metric_body(req, req.ws.metric_counts("campaign", pid, sub, _v2_bounds(req, created)))
+
+
+def journey_metrics(req: Req, cid: int, created: int) -> dict[str, Any]:
+    """``campaignJourneyMetrics``: the version-2 range (``res``, ``start``, ``end``, no ``version``), counts of
+    people through the campaign per step, derived from the campaign's deliveries."""
+    counts = req.ws.metric_counts("campaign", cid, None, _v2_bounds(req, created))
+    activated = [c * 4 // 5 for c in counts]
+    return {
+        "journey_metric": {
+            "started": counts,
+            "activated": activated,
+            "exited_early": [c // 10 for c in counts],
+            "finished": [a - c // 10 for a, c in zip(activated, counts, strict=True)],
+            "converted": [c // 20 for c in counts],
+            "never_activated": [c - a for a, c in zip(activated, counts, strict=True)],
+            "messaged": activated,
+        }
+    }
+
+
+def _v2_bounds(req: Req, created: int) -> list[int]:
+    """The step boundaries of ``res`` from ``start`` (default: the parent's creation) to ``end`` (default: now)."""
     res = RES_ALIASES.get(req.arg("res") or "days")
     if res is None:
         raise ApiError(400, "res must be one of hours, days, weeks, months")
@@ -654,8 +677,7 @@ def metrics_v2(req: Req, pid: int, sub: int | None, created: int) -> dict[str, A
         start = end - TEN_YEARS
     n = periods_between(start, end, res)
     first = period_floor(start, res)
-    bounds = [period_add(first, res, k) for k in range(n + 1)]
-    return _metric_body(req, req.ws.metric_counts("campaign", pid, sub, bounds))
+    return [period_add(first, res, k) for k in range(n + 1)]
 
 
 @route("GET", "/v1/broadcasts/{id}/metrics")
@@ -748,6 +770,12 @@ def campaign_action_link_metrics(req: Req) -> dict[str, Any]:
     if not any(a["id"] == aid for a in req.ws.catalog.campaign_actions[cid]):
         raise ApiError(404, "action not found")
     return link_metrics(req, "campaign", cid, aid)
+
+
+@route("GET", "/v1/campaigns/{id}/journey_metrics")
+def campaign_journey_metrics(req: Req) -> dict[str, Any]:
+    cid = req.int_param(0)
+    return journey_metrics(req, cid, campaign_or_404(req, cid)["created"])
 
 
 @route("GET", "/v1/campaigns/{id}/metrics")

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from omniload.testing.customerio import FakeCustomerIO, Workspace
-from omniload.testing.customerio.clock import V1_MAX_STEPS, period_add, period_floor
+from omniload.testing.customerio.clock import V1_MAX_STEPS, period_add, period_floor, periods_between
 from omniload.testing.customerio.metrics import SERIES_NAMES
 
 from .conftest import NOW
@@ -203,3 +203,23 @@ def test_transactional_link_metrics(fake: FakeCustomerIO, client: httpx.Client, 
     _links_of_every_parent(client, paths)
     fake.delete_after(0, "transactional", ws.rows("transactional_messages")[0]["id"])
     assert client.get(paths[0]).status_code == 404
+
+
+def test_campaign_journey_metrics(fake: FakeCustomerIO, client: httpx.Client, ws: Workspace) -> None:
+    for campaign in ws.rows("campaigns"):
+        cid = campaign["id"]
+        sent = client.get(f"/v1/campaigns/{cid}/metrics", params={"version": 2, "res": "weeks"}).json()
+        body = client.get(f"/v1/campaigns/{cid}/journey_metrics", params={"res": "weekly"}).json()
+        journey = body["journey_metric"]
+        steps = len(sent["metric"]["series"]["sent"])
+        assert steps == periods_between(campaign["created"], NOW, "weeks")  # from its creation to now
+        assert {len(series) for series in journey.values()} == {steps}
+        assert sum(journey["started"]) == sum(sent["metric"]["series"]["sent"])
+        split = zip(journey["activated"], journey["never_activated"], journey["started"], strict=True)
+        assert all(a + n == s for a, n, s in split)
+    first = ws.rows("campaigns")[0]
+    span: dict[str, str | int] = {"res": "days", "start": NOW - 10 * 86400, "end": NOW}
+    ranged = client.get(f"/v1/campaigns/{first['id']}/journey_metrics", params=span).json()["journey_metric"]
+    assert len(ranged["started"]) == periods_between(NOW - 10 * 86400, NOW, "days")
+    fake.delete_after(0, "campaign", first["id"])
+    assert client.get(f"/v1/campaigns/{first['id']}/journey_metrics").status_code == 404
