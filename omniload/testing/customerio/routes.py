@@ -464,7 +464,7 @@ def list_segments(req: Req) -> dict[str, Any]:
 @route("GET", "/v1/segments/{id}/membership")
 def segment_membership(req: Req) -> dict[str, Any]:
     sid = req.int_param(0)
-    if not any(s["id"] == sid for s in req.ws.catalog.segments):
+    if not any(s["id"] == sid for s in req.ws.catalog.segments) or req.ctx.is_deleted("segment", sid):
         raise ApiError(404, "segment not found")
     limit = page_limit(req, "membership")
     scope = f"seg:{sid}"

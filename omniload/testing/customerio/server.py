@@ -27,7 +27,7 @@ from .routes import ApiError, Req, dispatch
 from .workspace import Workspace
 
 #: What ``delete_after`` can delete: parents (by id) and people (by cio_id).
-Deletable = Literal["campaign", "broadcast", "newsletter", "collection", "transactional", "person"]
+Deletable = Literal["campaign", "broadcast", "newsletter", "collection", "transactional", "segment", "person"]
 
 
 @dataclass(frozen=True)

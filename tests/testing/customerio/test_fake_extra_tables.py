@@ -223,3 +223,24 @@ def test_campaign_journey_metrics(fake: FakeCustomerIO, client: httpx.Client, ws
     assert len(ranged["started"]) == periods_between(NOW - 10 * 86400, NOW, "days")
     fake.delete_after(0, "campaign", first["id"])
     assert client.get(f"/v1/campaigns/{first['id']}/journey_metrics").status_code == 404
+
+
+def test_segment_membership_pages_and_a_deleted_segment(
+    fake: FakeCustomerIO, client: httpx.Client, ws: Workspace
+) -> None:
+    people = ws.people
+    for segment in ws.rows("segments"):
+        sid, members, pages, start = segment["id"], [], 0, None
+        while True:
+            params: dict[str, str | int] = {"limit": 100, **({"start": start} if start else {})}
+            body = client.get(f"/v1/segments/{sid}/membership", params=params).json()
+            members += [m["cio_id"] for m in body["identifiers"] or []]
+            pages += 1
+            start = body.get("next")
+            if not start:
+                break
+        expected = [people.cio_id(i) for i in range(people.count) if people.in_segment(i, sid)]
+        assert members == expected, sid
+        assert pages == max(1, -(-len(expected) // 100))
+    fake.delete_after(0, "segment", ws.rows("segments")[0]["id"])
+    assert client.get(f"/v1/segments/{ws.rows('segments')[0]['id']}/membership").status_code == 404
