@@ -403,7 +403,7 @@ class Catalog:
             },
         ]
         #: Reusable content (`GET /v1/snippets`): one like the OpenAPI example, one HTML-free, one never updated
-        #: since the workspace began (docs/sources/customerio-extra-tables.md, snippets).
+        #: since the workspace began (docs/contract/customerio/extra-tables.md, snippets).
         self.snippets = [
             {
                 "name": "address",

@@ -305,7 +305,7 @@ class Workspace:
         return copy.deepcopy(self.catalog.collections)
 
     def _rows_collection_contents(self) -> list[dict[str, Any]]:
-        """One row per item, the item kept whole (docs/sources/customerio-extra-tables.md)."""
+        """One row per item, the item kept whole (docs/contract/customerio/extra-tables.md)."""
         return [
             {"collection_id": c["id"], "item_index": k, "item": item}
             for c in self.catalog.collections
