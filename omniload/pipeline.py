@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 
 import pyarrow as pa
 
+from omniload import faults
 from omniload.arrow import PageConverter
 from omniload.destinations import Destination
 from omniload.dlt_duckdb import adjust_dlt_duckdb
@@ -83,6 +84,7 @@ class Run:
                 if self.progress is not None:
                     self.progress.stage("load")
                 pipeline.normalize()
+                faults.arm()
                 pipeline.load().raise_on_failed_jobs()
             except OmniloadError:
                 raise
