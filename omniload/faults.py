@@ -61,12 +61,18 @@ def _counted_query(execute_query: Callable[..., Any], point: KillPoint) -> Calla
     @contextmanager
     def wrapped(self: Any, query: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
         with execute_query(self, query, *args, **kwargs) as cursor:
-            line = " ".join(str(query).split())[:300]
+            line = _one_line(self, query)
             _previous.line = line
             _ran(line, point)
             yield cursor
 
     return wrapped
+
+
+def _one_line(client: Any, query: Any) -> str:
+    if hasattr(query, "as_string"):  # psycopg2's composed SQL
+        query = query.as_string(client.native_connection)
+    return " ".join(str(query).split())[:300]
 
 
 def _counted_commit(commit: Callable[[Any], None], point: KillPoint) -> Callable[[Any], None]:

@@ -49,7 +49,7 @@ class Dest:
                 return relation.fetchall() if relation is not None else []
         import psycopg2
 
-        connection = psycopg2.connect(POSTGRES_URI)
+        connection = psycopg2.connect(self.uri)
         try:
             connection.autocommit = True
             with connection.cursor() as cursor:
