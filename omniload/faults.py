@@ -1,12 +1,12 @@
-"""Crash points for tests: the process kills itself right after a chosen SQL statement of the load.
+"""Crash points for tests: the process stops itself right after a chosen SQL statement of the load.
 
-Issue 14 asks that what a killed load keeps be proved by killing the process at each statement of the load, not at
-moments chosen by sleeps and luck (README, "Nightly runs": what a killed run keeps). With
-`OMNILOAD_KILL_AFTER_STATEMENT=TEXT` in the environment, `arm()` (called once, when the load step starts) wraps
-the SQL clients of dlt's DuckDB and PostgreSQL destinations: each statement the load runs is written to stderr
-as `omniload-fault: <statement on one line>`, a COMMIT as `COMMIT after <the statement before it>`, and the
-process sends itself SIGKILL right after the first statement whose line contains TEXT (`TEXT#2`: the second
-one). An empty TEXT only lists the statements. Load jobs run in parallel and in no fixed order, which is why a
+Issue 14 asks that what a killed load keeps be proved by killing the process at each statement of the load, not
+at moments chosen by sleeps and luck (README, "Nightly runs"). With `OMNILOAD_KILL_AFTER_STATEMENT=TEXT` in the
+environment, `arm()` (called once, when the load step starts) wraps the SQL clients of dlt's DuckDB and
+PostgreSQL destinations: each statement the load runs is written to stderr as `omniload-fault: <statement on one
+line>`, a COMMIT as `COMMIT after <the statement before it>`, and the process sends itself SIGKILL right after
+the first statement whose line contains TEXT (`TEXT#2`: the second one; `SIGTERM:TEXT`: that signal instead).
+An empty TEXT only lists the statements. Load jobs run in parallel and in no fixed order, which is why a
 statement is named by its text and not by its position. Without the variable (every real run) `arm()` does
 nothing.
 """
@@ -31,15 +31,20 @@ _previous = threading.local()  # the statement a COMMIT on this thread's connect
 
 @dataclass(frozen=True)
 class KillPoint:
-    """The statement to die after: the `occurrence`-th whose line contains `text` (no text: never)."""
+    """The statement to stop after: the `occurrence`-th whose line contains `text` (no text: never), and the
+    signal the process then sends itself."""
 
     text: str
     occurrence: int = 1
+    signum: int = signal.SIGKILL
 
     @classmethod
     def parse(cls, value: str) -> KillPoint:
+        named = re.match(r"(SIG[A-Z]+):", value)
+        signum = signal.Signals[named.group(1)] if named else signal.SIGKILL
+        value = value[named.end() :] if named else value
         text, _, occurrence = value.rpartition("#") if re.search(r"#\d+$", value) else (value, "", "1")
-        return cls(text, int(occurrence))
+        return cls(text, int(occurrence), signum)
 
 
 def arm() -> None:
@@ -91,4 +96,4 @@ def _ran(line: str, point: KillPoint) -> None:
             return
         _seen[point.text] = _seen.get(point.text, 0) + 1
         if _seen[point.text] == point.occurrence:
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), point.signum)

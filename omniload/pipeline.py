@@ -8,8 +8,8 @@ working folder is temporary, so a killed run leaves no half-extracted package fo
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 
 import pyarrow as pa
 
-from omniload import faults
+from omniload import faults, interrupts, workdir
 from omniload.arrow import PageConverter
 from omniload.destinations import Destination
 from omniload.dlt_duckdb import adjust_dlt_duckdb
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 # dlt logs a failed load job with its traceback before each retry; the run's one-line error says what failed
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
+# omniload stops on SIGINT/SIGTERM itself (omniload/interrupts.py); dlt would otherwise swallow the first signal
+# during its normalize and load steps, and finish the load as if none had come
+os.environ.setdefault("RUNTIME__INTERCEPT_SIGNALS", "false")
 
 #: dlt's default scd2 row-version column.
 SCD2_ROW_HASH = "_dlt_id"
@@ -64,14 +67,16 @@ class Run:
             adjust_dlt_duckdb()
         if self.destination.atomic_replace:
             os.environ["DESTINATION__REPLACE_STRATEGY"] = "insert-from-staging"
-        with tempfile.TemporaryDirectory(prefix="omniload-") as workdir:
+        workdir.remove_stale()
+        with workdir.make() as folder:
             pipeline = dlt.pipeline(
                 pipeline_name=_pipeline_name(self.destination.display, self.dataset, list(results)),
                 destination=self.destination.dlt_destination,
                 dataset_name=self.dataset,
-                pipelines_dir=workdir,
+                pipelines_dir=folder,
                 staging=self.destination.staging,
             )
+            loading = False
             try:
                 pipeline.sync_destination()  # the saved cursors come back with the state
                 pipeline.extract(
@@ -85,13 +90,16 @@ class Run:
                     self.progress.stage("load")
                 pipeline.normalize()
                 faults.arm()
+                loading = True
                 pipeline.load().raise_on_failed_jobs()
             except OmniloadError:
                 raise
-            except Exception as error:
-                raise _user_error(error, self.destination.kind) from error
+            except BaseException as error:
+                raise _stopped(error, self.destination.kind, loading) from error
             finally:
                 self.reader.http.close()
+            if self.destination.atomic_replace:
+                _drop_staging(pipeline)
         stats = self.reader.http.stats
         if len(results) == 1:  # the one table owns every request, the trailing ones after its last page too
             next(iter(results.values())).requests = stats.requests
@@ -318,6 +326,27 @@ def _pipeline_name(destination: str, dataset: str, tables: list[str]) -> str:
     """One pipeline (and so one state) per destination, dataset and set of tables."""
     digest = hashlib.sha1("|".join([destination, dataset, *sorted(tables)]).encode()).hexdigest()[:12]
     return f"omniload_{digest}"
+
+
+def _stopped(error: BaseException, destination: str, loading: bool) -> BaseException:
+    """What a failed run raises: `Interrupted` saying what was kept (omniload/interrupts.py), the user's
+    one-line error, or (SystemExit and the like) the error itself."""
+    signum = interrupts.signal_in(error)
+    if signum is not None:
+        return interrupts.Interrupted(signum, loading)
+    return _user_error(error, destination) if isinstance(error, Exception) else error
+
+
+def _drop_staging(pipeline: Any) -> None:
+    """After the swap the staging dataset holds a second full copy of every replaced table; dlt creates it again
+    when the next run needs it. A failure here costs disk space, not data: a warning, not a failed run."""
+    try:
+        with pipeline.sql_client() as client, client.with_staging_dataset():
+            if client.has_dataset():
+                client.drop_dataset()
+    except Exception as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        logging.getLogger("omniload").warning(f"could not drop the staging copy: {reason}")
 
 
 def _user_error(error: BaseException, destination: str) -> BaseException:

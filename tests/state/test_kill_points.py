@@ -25,7 +25,7 @@ import pytest
 
 from omniload.faults import VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
-from tests.state.support import POSTGRES_URI, Dest, ingest_args, loaded, postgres_available, run
+from tests.state.support import POSTGRES_URI, Dest, contents, ingest_args, loaded, postgres_available, run
 
 #: A replace table (customers), a merge list with a cursor (campaigns) and the delivery pass (messages).
 TABLES = ("customers", "campaigns", "messages")
@@ -45,12 +45,12 @@ def test_killed_at_each_statement_of_the_load(fake: FakeCustomerIO, origin: Copi
     for table, column in SENTINELS.items():
         first.sql(f'update "{first.dataset}"."{table}" set "{column}" = \'sentinel\'')
     origin.keep(first)
-    before, before_cursors = contents(first), first.cursors()
+    before, before_cursors = contents(first, TABLES), first.cursors()
 
     complete = origin.copy("complete")
     listed = killed_run(fake, complete, "")
     assert listed.returncode == 0, listed.stderr
-    after, after_cursors = contents(complete), complete.cursors()
+    after, after_cursors = contents(complete, TABLES), complete.cursors()
     for table in TABLES:
         assert before[table] != after[table] and after[table], table  # each table tells the two apart
     assert after_cursors["campaigns"] != before_cursors["campaigns"]
@@ -65,7 +65,7 @@ def test_killed_at_each_statement_of_the_load(fake: FakeCustomerIO, origin: Copi
         ended = killed_run(fake, target, point)
         assert ended.returncode == -9, f"{point}: exit {ended.returncode}\n{ended.stderr}"
         assert point.rsplit("#", 1)[0] in statements(ended.stderr)[-1], point
-        return point, contents(target), target.cursors()
+        return point, contents(target, TABLES), target.cursors()
 
     with ThreadPoolExecutor(2) as pool:
         outcomes = list(pool.map(kill, points))
@@ -119,22 +119,6 @@ def kill_points(lines: list[str]) -> list[str]:
         occurrence = sum(text in earlier for earlier in lines[: index + 1])
         points.append(f"{text}#{occurrence}")
     return points
-
-
-def contents(dest: Dest) -> dict[str, Any]:
-    """Each table's rows without dlt's own columns (load ids differ from run to run), as one comparable value."""
-    out: dict[str, Any] = {}
-    for table in TABLES:
-        columns = [
-            row[0]
-            for row in dest.sql(
-                "select column_name from information_schema.columns "
-                f"where table_schema = '{dest.dataset}' and table_name = '{table}' order by column_name"
-            )
-            if not row[0].startswith("_dlt_")
-        ]
-        out[table] = tuple(dest.rows(table, ", ".join(f'"{c}"' for c in columns)))
-    return out
 
 
 class Copies:
