@@ -136,9 +136,9 @@ def ingest(
         http = run.reader.http
         run.progress = sink
         sink.run_started(progress_module.RunInfo(
-            [(r.load_name, f"{run.dataset}.{run.destination_table(r)}") for r in run.requests],
+            [(r.load_name, f"{run.created_dataset}.{run.destination_table(r)}") for r in run.requests],
             run.destination.display,
-            run.dataset,
+            run.created_dataset,
             lambda: (http.stats.requests, http.limiter.waited),
         ))
         result = run.execute()
@@ -169,7 +169,7 @@ def _confirmed(run: Run) -> bool:
     names = [r.load_name for r in run.requests]
     shown = ", ".join(names) if len(names) <= 5 else f"{len(names)} tables ({', '.join(names[:4])}, …)"
     return typer.confirm(
-        f"Load {shown} into {run.destination.display} (schema {run.dataset})?", default=True, err=True
+        f"Load {shown} into {run.destination.display} (schema {run.created_dataset})?", default=True, err=True
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -108,13 +109,29 @@ class Run:
             stats.requests,
             time.monotonic() - started,
             self.destination.display,
-            self.dataset,
+            self.created_dataset,
             stats.throttled,
         )
 
     def destination_table(self, request: TableRequest[Any]) -> str:
-        """The table a request loads into: --dest-table's name when one table loads, else its `load_name`."""
-        return self.table_name if self.table_name and len(self.requests) == 1 else request.load_name
+        """The table a request loads into, as created: --dest-table's name when one table loads, else its
+        `load_name`, in the form dlt gives it (`My-Table` becomes `my_table`)."""
+        name = self.table_name if self.table_name and len(self.requests) == 1 else request.load_name
+        return self.created(name)
+
+    @property
+    def created_dataset(self) -> str:
+        """The schema as created (`MySchema` becomes `my_schema`); `dataset` stays as given, for the state's
+        pipeline name."""
+        return self.created(self.dataset)
+
+    def created(self, name: str) -> str:
+        """`name` as dlt's default naming convention writes it on this destination (snake_case, shortened with
+        a hash past the destination's identifier length)."""
+        from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+        limit = self.destination.dlt_destination.capabilities().max_identifier_length
+        return NamingConvention(max_length=limit).normalize_table_identifier(name)
 
     def _pages(self, results: dict[str, TableResult]) -> Iterator[Any]:
         """The one dlt resource of a run: pages of every table, each marked with its table and hints, then an
@@ -200,7 +217,7 @@ class Run:
                 what = "scd2 would retire all of" if retires_all else "replacing would empty"
                 raise OmniloadError(
                     f"{request.load_name}: this run read 0 rows, and {what} "
-                    f"{self.dataset}.{result.destination_table} ({existing:,} rows); nothing was changed. "
+                    f"{self.created_dataset}.{result.destination_table} ({existing:,} rows); nothing was changed. "
                     "Re-run with --full-refresh if the table really should be empty"
                 )
 
@@ -362,7 +379,30 @@ def _user_error(error: BaseException, destination: str) -> BaseException:
     while innermost.__cause__ is not None and hops < 20:  # dlt's step wrapper says where; its cause says why
         innermost, hops = innermost.__cause__, hops + 1
     text = [line.strip() for line in str(innermost).splitlines() if line.strip()]
-    message = f"load failed: {text[0] if text else type(innermost).__name__}"
+    reason = text[0] if text else type(innermost).__name__
+    connection = _DLT_CONNECTION_FAILED.search(reason)
+    if connection:  # dlt's advice about credentials and the internet is wrong for a file in use or a bad path
+        return OmniloadError(_connection_failure(reason[connection.end() :], destination))
+    message = f"load failed: {reason}"
     if destination == "duckdb" and "Out of Memory" in message:
         message += "; raise DuckDB's memory limit with ?memory_limit=1GB on --dest-uri"
     return OmniloadError(message)
+
+
+#: dlt's wrapper around a destination's own connection error, up to the point where that error's text starts.
+_DLT_CONNECTION_FAILED = re.compile(r"Connection with `client_type=.*? failed\. .*?The actual reason given is: ")
+_DUCKDB_LOCK = re.compile(
+    r'Could not set lock on file "(?P<file>[^"]+)": '
+    r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)"
+)
+
+
+def _connection_failure(reason: str, destination: str) -> str:
+    """The destination's own reason, and for a DuckDB file locked by another process, which process."""
+    lock = _DUCKDB_LOCK.search(reason)
+    if destination == "duckdb" and lock:
+        return (
+            f"the file {lock['file']} is in use by process {lock['pid']} ({lock['program']}); "
+            "DuckDB lets one process write to a file at a time: wait for it to end or stop it, then run again"
+        )
+    return f"cannot open the {destination} destination: {reason.split('. See also')[0]}"
