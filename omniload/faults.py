@@ -4,11 +4,11 @@ Issue 14 asks that what a killed load keeps be proved by killing the process at 
 at moments chosen by sleeps and luck (README, "Nightly runs"). With `OMNILOAD_KILL_AFTER_STATEMENT=TEXT` in the
 environment, `arm()` (called once, when the load step starts) wraps the SQL clients of dlt's DuckDB and
 PostgreSQL destinations: each statement the load runs is written to stderr as `omniload-fault: <statement on one
-line>`, a COMMIT as `COMMIT after <the statement before it>`, and the process sends itself SIGKILL right after
-the first statement whose line contains TEXT (`TEXT#2`: the second one; `SIGTERM:TEXT`: that signal instead).
-An empty TEXT only lists the statements. Load jobs run in parallel and in no fixed order, which is why a
-statement is named by its text and not by its position. Without the variable (every real run) `arm()` does
-nothing.
+line>`, a COMMIT as `COMMIT after <the last statement of that connection's transaction>` (PostgreSQL's bulk COPY
+into staging tables is not listed), and the process sends itself SIGKILL right after the first statement whose
+line contains TEXT (`TEXT#2`: the second one; `SIGTERM:TEXT`: that signal instead). An empty TEXT only lists the
+statements. Load jobs run in parallel and in no fixed order, which is why a statement is named by its text and
+not by its position. Without the variable (every real run) `arm()` does nothing.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ def _one_line(client: Any, query: Any) -> str:
 def _counted_commit(commit: Callable[[Any], None], point: KillPoint) -> Callable[[Any], None]:
     def wrapped(self: Any) -> None:
         commit(self)
-        _ran(f"COMMIT after {getattr(_previous, 'line', '')}", point)
+        before, _previous.line = getattr(_previous, "line", ""), ""
+        _ran(f"COMMIT after {before}" if before else "COMMIT of statements not listed (a bulk COPY)", point)
 
     return wrapped
 
