@@ -2,7 +2,8 @@
 
 State between runs (each table's cursor) is dlt resource state, so it is stored in the destination with the data
 and committed by the same load: a run that fails anywhere before the load completes moves no cursor. The dlt
-working folder is temporary, so a killed run leaves no half-extracted package for the next run to load.
+working folder is temporary, so a killed run leaves no half-extracted package for the next run to load, and the
+next run removes the folder (omniload/workdir.py).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Run:
                 pipeline.load().raise_on_failed_jobs()
             except OmniloadError:
                 raise
-            except BaseException as error:
+            except (Exception, KeyboardInterrupt) as error:
                 raise _stopped(error, self.destination.kind, loading) from error
             finally:
                 self.reader.http.close()
@@ -346,12 +347,12 @@ def _pipeline_name(destination: str, dataset: str, tables: list[str]) -> str:
 
 
 def _stopped(error: BaseException, destination: str, loading: bool) -> BaseException:
-    """What a failed run raises: `Interrupted` saying what was kept (omniload/interrupts.py), the user's
-    one-line error, or (SystemExit and the like) the error itself."""
+    """What a failed run raises: `Interrupted` saying what was kept (omniload/interrupts.py), else the user's
+    one-line error."""
     signum = interrupts.signal_in(error)
     if signum is not None:
         return interrupts.Interrupted(signum, loading)
-    return _user_error(error, destination) if isinstance(error, Exception) else error
+    return _user_error(error, destination)
 
 
 def _drop_staging(pipeline: Any) -> None:
