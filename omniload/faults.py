@@ -26,7 +26,6 @@ from typing import Any
 VARIABLE = "OMNILOAD_KILL_AFTER_STATEMENT"
 _lock = threading.Lock()
 _seen: dict[str, int] = {}
-_previous = threading.local()  # the statement a COMMIT on this thread's connection follows
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def _counted_query(execute_query: Callable[..., Any], point: KillPoint) -> Calla
     def wrapped(self: Any, query: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
         with execute_query(self, query, *args, **kwargs) as cursor:
             line = _one_line(self, query)
-            _previous.line = line
+            self._omniload_previous = line  # the statement a COMMIT on this connection follows
             _ran(line, point)
             yield cursor
 
@@ -83,7 +82,7 @@ def _one_line(client: Any, query: Any) -> str:
 def _counted_commit(commit: Callable[[Any], None], point: KillPoint) -> Callable[[Any], None]:
     def wrapped(self: Any) -> None:
         commit(self)
-        before, _previous.line = getattr(_previous, "line", ""), ""
+        before, self._omniload_previous = getattr(self, "_omniload_previous", ""), ""
         _ran(f"COMMIT after {before}" if before else "COMMIT of statements not listed (a bulk COPY)", point)
 
     return wrapped
