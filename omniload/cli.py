@@ -5,15 +5,17 @@ to stdout); `--progress json` events are the only thing on stdout. Errors and wa
 
 Every mistake ends in one line on stderr, `error: <what is wrong and how to fix it>`, with these exit codes:
 0 success; 1 a runtime failure (API refused the key or scope, host unreachable, destination not writable,
-cancelled at the prompt, a bug); 2 bad input (URI, table, period, interval, destination, option); 130 interrupted.
-No traceback unless --debug.
+cancelled at the prompt, a bug); 2 bad input (URI, table, period, interval, destination, option); 130 interrupted
+(Ctrl-C) and 143 terminated (SIGTERM), each saying what was kept. `--debug` adds the traceback, not another code.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import traceback
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -25,6 +27,7 @@ from rich.table import Table as RichTable
 
 from omniload import __version__
 from omniload.errors import OmniloadError, UsageError
+from omniload.interrupts import Interrupted, install
 from omniload.source import Strategy
 from omniload.sources import BUILT_IN, find_source, source_for_uri, sources
 
@@ -162,6 +165,7 @@ def ingest(
     """Copy a source table into a destination table."""
     from omniload import progress as progress_module
 
+    install()  # Ctrl-C and SIGTERM: one line saying what was kept, exit 130 or 143
     mode = progress.value if progress else ("interactive" if sys.stdout.isatty() else "log")
     _configure_logging(debug)
     sink = progress_module.make(mode, console=out)
@@ -176,9 +180,9 @@ def ingest(
         http = run.reader.http
         run.progress = sink
         sink.run_started(progress_module.RunInfo(
-            [(r.load_name, f"{run.dataset}.{run.destination_table(r)}") for r in run.requests],
+            [(r.load_name, f"{run.created_dataset}.{run.destination_table(r)}") for r in run.requests],
             run.destination.display,
-            run.dataset,
+            run.created_dataset,
             lambda: (http.stats.requests, http.limiter.waited),
             {r.load_name: r.strategy.value for r in run.requests},
         ))
@@ -187,10 +191,11 @@ def ingest(
     except OmniloadError as error:
         sink.run_finished(None, str(error))
         _fail(error, debug)
-    except KeyboardInterrupt:
-        sink.run_finished(None, "interrupted")
-        err.print("error: interrupted before the load completed; no cursor moved", highlight=False)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as error:  # Ctrl-C or SIGTERM: omniload/interrupts.py
+        stopped = error if isinstance(error, Interrupted) else Interrupted(signal.SIGINT)
+        sink.run_finished(None, str(stopped))
+        err.print(f"error: {stopped}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(stopped.exit_code) from None
     except typer.Exit:
         raise
     except Exception as error:  # a bug: one line, the traceback only when asked for
@@ -213,7 +218,7 @@ def _confirmed(run: Run) -> bool:
     names = [r.load_name for r in run.requests]
     shown = ", ".join(names) if len(names) <= 5 else f"{len(names)} tables ({', '.join(names[:4])}, …)"
     return typer.confirm(
-        f"Load {shown} into {run.destination.display} (schema {run.dataset})?", default=True, err=True
+        f"Load {shown} into {run.destination.display} (schema {run.created_dataset})?", default=True, err=True
     )
 
 
@@ -341,8 +346,9 @@ class Overrides:
 
 
 def _fail(error: OmniloadError, debug: bool) -> None:
+    """One line and the error's own exit code; --debug prints the traceback first and keeps the code."""
     if debug:
-        raise error
+        err.print("".join(traceback.format_exception(error)), end="", highlight=False, markup=False)
     err.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(error.exit_code)
 

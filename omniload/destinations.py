@@ -178,15 +178,23 @@ def _destination(
     staging: Any = None,
     table_format: str | None = None,
 ) -> Destination:
-    """atomic_replace only where dlt can replace from a staging copy inside a transaction."""
+    """atomic_replace only where dlt replaces from a staging copy inside a transaction: dlt leaves
+    `supports_transactions` unset (None) on most SQL destinations and then runs the copy's DELETE and INSERT
+    without one, so only destinations built with `IN_TRANSACTIONS` (or dlt's own True) qualify (issue 14)."""
     destination = Destination(
         dlt_destination, display, default_dataset, False, loader_file_format, staging, table_format
     )
     caps = dlt_destination.capabilities()
-    atomic = "insert-from-staging" in destination.replace_strategies() and caps.supports_transactions is not False
+    atomic = "insert-from-staging" in destination.replace_strategies() and caps.supports_transactions is True
     return Destination(
         dlt_destination, display, default_dataset, atomic, loader_file_format, staging, table_format
     )
+
+
+#: dlt capabilities for SQL engines whose dlt client opens real transactions: the staging copy of a replace
+#: (DELETE, then INSERT … SELECT from staging) and each merge then commit or roll back as one, and each statement
+#: is sent on its own, so `omniload/faults.py` can stop a test run between any two of them.
+IN_TRANSACTIONS: dict[str, Any] = {"supports_transactions": True, "supports_multiple_statements": False}
 
 
 # --- helpers shared by the builders -------------------------------------------------------------------------
@@ -289,7 +297,7 @@ def _duckdb(parts: SplitResult, query: dict[str, str]) -> Destination:
             raise UsageError(f"duckdb memory_limit {limit!r} is not a size: use e.g. memory_limit=512MB or 2GB")
         settings |= {"memory_limit": limit.strip(), "threads": os.cpu_count() or 1}
     credentials = DuckDbCredentials(str(file), global_config=settings)
-    return _destination(dlt.destinations.duckdb(credentials), f"duckdb {file}", "main")
+    return _destination(dlt.destinations.duckdb(credentials, **IN_TRANSACTIONS), f"duckdb {file}", "main")
 
 
 def _motherduck(parts: SplitResult, query: dict[str, str]) -> Destination:
@@ -302,7 +310,8 @@ def _motherduck(parts: SplitResult, query: dict[str, str]) -> Destination:
     credentials: dict[str, Any] = {"database": database}
     if token := query.get("token") or query.get("motherduck_token"):
         credentials["password"] = token
-    return _destination(dlt.destinations.motherduck(credentials=credentials), f"motherduck md:{database}", "main")
+    factory = dlt.destinations.motherduck(credentials=credentials, **IN_TRANSACTIONS)
+    return _destination(factory, f"motherduck md:{database}", "main")
 
 
 def _postgres(parts: SplitResult, query: dict[str, str]) -> Destination:
@@ -311,7 +320,7 @@ def _postgres(parts: SplitResult, query: dict[str, str]) -> Destination:
     _database(parts, SCHEMES["postgres"].example)
     credentials = _with_scheme(_no_password_is_empty(parts), "postgresql")
     display = f"postgres {redact(_with_scheme(parts, 'postgresql'))}"
-    return _destination(dlt.destinations.postgres(credentials=credentials), display, "public")
+    return _destination(dlt.destinations.postgres(credentials=credentials, **IN_TRANSACTIONS), display, "public")
 
 
 def _redshift(parts: SplitResult, query: dict[str, str]) -> Destination:
@@ -321,7 +330,7 @@ def _redshift(parts: SplitResult, query: dict[str, str]) -> Destination:
     _database(parts, SCHEMES["redshift"].example)
     credentials = _with_scheme(_no_password_is_empty(parts), "postgresql")
     return _destination(
-        dlt.destinations.redshift(credentials=credentials),
+        dlt.destinations.redshift(credentials=credentials, **IN_TRANSACTIONS),
         f"redshift {redact(_with_scheme(parts, 'redshift'))}",
         "public",
         loader_file_format="insert_values",
@@ -356,7 +365,7 @@ def _snowflake(parts: SplitResult, query: dict[str, str]) -> Destination:
         raise UsageError(f"snowflake:// needs an account: {SCHEMES['snowflake'].example}")
     credentials = urlunsplit(("snowflake", parts.netloc, f"/{database}", parts.query, ""))
     return _destination(
-        dlt.destinations.snowflake(credentials=credentials),
+        dlt.destinations.snowflake(credentials=credentials, **IN_TRANSACTIONS),
         f"snowflake {redact(credentials)}",
         schema or "public",
     )
@@ -398,7 +407,8 @@ def _mssql(parts: SplitResult, query: dict[str, str]) -> Destination:
 
     _database(parts, SCHEMES["mssql"].example)
     credentials = _with_scheme(parts, "mssql")
-    return _destination(dlt.destinations.mssql(credentials=credentials), f"mssql {redact(credentials)}", "dbo")
+    factory = dlt.destinations.mssql(credentials=credentials, **IN_TRANSACTIONS)
+    return _destination(factory, f"mssql {redact(credentials)}", "dbo")
 
 
 def _databricks(parts: SplitResult, query: dict[str, str]) -> Destination:

@@ -2,14 +2,16 @@
 
 State between runs (each table's cursor) is dlt resource state, so it is stored in the destination with the data
 and committed by the same load: a run that fails anywhere before the load completes moves no cursor. The dlt
-working folder is temporary, so a killed run leaves no half-extracted package for the next run to load.
+working folder is temporary, so a killed run leaves no half-extracted package for the next run to load, and the
+next run removes the folder (omniload/workdir.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
-import tempfile
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 
 import pyarrow as pa
 
+from omniload import faults, interrupts, workdir
 from omniload.arrow import PageConverter
 from omniload.destinations import Destination
 from omniload.dlt_duckdb import adjust_dlt_duckdb
@@ -33,6 +36,9 @@ if TYPE_CHECKING:
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 # dlt logs a failed load job with its traceback before each retry; the run's one-line error says what failed
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
+# omniload stops on SIGINT/SIGTERM itself (omniload/interrupts.py); dlt would otherwise swallow the first signal
+# during its normalize and load steps, and finish the load as if none had come
+os.environ.setdefault("RUNTIME__INTERCEPT_SIGNALS", "false")
 
 #: dlt's default scd2 row-version column.
 SCD2_ROW_HASH = "_dlt_id"
@@ -63,14 +69,16 @@ class Run:
             adjust_dlt_duckdb()
         if self.destination.atomic_replace:
             os.environ["DESTINATION__REPLACE_STRATEGY"] = "insert-from-staging"
-        with tempfile.TemporaryDirectory(prefix="omniload-") as workdir:
+        workdir.remove_stale()
+        with workdir.make() as folder:
             pipeline = dlt.pipeline(
                 pipeline_name=_pipeline_name(self.destination.display, self.dataset, list(results)),
                 destination=self.destination.dlt_destination,
                 dataset_name=self.dataset,
-                pipelines_dir=workdir,
+                pipelines_dir=folder,
                 staging=self.destination.staging,
             )
+            loading = False
             try:
                 pipeline.sync_destination()  # the saved cursors come back with the state
                 pipeline.extract(
@@ -83,13 +91,17 @@ class Run:
                 if self.progress is not None:
                     self.progress.stage("load")
                 pipeline.normalize()
+                faults.arm()
+                loading = True
                 pipeline.load().raise_on_failed_jobs()
             except OmniloadError:
                 raise
-            except Exception as error:
-                raise _user_error(error, self.destination.kind) from error
+            except (Exception, KeyboardInterrupt) as error:
+                raise _stopped(error, self.destination.kind, loading) from error
             finally:
                 self.reader.http.close()
+            if self.destination.atomic_replace:
+                _drop_staging(pipeline)
         stats = self.reader.http.stats
         if len(results) == 1:  # the one table owns every request, the trailing ones after its last page too
             next(iter(results.values())).requests = stats.requests
@@ -98,13 +110,29 @@ class Run:
             stats.requests,
             time.monotonic() - started,
             self.destination.display,
-            self.dataset,
+            self.created_dataset,
             stats.throttled,
         )
 
     def destination_table(self, request: TableRequest[Any]) -> str:
-        """The table a request loads into: --dest-table's name when one table loads, else its `load_name`."""
-        return self.table_name if self.table_name and len(self.requests) == 1 else request.load_name
+        """The table a request loads into, as created: --dest-table's name when one table loads, else its
+        `load_name`, in the form dlt gives it (`My-Table` becomes `my_table`)."""
+        name = self.table_name if self.table_name and len(self.requests) == 1 else request.load_name
+        return self.created(name)
+
+    @property
+    def created_dataset(self) -> str:
+        """The schema as created (`MySchema` becomes `my_schema`); `dataset` stays as given, for the state's
+        pipeline name."""
+        return self.created(self.dataset)
+
+    def created(self, name: str) -> str:
+        """`name` as dlt's default naming convention writes it on this destination (snake_case, shortened with
+        a hash past the destination's identifier length)."""
+        from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+        limit = self.destination.dlt_destination.capabilities().max_identifier_length
+        return NamingConvention(max_length=limit).normalize_table_identifier(name)
 
     def _pages(self, results: dict[str, TableResult]) -> Iterator[Any]:
         """The one dlt resource of a run: pages of every table, each marked with its table and hints, then an
@@ -190,7 +218,7 @@ class Run:
                 what = "scd2 would retire all of" if retires_all else "replacing would empty"
                 raise OmniloadError(
                     f"{request.load_name}: this run read 0 rows, and {what} "
-                    f"{self.dataset}.{result.destination_table} ({existing:,} rows); nothing was changed. "
+                    f"{self.created_dataset}.{result.destination_table} ({existing:,} rows); nothing was changed. "
                     "Re-run with --full-refresh if the table really should be empty"
                 )
 
@@ -318,6 +346,27 @@ def _pipeline_name(destination: str, dataset: str, tables: list[str]) -> str:
     return f"omniload_{digest}"
 
 
+def _stopped(error: BaseException, destination: str, loading: bool) -> BaseException:
+    """What a failed run raises: `Interrupted` saying what was kept (omniload/interrupts.py), else the user's
+    one-line error."""
+    signum = interrupts.signal_in(error)
+    if signum is not None:
+        return interrupts.Interrupted(signum, loading)
+    return _user_error(error, destination)
+
+
+def _drop_staging(pipeline: Any) -> None:
+    """After the swap the staging dataset holds a second full copy of every replaced table; dlt creates it again
+    when the next run needs it. A failure here costs disk space, not data: a warning, not a failed run."""
+    try:
+        with pipeline.sql_client() as client, client.with_staging_dataset():
+            if client.has_dataset():
+                client.drop_dataset()
+    except Exception as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        logging.getLogger("omniload").warning(f"could not drop the staging copy: {reason}")
+
+
 def _user_error(error: BaseException, destination: str) -> BaseException:
     """dlt wraps what the source raised; the user needs the innermost explanation, not the wrapper."""
     seen: set[int] = set()
@@ -331,7 +380,30 @@ def _user_error(error: BaseException, destination: str) -> BaseException:
     while innermost.__cause__ is not None and hops < 20:  # dlt's step wrapper says where; its cause says why
         innermost, hops = innermost.__cause__, hops + 1
     text = [line.strip() for line in str(innermost).splitlines() if line.strip()]
-    message = f"load failed: {text[0] if text else type(innermost).__name__}"
+    reason = text[0] if text else type(innermost).__name__
+    connection = _DLT_CONNECTION_FAILED.search(reason)
+    if connection:  # dlt's advice about credentials and the internet is wrong for a file in use or a bad path
+        return OmniloadError(_connection_failure(reason[connection.end() :], destination))
+    message = f"load failed: {reason}"
     if destination == "duckdb" and "Out of Memory" in message:
         message += "; raise DuckDB's memory limit with ?memory_limit=1GB on --dest-uri"
     return OmniloadError(message)
+
+
+#: dlt's wrapper around a destination's own connection error, up to the point where that error's text starts.
+_DLT_CONNECTION_FAILED = re.compile(r"Connection with `client_type=.*? failed\. .*?The actual reason given is: ")
+_DUCKDB_LOCK = re.compile(
+    r'Could not set lock on file "(?P<file>[^"]+)": '
+    r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)"
+)
+
+
+def _connection_failure(reason: str, destination: str) -> str:
+    """The destination's own reason, and for a DuckDB file locked by another process, which process."""
+    lock = _DUCKDB_LOCK.search(reason)
+    if destination == "duckdb" and lock:
+        return (
+            f"the file {lock['file']} is in use by process {lock['pid']} ({lock['program']}); "
+            "DuckDB lets one process write to a file at a time: wait for it to end or stop it, then run again"
+        )
+    return f"cannot open the {destination} destination: {reason.split('. See also')[0]}"

@@ -49,7 +49,7 @@ class Dest:
                 return relation.fetchall() if relation is not None else []
         import psycopg2
 
-        connection = psycopg2.connect(POSTGRES_URI)
+        connection = psycopg2.connect(self.uri)
         try:
             connection.autocommit = True
             with connection.cursor() as cursor:
@@ -214,6 +214,50 @@ def kill_when(
         process.communicate()
     assert process.returncode == -signal.SIGKILL
     return process, killed
+
+
+def signal_when(
+    args: list[str], ready: Callable[[], bool], signum: int, env: dict[str, str], timeout: float = 60.0
+) -> Ran:
+    """Start the CLI, send it `signum` the moment `ready()` holds (checked every 10 ms), and wait for it to end."""
+    started = time.time()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "omniload", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **env, "COLUMNS": "200"},
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while not ready():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the run ended (exit {process.returncode}) or hung before the signal")
+            time.sleep(0.01)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return Ran(process.returncode, out, err, started, time.time())
+
+
+def contents(dest: Dest, tables: tuple[str, ...]) -> dict[str, Any]:
+    """Each table's rows without dlt's own columns (load ids differ from run to run), as comparable values."""
+    out: dict[str, Any] = {}
+    for table in tables:
+        columns = [
+            row[0]
+            for row in dest.sql(
+                "select column_name from information_schema.columns "
+                f"where table_schema = '{dest.dataset}' and table_name = '{table}' order by column_name"
+            )
+            if not row[0].startswith("_dlt_")
+        ]
+        out[table] = tuple(dest.rows(table, ", ".join(f'"{c}"' for c in columns)))
+    return out
 
 
 #: Small: these tests change records between runs and load several destinations.
