@@ -126,6 +126,7 @@ class Delay:
     reason: str
     wait: float
     rate: float | None  # the limiter's rate after this event, requests per second
+    throttled: bool = False  # a 429: the limiter holds every thread for `wait`, not only this one
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -230,16 +231,26 @@ class HttpClient:
                 self.stats.requests += 1
             hinted: float | None = None
             throttled = False
+            announce = True
             try:
                 status, answer_headers, data = self._send(method, url, params, content, headers)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError) as exc:
                 connect_failures += 1
                 failures += 1
+                # A refused connection fails again within a second or ends the run naming the host: the one
+                # line of its error is enough. A connection that times out is announced like any slow answer.
+                announce = isinstance(exc, httpx.ConnectTimeout)
                 if connect_failures >= self.retry.max_connect_attempts:
                     raise ApiError(self._unreachable(exc)) from None
                 reason = f"cannot connect: {_reason(exc)}"
                 wait = self.retry.backoff(failures)
-            except httpx.TransportError as exc:  # deadlines, dropped connections, protocol errors
+            except httpx.TimeoutException:
+                failures += 1
+                reason = f"got no complete answer within {self.timeout:g}s"
+                if failures >= self.retry.max_attempts:
+                    raise ApiError(f"{method} {path} failed after {failures} attempts: {reason}") from None
+                wait = self.retry.backoff(failures)
+            except httpx.TransportError as exc:  # dropped connections, protocol errors
                 failures += 1
                 reason = _reason(exc)
                 if failures >= self.retry.max_attempts:
@@ -260,7 +271,7 @@ class HttpClient:
                     with self._lock:
                         self.stats.throttled += 1
                     self.limiter.throttled(sent)
-                    reason = "throttled (429)"
+                    reason = "answered 429 (throttled)"
                     wait = hinted or self.retry.backoff(throttles)
                 else:
                     failures += 1
@@ -268,7 +279,8 @@ class HttpClient:
                         raise self._error(method, path, status, data, attempts=failures)
                     reason = f"answered {status}"
                     wait = max(hinted or 0.0, self.retry.backoff(failures))
-            self._hold(Delay(method, path, reason, wait, self.limiter.rate), hinted, give_up_at, throttled)
+            delay = Delay(method, path, reason, wait, self.limiter.rate, throttled)
+            self._hold(delay, hinted, give_up_at, announce)
 
     def _send(
         self,
@@ -286,12 +298,10 @@ class HttpClient:
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout(
-                        f"no complete answer within {self.timeout:g}s", request=response.request
-                    )
+                    raise httpx.ReadTimeout("total deadline passed", request=response.request)
             return response.status_code, response.headers, b"".join(chunks)
 
-    def _hold(self, delay: Delay, hinted: float | None, give_up_at: float, throttled: bool) -> None:
+    def _hold(self, delay: Delay, hinted: float | None, give_up_at: float, announce: bool) -> None:
         """Wait before the next attempt, or fail now if the wait would end past the retry budget."""
         left = give_up_at - time.monotonic()
         if delay.wait > left:
@@ -302,8 +312,9 @@ class HttpClient:
                 delay.method, delay.path, delay.reason, _seconds(hinted), _seconds(left),
                 _seconds(self.retry.total_seconds),
             )
-        self.on_delay(delay)
-        if throttled:
+        if announce:
+            self.on_delay(delay)
+        if delay.throttled:
             self.limiter.pause(delay.wait)  # the limiter holds every thread, this one included
         else:
             time.sleep(delay.wait)
