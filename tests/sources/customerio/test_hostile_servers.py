@@ -208,8 +208,11 @@ def test_json_mode_reports_a_429_and_the_lowered_rate(fresh: FakeCustomerIO, tmp
                    "--dest-uri", f"duckdb:///{tmp_path}/x.duckdb", "--dest-table", "cio.segments",
                    "--progress", "json")
     assert ran.code == 0, ran.output
-    retries = [e for e in map(json.loads, ran.stdout.splitlines()) if e["event"] == "retry"]
+    events = [json.loads(line) for line in ran.stdout.splitlines()]
+    retries = [e for e in events if e["event"] == "retry"]
     assert [(e["reason"], e["rate"]) for e in retries] == [("answered 429 (throttled)", 500.0)]
+    progress = [e for e in events if e["event"] == "progress"]
+    assert progress and all(500.0 <= e["rate"] < 501.0 for e in progress)  # halved, climbing back slowly
 
 
 # ---- point 5: plain http never through a proxy -----------------------------------------------------------------
