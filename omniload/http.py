@@ -244,15 +244,10 @@ class HttpClient:
                     raise ApiError(self._unreachable(exc)) from None
                 reason = f"cannot connect: {_reason(exc)}"
                 wait = self.retry.backoff(failures)
-            except httpx.TimeoutException:
+            except httpx.TransportError as exc:  # deadlines, dropped connections, protocol errors
                 failures += 1
-                reason = f"got no complete answer within {self.timeout:g}s"
-                if failures >= self.retry.max_attempts:
-                    raise ApiError(f"{method} {path} failed after {failures} attempts: {reason}") from None
-                wait = self.retry.backoff(failures)
-            except httpx.TransportError as exc:  # dropped connections, protocol errors
-                failures += 1
-                reason = _reason(exc)
+                timed_out = isinstance(exc, httpx.TimeoutException)
+                reason = f"got no complete answer within {self.timeout:g}s" if timed_out else _reason(exc)
                 if failures >= self.retry.max_attempts:
                     raise ApiError(f"{method} {path} failed after {failures} attempts: {reason}") from None
                 wait = self.retry.backoff(failures)
