@@ -73,7 +73,9 @@ class RateLimiter:
             with self._lock:
                 now = time.monotonic()
                 if now >= self._next_slot:
-                    self._next_slot = now + (1.0 / (self.rate * RATE_MARGIN) if self.rate else 0.0)
+                    # A thread that woke a little late keeps the schedule, so wake-up delays do not add up.
+                    interval = 1.0 / (self.rate * RATE_MARGIN) if self.rate else 0.0
+                    self._next_slot = (self._next_slot if now - self._next_slot < interval else now) + interval
                     return
                 slot = self._next_slot
                 self.waited += max(0.0, slot - max(now, self._held_until))
