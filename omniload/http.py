@@ -19,10 +19,11 @@ import ssl
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
 import orjson
 
@@ -131,6 +132,78 @@ class Delay:
     throttled: bool = False  # a 429: the limiter holds every thread for `wait`, not only this one
 
 
+class _Deadline(threading.local):
+    """The monotonic time by which this thread's request must be answered in full; None outside a request."""
+
+    at: float | None = None
+
+
+_deadline = _Deadline()
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read waits at most until the deadline of the request the thread is sending."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if _deadline.at is not None:
+            left = _deadline.at - time.monotonic()
+            if left <= 0:
+                raise httpcore.ReadTimeout("total deadline passed")
+            timeout = left if timeout is None else min(timeout, left)
+        return self._stream.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own sockets, each wrapped in a `_DeadlineStream`."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._backend.connect_tcp(host, port, timeout, local_address, socket_options))
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _bound_reads_by_deadline(client: httpx.Client) -> None:
+    """Give every connection pool of the client (direct and through each proxy) deadline-bound sockets. httpx has
+    no public hook for its network backend, so this sets the pool's own attribute before any connection exists."""
+    for transport in [client._transport, *client._mounts.values()]:
+        if isinstance(transport, httpx.HTTPTransport):
+            pool = transport._pool
+            pool._network_backend = _DeadlineBackend(pool._network_backend)
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Retry-After is delta-seconds or an HTTP-date; anything else is ignored."""
     if not value:
@@ -198,6 +271,7 @@ class HttpClient:
             follow_redirects=False,
             trust_env=httpx.URL(self.base_url).scheme != "http",
         )
+        _bound_reads_by_deadline(self._client)
 
     def close(self) -> None:
         self._client.close()
@@ -288,15 +362,14 @@ class HttpClient:
         headers: Mapping[str, str] | None,
     ) -> tuple[int, httpx.Headers, bytes]:
         """One attempt, ended with `httpx.ReadTimeout` once the total deadline passes, however the server
-        spaces its bytes (httpx's own read timeout only bounds the wait for each one)."""
-        deadline = time.monotonic() + self.timeout
-        with self._client.stream(method, url, params=params, content=content, headers=headers) as response:
-            chunks = []
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("total deadline passed", request=response.request)
-            return response.status_code, response.headers, b"".join(chunks)
+        spaces its bytes, in the status line and headers as in the body (httpx's own read timeout only bounds
+        the wait for each one): every socket read of this thread waits at most until the deadline."""
+        _deadline.at = time.monotonic() + self.timeout
+        try:
+            response = self._client.request(method, url, params=params, content=content, headers=headers)
+        finally:
+            _deadline.at = None
+        return response.status_code, response.headers, response.content
 
     def _hold(self, delay: Delay, hinted: float | None, give_up_at: float, announce: bool) -> None:
         """Wait before the next attempt, or fail now if the wait would end past the retry budget."""

@@ -162,6 +162,42 @@ def test_a_server_that_dribbles_its_answer_meets_the_request_deadline() -> None:
     assert _Dribble.served == 2
 
 
+class _DribbleHeaders(BaseHTTPRequestHandler):
+    """The status line and headers one byte every 0.2 s, without end: each read is quick, no answer ever starts."""
+
+    served = 0
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        type(self).served += 1
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Padding: " + b"." * 100_000
+        try:
+            for byte in head:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:  # the client gave up, as it should
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_server_that_dribbles_its_headers_meets_the_request_deadline() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DribbleHeaders)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        slow = HttpClient(f"http://127.0.0.1:{server.server_address[1]}", headers={}, rate_limit=None,
+                          retry=RetryPolicy(max_attempts=2, backoff_base=0.05), timeout=1.0)
+        with pytest.raises(ApiError, match=r"GET /v1/campaigns failed after 2 attempts: got no complete answer "
+                                           r"within 1s"):
+            slow.get("/v1/campaigns")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _DribbleHeaders.served == 2
+
+
 def test_a_retry_after_past_the_budget_fails_without_waiting(server: FakeCustomerIO) -> None:
     server.retry_after = 99999
     server.inject("/v1/segments", status=429, times=10)
