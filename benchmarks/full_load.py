@@ -2,6 +2,7 @@
 
     python benchmarks/full_load.py                                  # default workspace, 10 req/s, every table
     python benchmarks/full_load.py --rate-limit 0 --deliveries 1000000 --people 1000 --tables messages --no-multi
+    python benchmarks/full_load.py --rate-limit 4 --client-rate 10   # a key shared: the server allows less
 
 It starts the fake API in this process at the chosen scale and rate limit, then runs the real
 `omniload ingest` command as a child process: once per table (`--per-table`, the default) and once for all
@@ -127,7 +128,8 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 
 
 def run(fake: FakeCustomerIO, table: str, db: Path, dest: str, rate: float) -> tuple[int, int, float, float]:
-    """One `omniload ingest` child; returns requests, 429s, seconds, peak RSS (MB) of that child alone."""
+    """One `omniload ingest` child at the client rate `rate` (0: unthrottled); returns requests, 429s, seconds,
+    peak RSS (MB) of that child alone."""
     before = len(fake.log)
     uri = f"customerio://?api_key={KEY}&base_url={fake.base_url}&rate_limit={rate if rate else 100000:g}"
     argv = [sys.executable, "-m", "omniload", "ingest", "--source-uri", uri, "--source-table", table,
@@ -154,6 +156,8 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=WorkspaceSpec.activities)
     parser.add_argument("--history-days", type=int, default=WorkspaceSpec.history_days)
     parser.add_argument("--rate-limit", type=float, default=10.0, help="requests/s the fake allows (0: no limit)")
+    parser.add_argument("--client-rate", type=float, default=None,
+                        help="the client's rate_limit (default: the fake's); above it, the client has to adapt")
     parser.add_argument("--tables", default="all", help="comma-separated table:period list, or all")
     parser.add_argument("--period", default="days", help="period for metrics tables in per-table runs")
     parser.add_argument("--per-table", action=argparse.BooleanOptionalAction, default=True)
@@ -163,14 +167,16 @@ def main() -> None:
     spec = WorkspaceSpec(people=args.people, deliveries=args.deliveries, activities=args.activities,
                          history_days=args.history_days)
     started = time.monotonic()
+    rate = args.rate_limit
+    client_rate = rate if args.client_rate is None else args.client_rate
     ws = Workspace(spec)
     budget = minimum_requests(ws)
     print(f"workspace: {args.people:,} people, {args.deliveries:,} deliveries, {args.activities:,} activities "
           f"({time.monotonic() - started:.1f}s to build the ground truth); fake limit: "
-          f"{args.rate_limit or 'none'} req/s; windows of {WINDOW_SECONDS // 86400} days")
+          f"{rate or 'none'} req/s, client: {client_rate or 'none'} req/s; "
+          f"windows of {WINDOW_SECONDS // 86400} days")
     names = [t.name for t in TABLES] if args.tables == "all" else [n.split(":")[0] for n in args.tables.split(",")]
     periods = {n.split(":")[0]: n.split(":")[1] for n in args.tables.split(",") if ":" in n}
-    rate = args.rate_limit
     with FakeCustomerIO(ws, api_key=KEY, rate_limit=rate or None) as fake, \
             tempfile.TemporaryDirectory() as folder:
         if args.per_table:
@@ -179,7 +185,7 @@ def main() -> None:
                 table = next(t for t in TABLES if t.name == name)
                 spec_name = f"{name}:{periods.get(name, args.period)}" if table.periods else name
                 db = Path(folder) / f"{name}.duckdb"
-                requests, throttled, seconds, rss = run(fake, spec_name, db, f"bench.{name}", rate)
+                requests, throttled, seconds, rss = run(fake, spec_name, db, f"bench.{name}", client_rate)
                 results.append(Measured(spec_name, requests, throttled, count_rows(db, "bench", name), seconds,
                                         rss, budget[name]))
             report("one process per table", results, rate)
@@ -188,7 +194,7 @@ def main() -> None:
                 f"{t.name}:{args.period}" if t.periods else t.name for t in TABLES
             )
             db = Path(folder) / "multi.duckdb"
-            requests, throttled, seconds, rss = run(fake, selection, db, "bench", rate)
+            requests, throttled, seconds, rss = run(fake, selection, db, "bench", client_rate)
             rows = sum(
                 count_rows(db, "bench", f"{n}_{periods.get(n, args.period)}" if t.periods else n)
                 for n in names for t in TABLES if t.name == n

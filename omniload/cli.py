@@ -185,7 +185,9 @@ def ingest(
             run.created_dataset,
             lambda: (http.stats.requests, http.limiter.waited),
             {r.load_name: r.strategy.value for r in run.requests},
+            lambda: http.limiter.rate,
         ))
+        http.on_delay = sink.request_delayed
         result = run.execute()
         waited = http.limiter.waited
     except OmniloadError as error:

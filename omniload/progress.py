@@ -9,11 +9,17 @@
   run prints `start` (table null), then per table `start`, `progress`…, `end`, then `end` (table null): exactly
   one `end` per table and one for the run, also when the run fails, each failed one with `error` set.
 
-The pipeline calls `table_started`, `page_read` and `stage` (the `ProgressSink` protocol); the CLI calls
-`run_started` and `run_finished`. Requests and rate-limit waits are per table: the requests made, and the time
-spent waiting for the limiter, between one page and the next are counted for the table the page belongs to.
-A wait is wall-clock time during which the limiter held back at least one request (`RateLimiter.waited`), so
-parallel workers waiting at once count once.
+Retries and 429s are shown as they happen, not only when a page arrives: `log` prints a line and `json` a
+`retry` event (table, method, path, reason, wait, rate), each at most once a second (`count` says how many were
+folded into one event; `table` is the one whose page came last, null before the first page). `rate` is the
+limiter's rate at that moment, lowered by 429s (`omniload/http.py`); the `progress` events, the log lines and
+the live view show it too.
+
+The pipeline calls `table_started`, `page_read` and `stage` (the `ProgressSink` protocol); the HTTP client calls
+`request_delayed`; the CLI calls `run_started` and `run_finished`. Requests and rate-limit waits are per table:
+the requests made, and the time spent waiting for the limiter, between one page and the next are counted for the
+table the page belongs to. A wait is wall-clock time during which the limiter held back at least one request
+(`RateLimiter.waited`), so parallel workers waiting at once count once.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
 
+    from omniload.http import Delay
     from omniload.results import RunResult, TableResult
 
 
@@ -53,6 +60,7 @@ class RunInfo:
     dataset: str
     counters: Callable[[], tuple[int, float]] = lambda: (0, 0.0)  # (requests so far, seconds waited on limiter)
     strategies: dict[str, str] = field(default_factory=dict)  # table → the strategy it loads with
+    rate: Callable[[], float | None] = lambda: None  # the limiter's current rate, requests per second
 
 
 @dataclass
@@ -95,6 +103,8 @@ class Progress:
     _waited_seen: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _finished: bool = False
+    _delays: int = 0  # retries and 429s not yet shown
+    _last_delay_shown: float = float("-inf")
 
     # ---- the CLI's calls ----------------------------------------------------------------------------------
     def run_started(self, info: RunInfo) -> None:
@@ -145,6 +155,18 @@ class Progress:
         self.current = None
         self._on_stage(name)
 
+    # ---- the HTTP client's call ----------------------------------------------------------------------------
+    def request_delayed(self, delay: Delay) -> None:
+        """A retry or a 429: shown at once, then at most once a second with the count of those folded in."""
+        with self._lock:
+            self._delays += 1
+            now = time.monotonic()
+            if now - self._last_delay_shown < 1.0:
+                return
+            self._last_delay_shown = now
+            count, self._delays = self._delays, 0
+        self._on_delay(delay, count)
+
     # ---- hooks for subclasses -----------------------------------------------------------------------------
     def _on_run_start(self) -> None: ...
 
@@ -153,6 +175,8 @@ class Progress:
     def _on_page(self, state: TableState) -> None: ...
 
     def _on_stage(self, name: str) -> None: ...
+
+    def _on_delay(self, delay: Delay, count: int) -> None: ...
 
     def _on_run_end(self, result: RunResult | None, error: str | None) -> None: ...
 
@@ -166,6 +190,11 @@ class Progress:
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def rate(self) -> float | None:
+        """The limiter's current rate (requests per second), None when unlimited."""
+        rate = self.info.rate() if self.info else None
+        return round(rate, 2) if rate is not None else None
 
     def totals(self) -> tuple[int, int, float]:
         """(rows, requests, seconds waited on the rate limit) of the run so far."""
@@ -224,13 +253,19 @@ class JsonProgress(Progress):
         if now - state.last_emit < self.every:
             return
         state.last_emit = now
-        self._emit({"event": "progress", "table": state.name, **self._figures(state)})
+        self._emit({"event": "progress", "table": state.name, **self._figures(state), "rate": self.rate()})
+
+    def _on_delay(self, delay: Delay, count: int) -> None:
+        self._emit({
+            "event": "retry", "table": self.current, "method": delay.method, "path": delay.path,
+            "reason": delay.reason, "wait": round(delay.wait, 3), "rate": self.rate(), "count": count,
+        })
 
     def _on_stage(self, name: str) -> None:
         rows, requests, waited = self.totals()
         self._emit({
             "event": "progress", "table": None, "stage": name, "rows": rows, "requests": requests,
-            "seconds": round(self.elapsed(), 3), "rate_limit_wait": round(waited, 3),
+            "seconds": round(self.elapsed(), 3), "rate_limit_wait": round(waited, 3), "rate": self.rate(),
         })
 
     def _on_run_end(self, result: RunResult | None, error: str | None) -> None:
@@ -297,13 +332,25 @@ class LogProgress(Progress):
         self._line(
             f"{state.name}: {state.pages:,} pages, {state.rows:,} rows, {state.requests:,} requests "
             f"({_rate(state.requests, state.seconds):.1f}/s), {state.waited:.1f}s waiting on the rate limit; "
-            f"run: {rows:,} rows, {requests:,} requests in {self.elapsed():.0f}s{_eta(self.remaining())}"
+            f"run: {rows:,} rows, {requests:,} requests in {self.elapsed():.0f}s{_rate_note(self.rate())}"
+            f"{_eta(self.remaining())}"
+        )
+
+    def _on_delay(self, delay: Delay, count: int) -> None:
+        folded = f" ({count - 1} more since the last such line)" if count > 1 else ""
+        self._line(
+            f"{self.current or 'run'}: {delay.method} {delay.path} {delay.reason}; retrying in {delay.wait:.1f}s"
+            f"{_rate_note(self.rate())}{folded}"
         )
 
     def _on_stage(self, name: str) -> None:
         if name == "load" and self.info:
             rows, requests, _ = self.totals()
             self._line(f"run: read {rows:,} rows with {requests:,} requests; loading into {self.info.destination}")
+
+
+def _rate_note(rate: float | None) -> str:
+    return "" if rate is None else f", requests allowed at {rate:.1f}/s"
 
 
 def _eta(seconds: float | None) -> str:
@@ -364,6 +411,8 @@ class InteractiveProgress(Progress):
             f"({_rate(requests, elapsed):.1f}/s) · {waited:.1f}s held back by the rate limit "
             f"· {_duration(elapsed)}"
         )
+        if (rate := self.rate()) is not None:
+            line += f" · allowed {rate:.1f} req/s"
         if self.stage_name == "load" and self.info:
             line += f" · loading into {self.info.destination}"
         elif (left := self.remaining()) is not None:

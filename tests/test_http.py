@@ -1,16 +1,19 @@
 """The one HTTP client, against the fake over real HTTP: retries, Retry-After, errors that must not be retried,
-and a shared rate limiter that keeps concurrent callers under the workspace's limit."""
+a total deadline per request, and a shared rate limiter that keeps concurrent callers under the workspace's
+limit and slows down when the server's bucket is smaller than the configured rate."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from omniload.errors import ApiError, NotFound
-from omniload.http import HttpClient, RetryPolicy, parse_retry_after
+from omniload.http import RATE_DROP, HttpClient, RateLimiter, RetryPolicy, parse_retry_after
 from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
 
 KEY = "http-key"
@@ -117,3 +120,116 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: no wait
     assert parse_retry_after("soon") is None
+
+
+class _Dribble(BaseHTTPRequestHandler):
+    """Headers at once, then the body one byte every 0.2 s: each read is quick, the whole answer never is."""
+
+    protocol_version = "HTTP/1.1"
+    served = 0
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        type(self).served += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        try:
+            for _ in range(1000):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:  # the client gave up, as it should
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_server_that_dribbles_its_answer_meets_the_request_deadline() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Dribble)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        slow = HttpClient(f"http://127.0.0.1:{server.server_address[1]}", headers={}, rate_limit=None,
+                          retry=RetryPolicy(max_attempts=2, backoff_base=0.05), timeout=1.0)
+        with pytest.raises(ApiError, match=r"GET /v1/campaigns failed after 2 attempts: got no complete answer "
+                                           r"within 1s"):
+            slow.get("/v1/campaigns")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Dribble.served == 2
+
+
+class _DribbleHeaders(BaseHTTPRequestHandler):
+    """The status line and headers one byte every 0.2 s, without end: each read is quick, no answer ever starts."""
+
+    served = 0
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        type(self).served += 1
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Padding: " + b"." * 100_000
+        try:
+            for byte in head:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:  # the client gave up, as it should
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_server_that_dribbles_its_headers_meets_the_request_deadline() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DribbleHeaders)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        slow = HttpClient(f"http://127.0.0.1:{server.server_address[1]}", headers={}, rate_limit=None,
+                          retry=RetryPolicy(max_attempts=2, backoff_base=0.05), timeout=1.0)
+        with pytest.raises(ApiError, match=r"GET /v1/campaigns failed after 2 attempts: got no complete answer "
+                                           r"within 1s"):
+            slow.get("/v1/campaigns")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _DribbleHeaders.served == 2
+
+
+def test_a_retry_after_past_the_budget_fails_without_waiting(server: FakeCustomerIO) -> None:
+    server.retry_after = 99999
+    server.inject("/v1/segments", status=429, times=10)
+    with pytest.raises(ApiError, match=r"asked to wait 27.8 hours \(Retry-After\).*giving up without waiting"):
+        HttpClient(server.base_url, headers={"Authorization": f"Bearer {KEY}"}, rate_limit=None,
+                   retry=RetryPolicy(total_seconds=2)).get("/v1/segments")
+    assert statuses(server, "/v1/segments") == [429]
+
+
+def test_the_rate_drops_once_per_round_of_429s_and_climbs_back_slowly_to_the_ceiling() -> None:
+    limiter = RateLimiter(10.0)
+    sent = time.monotonic()
+    limiter.throttled(sent)
+    limiter.throttled(sent)  # a second 429 for a request of the same round says nothing new
+    assert limiter.rate == 10.0 * RATE_DROP
+    limiter.throttled(time.monotonic())
+    assert limiter.rate == 10.0 * RATE_DROP**2
+    for _ in range(50):
+        limiter.succeeded()
+    assert 10.0 * RATE_DROP**2 < limiter.rate < 10.0 * RATE_DROP  # fifty successes: still under half
+    for _ in range(10_000):
+        limiter.succeeded()
+    assert limiter.rate == 10.0  # back at the ceiling, never above it
+
+
+def test_a_server_bucket_smaller_than_the_rate_costs_few_429s() -> None:
+    """The fake allows 10 req/s, the client is set to 25: the rate adapts instead of hammering the bucket."""
+    with FakeCustomerIO(Workspace(WorkspaceSpec(people=50, deliveries=100)), api_key=KEY, rate_limit=10.0) as fake:
+        shared = client(fake, rate=25.0)
+        with ThreadPoolExecutor(8) as pool:
+            bodies = list(pool.map(lambda _: shared.get("/v1/segments"), range(80)))
+        answered = [r.status for r in fake.log]
+    assert all(body["segments"] for body in bodies) and len(bodies) == 80
+    assert answered.count(429) <= 0.05 * len(answered), answered
+    assert shared.limiter.rate is not None and shared.limiter.rate < 25.0

@@ -13,7 +13,7 @@ REGION_HOSTS = {"us": "https://api.customer.io", "eu": "https://api-eu.customer.
 DEFAULT_RATE_LIMIT = 10.0
 #: Where the key comes from when the URI has none, so it need not appear in argv or shell history.
 API_KEY_VARIABLE = "CUSTOMERIO_API_KEY"
-PARAMETERS = ("api_key", "region", "base_url", "rate_limit", "lookback_days")
+PARAMETERS = ("api_key", "region", "base_url", "rate_limit", "lookback_days", "retry_budget", "timeout")
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class CustomerIOConfig:
     base_url: str
     rate_limit: float
     lookback_days: int
+    retry_budget: float = 600.0  # seconds one request may spend retrying and waiting (Retry-After included)
+    timeout: float = 60.0  # each request's total deadline, in seconds
 
     @property
     def custom_host(self) -> bool:
@@ -30,7 +32,8 @@ class CustomerIOConfig:
 
 
 def parse_uri(uri: str) -> CustomerIOConfig:
-    """`customerio://?api_key=KEY&region=us|eu[&base_url=…][&rate_limit=…][&lookback_days=…]`."""
+    """`customerio://?api_key=KEY&region=us|eu[&base_url=…][&rate_limit=…][&lookback_days=…][&retry_budget=…]
+    [&timeout=…]`."""
     parts = urlsplit(uri)
     query = {name: values[-1] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
     unknown = sorted(set(query) - set(PARAMETERS))
@@ -55,17 +58,23 @@ def parse_uri(uri: str) -> CustomerIOConfig:
         base_url=base_url.rstrip("/"),
         rate_limit=_positive_number(query, "rate_limit", DEFAULT_RATE_LIMIT),
         lookback_days=int(_positive_number(query, "lookback_days", 30, allow_zero=True)),
+        retry_budget=_positive_number(query, "retry_budget", 600.0),
+        timeout=_positive_number(query, "timeout", 60.0),
     )
 
 
 def _check_base_url(base_url: str) -> None:
     """The key travels in a header, so plain http is allowed only where nothing leaves the machine."""
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(base_url)
+        hostname = parts.hostname if parts.port is None or parts.port > 0 else None
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
+        hostname = None
+    if hostname is None or parts.scheme not in ("http", "https"):
         raise UsageError(f"base_url must be an http(s) URL such as https://api.customer.io, not {base_url!r}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not _is_loopback(hostname):
         raise UsageError(
-            f"refusing to send the API key over plain http to {parts.hostname}: use https "
+            f"refusing to send the API key over plain http to {hostname}: use https "
             "(plain http is allowed only for loopback addresses)"
         )
 

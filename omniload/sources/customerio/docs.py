@@ -115,9 +115,11 @@ customerio://?api_key=<api-key>&region=<region>
 |---|---|---|
 | `api_key` | yes | An App API key (a Bearer token) with read access. Never printed: every URI omniload shows is redacted. |
 | `region` | no | `us` (default) or `eu`: where the account lives. A key used in the wrong region is refused with 401. |
-| `rate_limit` | no | Requests per second for the whole run (default 10, Customer.io's budget per workspace). Lower it when other tools share the key. |
-| `base_url` | no | An API gateway or a test server instead of the region's host. Must be `https://`, except for loopback addresses (`http://127.0.0.1:…`), so the key never travels unencrypted. |
+| `rate_limit` | no | Requests per second for the whole run (default 10, Customer.io's budget per workspace), and a ceiling: a 429 halves the rate and it climbs back slowly while requests succeed. Lower it when other tools share the key. |
+| `base_url` | no | An API gateway or a test server instead of the region's host. Must be `https://`, except for loopback addresses (`http://127.0.0.1:…`), which are never reached through a proxy, so the key never travels unencrypted. |
 | `lookback_days` | no | How far back an incremental run re-reads deliveries, whose metrics keep changing after they are sent (default 30). |
+| `retry_budget` | no | Seconds one request may spend on retries and their waits (default 600). A `Retry-After` longer than what is left fails the run at once, saying what the server asked. |
+| `timeout` | no | Each request's total deadline in seconds (default 60), however slowly the server sends; then the request is retried. |
 
 The standard `HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE` variables are honoured.
 

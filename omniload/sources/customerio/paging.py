@@ -1,5 +1,6 @@
 """Every page of one Customer.io endpoint: cursors, page sizes and the records key (README "How the tables are
-read": every `next` cursor is followed, empty pages included; a repeated cursor ends the read with a warning)."""
+read": every `next` cursor is followed, empty pages included; a paging cycle, or a long run of pages with no new
+records, ends the read with a warning)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import orjson
+
 from omniload.errors import ApiError
 from omniload.http import HttpClient
 from omniload.sources.customerio.catalog import Endpoint
 
 log = logging.getLogger("omniload")
+
+#: A read that gets this many pages in a row with nothing new (empty, or a page it already had) is stopped.
+STALE_PAGES = 50
 
 
 @dataclass
@@ -52,8 +58,9 @@ class Pager:
         fields: Mapping[str, Any] | None = None,
         extra_params: Mapping[str, Any] | None = None,
     ) -> Iterator[list[Any]]:
-        """Follow `next` until it is empty. An empty page can carry a `next`; the same `next` twice ends the
-        read with a warning instead of looping."""
+        """Follow `next` until it is empty. An empty page can carry a `next`, but a cursor this read already
+        followed (a cycle), or `STALE_PAGES` pages in a row with no new records (empty, or the same first and
+        last record and length as an earlier page), end the read with a warning instead of looping."""
         fields = fields or {}
         path = fill(endpoint.path, fields)
         params: dict[str, Any] = dict(endpoint.params)
@@ -62,6 +69,9 @@ class Pager:
         params.update(extra_params or {})
         body = endpoint.body(fields) if callable(endpoint.body) else endpoint.body
         cursor: str | None = None
+        followed: set[str] = set()
+        pages_seen: set[int] = set()
+        stale = 0
         while True:
             query = {**params, "start": cursor} if cursor else params
             try:
@@ -81,14 +91,23 @@ class Pager:
                     log.warning("%s: the API refused limit=%s; using its default page size", path, params["limit"])
                 del params["limit"]
                 continue
-            yield self.records(response, endpoint)
+            records = self.records(response, endpoint)
+            yield records
             next_cursor = response.get("next") if isinstance(response, dict) else None
             if not next_cursor:
                 return
-            if next_cursor == cursor:
-                log.warning("%s: the API returned the cursor it was sent; stopping this read", path)
+            if str(next_cursor) in followed:
+                log.warning("%s: the API returned a cursor this read already followed (a paging cycle); "
+                            "stopping this read", path)
+                return
+            mark = hash(orjson.dumps([len(records), records[:1], records[-1:]]))
+            stale = stale + 1 if not records or mark in pages_seen else 0
+            pages_seen.add(mark)
+            if stale >= STALE_PAGES:
+                log.warning("%s: %d pages in a row brought no new records; stopping this read", path, stale)
                 return
             cursor = str(next_cursor)
+            followed.add(cursor)
 
 
 def fill(template: str, fields: Mapping[str, Any]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omniload import __version__
-from omniload.http import HttpClient
+from omniload.http import HttpClient, RetryPolicy
 from omniload.source import TableRequest, select_tables
 from omniload.sources.customerio import docs
 from omniload.sources.customerio.catalog import TABLES, Table
@@ -56,6 +56,8 @@ class CustomerIOConnection:
                 "User-Agent": f"omniload/{__version__}",
             },
             rate_limit=config.rate_limit,
+            retry=RetryPolicy(total_seconds=config.retry_budget),
+            timeout=config.timeout,
             describe_401=lambda: (
                 f"Customer.io rejected the API key (401) in region {config.region!r}"
                 f"{' at ' + config.base_url if config.custom_host else ''}: check that it is an App API key "
