@@ -95,6 +95,21 @@ def load_activities(base_url: str, db: Path, *params: str, env: dict[str, str] |
 
 
 # ---- point 4: paging that never ends ---------------------------------------------------------------------------
+def test_a_cursor_that_does_not_move_ends_the_read_with_a_warning(tmp_path: Path) -> None:
+    """The same cursor comes back for the cursor it was sent: both pages load, then the read stops."""
+
+    def pager(start: str | None) -> tuple[list[dict], str]:
+        page = 0 if start is None else 1
+        return [activity(page * 10 + i) for i in range(3)], "c3R1Y2s="
+
+    with paging_server(pager) as (base, asked):
+        ran = load_activities(base, tmp_path / "x.duckdb")
+    assert ran.code == 0, ran.output
+    assert "cursor" in ran.stderr
+    assert len(asked) == 2
+    assert len(query(tmp_path / "x.duckdb", "select id from cio.activities")) == 6
+
+
 def test_two_cursors_in_a_cycle_end_the_read_with_a_warning(tmp_path: Path) -> None:
     """A -> B -> A: each cursor differs from the one just sent, so only a memory of every cursor catches it."""
     cycle = {None: ("A", 0), "A": ("B", 1), "B": ("A", 2)}

@@ -3,16 +3,13 @@ a key revoked half-way. Each against a real HTTP server."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
-from tests.conftest import API_KEY, ingest, omniload, query
+from tests.conftest import API_KEY, ingest, query
 
 
 @pytest.fixture
@@ -61,39 +58,6 @@ def test_a_key_revoked_half_way_fails_the_run_and_loads_nothing(fresh, tmp_path:
     tables = query(tmp_path / "x.duckdb", "select table_name from information_schema.tables") \
         if (tmp_path / "x.duckdb").exists() else []
     assert ("rel",) not in tables
-
-
-class _StuckCursor(BaseHTTPRequestHandler):
-    """An API whose `next` stops moving: the same cursor comes back for the cursor it was sent."""
-
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
-        page = 1 if "start=" in self.path else 0
-        body = {"activities": [{"id": f"a{page}-{i}", "type": "event", "timestamp": 1} for i in range(3)],
-                "next": "c3R1Y2s="}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_a_cursor_that_does_not_move_ends_the_read_with_a_warning(tmp_path: Path) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _StuckCursor)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        ran = omniload("ingest", "--source-uri", f"customerio://?api_key=k&base_url={base}",
-                       "--source-table", "activities", "--dest-uri", f"duckdb:///{tmp_path}/x.duckdb",
-                       "--dest-table", "cio.activities")
-    finally:
-        server.shutdown()
-    assert ran.code == 0, ran.output
-    assert "cursor" in ran.stderr
-    assert len(query(tmp_path / "x.duckdb", "select id from cio.activities")) == 6  # both pages, then stop
 
 
 def test_an_answer_without_the_records_key_is_said_once(fresh, tmp_path: Path) -> None:
