@@ -1,5 +1,5 @@
-"""What a live workspace does mid-run: parents deleted after they were listed, a cursor that does not move,
-a key revoked half-way. Each against a real HTTP server."""
+"""What a live workspace does mid-run: parents deleted after they were listed, a key revoked half-way, an
+answer without its records key. Each against a real HTTP server (cursors that never end: test_hostile_servers)."""
 
 from __future__ import annotations
 
