@@ -184,28 +184,38 @@ def messages_requests(fake: FakeCustomerIO, since: int = 0) -> list[dict[str, li
     return [r.query for r in fake.log[since:] if r.path == "/v1/messages"]
 
 
-def kill_when(
-    args: list[str], ready: Callable[[], bool], timeout: float = 60.0
-) -> tuple[subprocess.Popen[str], float]:
-    """Start the CLI, and SIGKILL it the moment `ready()` holds (checked every 10 ms). Returns the process and
-    the time it was killed; fails the test if the run ended on its own first."""
-    process = subprocess.Popen(
+def start_cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """The CLI in a child process, as a scheduler starts it (no terminal on stdin)."""
+    return subprocess.Popen(
         [sys.executable, "-m", "omniload", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, **(env or {}), "COLUMNS": "200"},
     )
+
+
+def wait_until(process: subprocess.Popen[str], ready: Callable[[], bool], timeout: float) -> None:
+    """Return the moment `ready()` holds (checked every 10 ms); fail the test if the run ends or hangs first."""
     deadline = time.monotonic() + timeout
+    while not ready():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            pytest.fail(f"the run ended (exit {process.returncode}) before it reached the point:\n{out}{err}")
+        if time.monotonic() > deadline:
+            pytest.fail("the run never reached the point it was waited for")
+        time.sleep(0.01)
+
+
+def kill_when(
+    args: list[str], ready: Callable[[], bool], timeout: float = 60.0
+) -> tuple[subprocess.Popen[str], float]:
+    """Start the CLI, and SIGKILL it the moment `ready()` holds. Returns the process and the time it was killed;
+    fails the test if the run ended on its own first."""
+    process = start_cli(args)
     try:
-        while not ready():
-            if process.poll() is not None:
-                out, err = process.communicate()
-                pytest.fail(f"the run ended (exit {process.returncode}) before it could be killed:\n{out}{err}")
-            if time.monotonic() > deadline:
-                pytest.fail("the run never reached the point where it was to be killed")
-            time.sleep(0.01)
+        wait_until(process, ready, timeout)
         process.send_signal(signal.SIGKILL)
         killed = time.time()
     finally:
@@ -219,22 +229,11 @@ def kill_when(
 def signal_when(
     args: list[str], ready: Callable[[], bool], signum: int, env: dict[str, str], timeout: float = 60.0
 ) -> Ran:
-    """Start the CLI, send it `signum` the moment `ready()` holds (checked every 10 ms), and wait for it to end."""
+    """Start the CLI, send it `signum` the moment `ready()` holds, and wait for it to end."""
     started = time.time()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "omniload", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **env, "COLUMNS": "200"},
-    )
-    deadline = time.monotonic() + timeout
+    process = start_cli(args, env)
     try:
-        while not ready():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the run ended (exit {process.returncode}) or hung before the signal")
-            time.sleep(0.01)
+        wait_until(process, ready, timeout)
         process.send_signal(signum)
         out, err = process.communicate(timeout=timeout)
     finally:

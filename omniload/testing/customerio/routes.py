@@ -513,6 +513,12 @@ def broadcast_or_404(req: Req, bid: int) -> dict[str, Any]:
     return b
 
 
+def action_or_404(actions: list[dict[str, Any]], aid: int) -> None:
+    """An action id the parent (already found) does not hold answers 404, as for a deleted parent."""
+    if not any(a["id"] == aid for a in actions):
+        raise ApiError(404, "action not found")
+
+
 def newsletter_or_404(req: Req, nid: int) -> dict[str, Any]:
     n = req.ws.newsletter(nid)
     if n is None or req.ctx.is_deleted("newsletter", nid):
@@ -691,8 +697,7 @@ def broadcast_metrics(req: Req) -> dict[str, Any]:
 def broadcast_action_metrics(req: Req) -> dict[str, Any]:
     bid, aid = req.int_param(0), req.int_param(1)
     broadcast_or_404(req, bid)
-    if not any(a["id"] == aid for a in req.ws.catalog.broadcast_actions[bid]):
-        raise ApiError(404, "action not found")
+    action_or_404(req.ws.catalog.broadcast_actions[bid], aid)
     return metrics_v1(req, "broadcast", bid, aid)
 
 
@@ -707,8 +712,7 @@ def broadcast_link_metrics(req: Req) -> dict[str, Any]:
 def broadcast_action_link_metrics(req: Req) -> dict[str, Any]:
     bid, aid = req.int_param(0), req.int_param(1)
     broadcast_or_404(req, bid)
-    if not any(a["id"] == aid for a in req.ws.catalog.broadcast_actions[bid]):
-        raise ApiError(404, "action not found")
+    action_or_404(req.ws.catalog.broadcast_actions[bid], aid)
     return link_metrics(req, "broadcast", bid, aid)
 
 
@@ -767,8 +771,7 @@ def campaign_link_metrics(req: Req) -> dict[str, Any]:
 def campaign_action_link_metrics(req: Req) -> dict[str, Any]:
     cid, aid = req.int_param(0), req.int_param(1)
     campaign_or_404(req, cid)
-    if not any(a["id"] == aid for a in req.ws.catalog.campaign_actions[cid]):
-        raise ApiError(404, "action not found")
+    action_or_404(req.ws.catalog.campaign_actions[cid], aid)
     return link_metrics(req, "campaign", cid, aid)
 
 
@@ -789,8 +792,7 @@ def campaign_metrics(req: Req) -> dict[str, Any]:
 def campaign_action_metrics(req: Req) -> dict[str, Any]:
     cid, aid = req.int_param(0), req.int_param(1)
     c = campaign_or_404(req, cid)
-    if not any(a["id"] == aid for a in req.ws.catalog.campaign_actions[cid]):
-        raise ApiError(404, "action not found")
+    action_or_404(req.ws.catalog.campaign_actions[cid], aid)
     return metrics_v2(req, cid, aid, c["created"])
 
 
