@@ -22,7 +22,7 @@ import pytest
 
 from omniload.sources.customerio.paging import STALE_PAGES
 from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
-from tests.conftest import API_KEY, Ran, omniload, query, source_uri
+from tests.conftest import API_KEY, Ran, ingest, omniload, query, source_uri
 
 #: (start cursor or None) -> (activity records, next cursor)
 Pager = Callable[[str | None], tuple[list[dict], str]]
@@ -204,9 +204,7 @@ def test_json_mode_reports_retries_and_429s_with_their_reason_and_the_rate(
 ) -> None:
     fresh.retry_after = 0
     fresh.inject("/v1/segments", status=503, times=1)
-    ran = omniload("ingest", "--source-uri", source_uri(fresh), "--source-table", "segments",
-                   "--dest-uri", f"duckdb:///{tmp_path}/x.duckdb", "--dest-table", "cio.segments",
-                   "--progress", "json")
+    ran = ingest(fresh, "segments", tmp_path / "x.duckdb", "cio.segments", "--progress", "json")
     assert ran.code == 0, ran.output
     events = [json.loads(line) for line in ran.stdout.splitlines() if line.strip()]
     retries = [e for e in events if e["event"] == "retry"]
@@ -219,9 +217,7 @@ def test_json_mode_reports_retries_and_429s_with_their_reason_and_the_rate(
 def test_json_mode_reports_a_429_and_the_lowered_rate(fresh: FakeCustomerIO, tmp_path: Path) -> None:
     fresh.retry_after = 0
     fresh.inject("/v1/segments", status=429, times=1)
-    ran = omniload("ingest", "--source-uri", source_uri(fresh), "--source-table", "segments",
-                   "--dest-uri", f"duckdb:///{tmp_path}/x.duckdb", "--dest-table", "cio.segments",
-                   "--progress", "json")
+    ran = ingest(fresh, "segments", tmp_path / "x.duckdb", "cio.segments", "--progress", "json")
     assert ran.code == 0, ran.output
     events = [json.loads(line) for line in ran.stdout.splitlines()]
     retries = [e for e in events if e["event"] == "retry"]
