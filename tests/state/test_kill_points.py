@@ -63,9 +63,9 @@ def test_killed_at_each_statement_of_the_load(fake: FakeCustomerIO, origin: Copi
     emptying = (f"DELETE FROM {customers} WHERE", f"TRUNCATE TABLE {customers}")
     assert len([p for p in points if p.startswith(emptying)]) == 1  # the replace's first statement on the table
 
-    def kill(point: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    def kill(point: str, repeat: int) -> tuple[str, dict[str, Any], dict[str, Any]]:
         for attempt in range(ATTEMPTS):
-            target = origin.copy(f"k{points.index(point)}_{attempt}")
+            target = origin.copy(f"k{repeat}_{points.index(point)}_{attempt}")
             ended = killed_run(fake, target, point)
             if ended.returncode != 0 or reached(point, statements(ended.stderr)):
                 break
@@ -73,10 +73,10 @@ def test_killed_at_each_statement_of_the_load(fake: FakeCustomerIO, origin: Copi
         assert point.rsplit("#", 1)[0] in statements(ended.stderr)[-1], point
         return point, contents(target, TABLES), target.cursors()
 
-    def sweep() -> tuple[list[tuple[str, dict[str, Any], dict[str, Any]]], int]:
+    def sweep(repeat: int) -> tuple[list[tuple[str, dict[str, Any], dict[str, Any]]], int]:
         """Every kill point once, each outcome checked; how many left one table new and the other old."""
         with ThreadPoolExecutor(2) as pool:
-            outcomes = list(pool.map(kill, points))
+            outcomes = list(pool.map(lambda point: kill(point, repeat), points))
         mixed = 0
         for point, kept, cursors in outcomes:
             for table in TABLES:
@@ -88,8 +88,8 @@ def test_killed_at_each_statement_of_the_load(fake: FakeCustomerIO, origin: Copi
 
     # The two tables' jobs may commit in either order from run to run, so the kill between their commits can
     # find both done; the sweep is repeated (every outcome checked again) until one run shows the mixed state.
-    for _ in range(ATTEMPTS):
-        outcomes, mixed = sweep()
+    for repeat in range(ATTEMPTS):
+        outcomes, mixed = sweep(repeat)
         if mixed:
             break
     assert mixed, "no kill point fell between two tables' commits"
