@@ -16,20 +16,18 @@ import os
 import signal
 import sys
 import traceback
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from omniload import __version__
+from omniload import __version__, api
 from omniload.errors import OmniloadError, UsageError
 from omniload.interrupts import Interrupted, install
-from omniload.source import Strategy
-from omniload.sources import BUILT_IN, find_source, source_for_uri, sources
+from omniload.sources import BUILT_IN, find_source, sources
 
 try:  # typer vendors its own copy of click; its exceptions are the ones raised
     from typer._click import exceptions as click_errors
@@ -37,9 +35,8 @@ except ImportError:  # pragma: no cover - typer versions that use click itself
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
-    from omniload.destinations import Destination
     from omniload.pipeline import Run
-    from omniload.source import Interval, Source, TableRequest
+    from omniload.source import Source
 
 app = typer.Typer(
     add_completion=False,
@@ -171,25 +168,22 @@ def ingest(
     sink = progress_module.make(mode, console=out)
     waited = 0.0
     try:
-        run = _build_run(
-            source_uri, source_table, dest_uri, dest_table, interval_start, interval_end,
-            Overrides(incremental_strategy, incremental_key, tuple(primary_key or ())), full_refresh,
+        run = api.build_run(
+            source_uri=source_uri,
+            source_table=source_table,
+            dest_uri=dest_uri,
+            dest_table=dest_table,
+            interval_start=interval_start,
+            interval_end=interval_end,
+            incremental_strategy=incremental_strategy,
+            incremental_key=incremental_key,
+            primary_key=tuple(primary_key or ()),
+            full_refresh=full_refresh,
         )
         if not yes and sys.stdin.isatty() and not _confirmed(run):
             raise OmniloadError("cancelled: nothing was read or written (use --yes to skip the question)")
-        http = run.reader.http
-        run.progress = sink
-        sink.run_started(progress_module.RunInfo(
-            [(r.load_name, f"{run.created_dataset}.{run.destination_table(r)}") for r in run.requests],
-            run.destination.display,
-            run.created_dataset,
-            lambda: (http.stats.requests, http.limiter.waited),
-            {r.load_name: r.strategy.value for r in run.requests},
-            lambda: http.limiter.rate,
-        ))
-        http.on_delay = sink.request_delayed
-        result = run.execute()
-        waited = http.limiter.waited
+        result = api.execute_watched(run, sink)
+        waited = run.reader.http.limiter.waited
     except OmniloadError as error:
         sink.run_finished(None, str(error))
         _fail(error, debug)
@@ -210,9 +204,9 @@ def ingest(
     sink.run_finished(result, None)
     if mode != "json":
         # without --incremental-strategy, only the destination changed a table's strategy: it cannot merge
-        snapshots = [] if incremental_strategy else [
-            r.load_name for r in run.requests if r.strategy != r.table.strategy
-        ]
+        snapshots = (
+            [] if incremental_strategy else [r.load_name for r in run.requests if r.strategy != r.table.strategy]
+        )
         progress_module.print_summary(result, waited, out, plain=mode == "log", snapshots=snapshots)
 
 
@@ -281,70 +275,6 @@ def demo(
     from omniload.demo import run_demo
 
     raise typer.Exit(run_demo(database.resolve(), rate_limit, source_table))
-
-
-def _build_run(
-    source_uri: str,
-    source_table: str,
-    dest_uri: str,
-    dest_table: str | None,
-    interval_start: str | None,
-    interval_end: str | None,
-    overrides: Overrides,
-    full_refresh: bool,
-) -> Run:
-    from omniload import destinations
-    from omniload.pipeline import Run, check_request, make_interval, split_dest_table
-
-    if "://" not in source_uri:  # never echo it: a key pasted in the wrong place would be printed
-        raise UsageError(f"--source-uri must be a URI such as {URI_EXAMPLE}")
-    source = source_for_uri(source_uri).connect(source_uri)
-    requests = source.select(source_table)
-    strategy = Strategy.parse(overrides.strategy) if overrides.strategy else None
-    for request in requests:
-        request.strategy = strategy or request.strategy
-        request.incremental_key = overrides.incremental_key or request.incremental_key
-        request.primary_key = overrides.primary_key or request.primary_key
-        check_request(request)
-    interval = make_interval(interval_start, interval_end)
-    destination = destinations.resolve(dest_uri)
-    if not overrides.strategy:
-        _fall_back(destination, requests, interval)
-    for request in requests:
-        destination.check_strategy(request.strategy)
-    dataset, table_name = split_dest_table(dest_table, destination.default_dataset, several=len(requests) > 1)
-    return Run(
-        requests, source.reader(), destination, dataset, table_name, interval, full_refresh,
-        source.lookback_days,
-    )
-
-
-def _fall_back(destination: Destination, requests: list[TableRequest[Any]], interval: Interval) -> None:
-    """Without --incremental-strategy, a table the destination cannot merge loads whole with replace
-    (`Destination.default_strategy`, README "Destinations"), but never with an interval: replacing the table with
-    only the interval's rows would drop the rest of it."""
-    fallen = []
-    for request in requests:
-        strategy = destination.default_strategy(request.strategy)
-        if strategy != request.strategy:
-            fallen.append(request.load_name)
-        request.strategy = strategy
-    if fallen and interval:
-        shown = ", ".join(fallen[:3]) + (f", … ({len(fallen)} tables)" if len(fallen) > 3 else "")
-        raise UsageError(
-            f"destination {destination.kind} cannot merge {shown}, and replacing with only the interval's rows "
-            "would drop the rest of the table: pass --incremental-strategy append or replace explicitly, "
-            "or no interval"
-        )
-
-
-@dataclass(frozen=True)
-class Overrides:
-    """What the user changed of each table's catalog defaults."""
-
-    strategy: str | None
-    incremental_key: str | None
-    primary_key: tuple[str, ...]
 
 
 def _fail(error: OmniloadError, debug: bool) -> None:
