@@ -16,8 +16,9 @@ reads on while such a page waits, so at most one page is held beyond what dlt ho
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from omniload.arrow import PageConverter
@@ -51,7 +52,7 @@ def dlt_source(source_uri: str, tables: str | Sequence[str] = "all") -> Any:
 
     @dlt.source(name=source.name, max_table_nesting=0)
     def omniload_source() -> list[Any]:
-        shared = SharedRead(connection.reader(), connection.lookback_days)
+        shared = SharedRead(connection.reader, connection.lookback_days)
         return [_resource(shared, request) for request in requests]
 
     return omniload_source()
@@ -71,14 +72,22 @@ def _resource(shared: SharedRead, request: TableRequest[Any]) -> Any:
 
 @dataclass
 class SharedRead:
-    """One `read_all` over every selected resource's table, its pages handed to the resource they belong to."""
+    """One `read_all` over every selected resource's table, its pages handed to the resource they belong to.
 
-    reader: Reader
+    The reader (and its HTTP client) is made when the first resource starts, so a source built ahead of its run
+    (Dagster builds one when it loads the definitions) holds no connection.
+    """
+
+    connect: Callable[[], Reader]
     lookback_days: int
     _requests: dict[str, TableRequest[Any]] = field(default_factory=dict)  # registered, by resource name
     _waiting: dict[str, deque[Page]] = field(default_factory=dict)
     _read: Iterator[tuple[TableRequest[Any], Page]] | None = None
     _done: bool = False
+
+    @cached_property
+    def reader(self) -> Reader:
+        return self.connect()
 
     def pages(self, request: TableRequest[Any]) -> Iterator[Any]:
         """One resource's items: its pages as Arrow, an empty table when it read nothing, then its cursor moves."""

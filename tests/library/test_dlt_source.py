@@ -12,6 +12,7 @@ from omniload.errors import UsageError
 from omniload.sources.customerio.dlt_source import customerio_source
 from omniload.testing.customerio import FakeCustomerIO
 from tests.conftest import API_KEY, ingest, query
+from tests.library.support import rows
 
 #: A list the others fan out over, a table over the people on disk, a merge table with a cursor, the two tables
 #: of one workspace-wide pass, and a metrics period.
@@ -43,20 +44,6 @@ def user_pipeline(fake: FakeCustomerIO, db: Path, tables: list[str] = TABLES) ->
     )
     pipeline.run(customerio_source(api_key=API_KEY, base_url=fake.base_url, rate_limit=1000, tables=tables))
     return pipeline
-
-
-def rows(db: Path, table: str) -> list[tuple]:
-    columns = [
-        c
-        for (c,) in query(
-            db,
-            f"select column_name from information_schema.columns "
-            f"where table_schema = 'cio' and table_name = '{table}' "
-            "and column_name not like '\\_dlt%' escape '\\' order by column_name",
-        )
-    ]
-    listed = ", ".join(f'"{c}"' for c in columns)
-    return [tuple(columns), *query(db, f"select {listed} from cio.{table} order by all")]
 
 
 def test_user_pipeline_loads_the_rows_ingest_loads_with_the_same_requests(
