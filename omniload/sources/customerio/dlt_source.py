@@ -47,7 +47,9 @@ def customerio_source(
 
 
 def _secret_key() -> str | None:
+    """Asked for without a type, so dlt takes it as a secret and its trace, which lists the configuration it
+    resolved, records no value (with `str` it would record the key)."""
     import dlt
 
-    key = dlt.secrets.get(SECRETS_KEY, str)
+    key: Any = dlt.secrets.get(SECRETS_KEY)
     return str(key) if key else None
