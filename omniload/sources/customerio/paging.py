@@ -47,7 +47,9 @@ class Pager:
                 shown = ", ".join(sorted(map(str, body))[:5]) or "none"
                 log.warning(
                     "%s answered without %r (keys: %s); read as no records: check base_url and any gateway",
-                    endpoint.path, key, shown,
+                    endpoint.path,
+                    key,
+                    shown,
                 )
         found = body.get(key)
         return found if isinstance(found, list) else []
@@ -61,6 +63,9 @@ class Pager:
         """Follow `next` until it is empty. An empty page can carry a `next`, but a cursor this read already
         followed (a cycle), or `STALE_PAGES` pages in a row with no new records (empty, or the same first and
         last record and length as an earlier page), end the read with a warning instead of looping."""
+        if endpoint.paging == "offset":
+            yield from self._offset_pages(endpoint, fill(endpoint.path, fields or {}))
+            return
         fields = fields or {}
         path = fill(endpoint.path, fields)
         params: dict[str, Any] = dict(endpoint.params)
@@ -97,8 +102,11 @@ class Pager:
             if not next_cursor:
                 return
             if str(next_cursor) in followed:
-                log.warning("%s: the API returned a cursor this read already followed (a paging cycle); "
-                            "stopping this read", path)
+                log.warning(
+                    "%s: the API returned a cursor this read already followed (a paging cycle); "
+                    "stopping this read",
+                    path,
+                )
                 return
             mark = hash(orjson.dumps([len(records), records[:1], records[-1:]]))
             stale = stale + 1 if not records or mark in pages_seen else 0
@@ -108,6 +116,23 @@ class Pager:
                 return
             cursor = str(next_cursor)
             followed.add(cursor)
+
+    def _offset_pages(self, endpoint: Endpoint, path: str) -> Iterator[list[Any]]:
+        """`offset` 0, `limit`, 2×`limit`, … until a page holds fewer than `limit` records: the endpoint has no
+        `next` (the ESP suppressions, docs/contract/customerio/extra-tables.md). A page that repeats the previous
+        one (a server ignoring `offset`) ends the read with a warning."""
+        limit = endpoint.limit or 100
+        offset, previous = 0, None
+        while True:
+            body = self.http.get(path, {**endpoint.params, "limit": limit, "offset": offset})
+            records = self.records(body, endpoint)
+            if records and records == previous:
+                log.warning("%s: offset %d repeated the previous page; stopping this read", path, offset)
+                return
+            yield records
+            if len(records) < limit:
+                return
+            offset, previous = offset + limit, records
 
 
 def fill(template: str, fields: Mapping[str, Any]) -> str:
