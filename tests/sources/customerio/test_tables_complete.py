@@ -1,5 +1,6 @@
-"""Every table-period of the 31 Customer.io tables (`all`), loaded by the real CLI from the fake API into a real DuckDB file, holds exactly
-the fake's ground truth: the completeness contract (`omniload.testing.contract`) run for this source."""
+"""Every table-period of the 31 Customer.io tables (`all`), loaded by the real CLI from the fake API into a real
+DuckDB file, holds exactly the fake's ground truth: the completeness contract (`omniload.testing.contract`) run
+for this source."""
 
 from __future__ import annotations
 
