@@ -326,8 +326,8 @@ def _link_metrics(parent_table: str, parents: str, path: str, keys: tuple[str, .
     """One of the six `…/metrics/links` tables (docs/contract/customerio/extra-tables.md, link metrics)."""
     return Table(
         name=f"{parent_table}_link_metrics", in_all=False,
-        description=beyond_all(f"Clicks per tracked link of each {parent_table.replace('_', ' ')}, one row per link "
-                               "and period step."),
+        description=beyond_all(f"Clicks per tracked link in {parents.replace('_', ' ')}, one row per link and "
+                               "period step."),
         primary_key=(*keys, "link_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
         read=Metrics(parents, path, 1, per_link=True), types=METRICS_TYPES,
     )
