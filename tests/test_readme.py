@@ -42,5 +42,5 @@ def test_one_row_per_destination_with_every_scheme_it_accepts() -> None:
 def test_the_tables_beyond_all_are_listed_with_their_keys_as_the_catalog_has_them() -> None:
     """Issue 11, part 2: README lists the Customer.io tables beyond `all`, generated from the catalog."""
     section = README.split("\n### Tables beyond `all`\n", 1)[1].split("\n### ", 1)[0]
-    assert tables_markdown(EXTRA_TABLES) in section, "regenerate with omniload.source.tables_markdown(EXTRA_TABLES)"
+    assert tables_markdown(EXTRA_TABLES) in section, "regenerate it: omniload.source.tables_markdown(EXTRA_TABLES)"
     assert "`all+`" in section
