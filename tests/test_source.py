@@ -28,12 +28,9 @@ def test_all_expands_periods_into_their_own_tables() -> None:
 def test_all_plus_adds_the_tables_beyond_all() -> None:
     rare = TableSpec(name="rare_things", description="Rare.", primary_key=("id",), periods=("days",), in_all=False)
     tables = (*TABLES, rare)
-    assert [r.load_name for r in select_tables(tables, "all", "Test")] == [
-        "things", "thing_metrics_days", "thing_metrics_weeks"
-    ]
-    assert [r.load_name for r in select_tables(tables, "all+", "Test")] == [
-        "things", "thing_metrics_days", "thing_metrics_weeks", "rare_things_days"
-    ]
+    of_all = ["things", "thing_metrics_days", "thing_metrics_weeks"]
+    assert [r.load_name for r in select_tables(tables, "all", "Test")] == of_all
+    assert [r.load_name for r in select_tables(tables, "all+", "Test")] == [*of_all, "rare_things_days"]
     assert select_tables(tables, "rare_things:days", "Test")[0].load_name == "rare_things"
 
 
