@@ -118,11 +118,12 @@ class Pager:
             followed.add(cursor)
 
     def _offset_pages(self, endpoint: Endpoint, path: str) -> Iterator[list[Any]]:
-        """`offset` 0, `limit`, 2×`limit`, … until a page holds fewer than `limit` records: the endpoint has no
-        `next` (the ESP suppressions, docs/contract/customerio/extra-tables.md). A page that repeats the previous
-        one (a server ignoring `offset`) ends the read with a warning."""
+        """`offset` 0, then onwards by the records received, until an empty page or one shorter than the first:
+        the endpoint has no `next` (the ESP suppressions, docs/contract/customerio/extra-tables.md), and a server
+        that pages smaller than the `limit` asked (a lower maximum, clamped without a word) still gives every
+        record. A page that repeats the previous one (a server ignoring `offset`) ends the read with a warning."""
         limit = endpoint.limit or 100
-        offset, previous = 0, None
+        offset, previous, full = 0, None, None  # full: the size of a full page, the first page's
         while True:
             body = self.http.get(path, {**endpoint.params, "limit": limit, "offset": offset})
             records = self.records(body, endpoint)
@@ -130,9 +131,10 @@ class Pager:
                 log.warning("%s: offset %d repeated the previous page; stopping this read", path, offset)
                 return
             yield records
-            if len(records) < limit:
+            full = len(records) if full is None else full
+            if not records or len(records) < full:
                 return
-            offset, previous = offset + limit, records
+            offset, previous = offset + len(records), records
 
 
 def fill(template: str, fields: Mapping[str, Any]) -> str:

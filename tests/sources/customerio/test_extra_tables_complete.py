@@ -18,10 +18,11 @@ import pytest
 from omniload.sources.customerio.catalog import EXTRA_TABLES, Table
 from omniload.sources.customerio.periods import PERIODS
 from omniload.testing.contract import Contract, check_table
-from omniload.testing.customerio import FakeCustomerIO, Workspace
+from omniload.testing.customerio import FakeCustomerIO, FakeOptions, Workspace
 from omniload.testing.customerio.clock import period_floor, periods_between
+from omniload.testing.customerio.options import DEFAULT_PAGE_SIZES
 from omniload.testing.customerio.workspace import V2_TABLES
-from tests.conftest import ingest, query, source_uri
+from tests.conftest import API_KEY, ingest, query, source_uri
 
 DAY = 86400
 #: Beside the key, the columns whose values are checked against the truth's rows.
@@ -70,6 +71,21 @@ def test_table_is_complete(spec: str, contract: Contract, workspace: Workspace, 
         columns = ROW_COLUMNS[name]
         loaded = query(tmp_path / "contract.duckdb", f"select {', '.join(columns)} from contract.contract.{name}")
         assert set(loaded) == {tuple(row[c] for c in columns) for row in workspace.rows(name)}
+
+
+def test_suppressions_complete_when_pages_are_smaller_than_asked(workspace: Workspace, tmp_path: Path) -> None:
+    """omniload asks for 1000 a page; a server that clamps to 40 without a word still gives every address: offset
+    moves by the records received, and the read ends at a page shorter than the first."""
+    options = FakeOptions(page_sizes={**DEFAULT_PAGE_SIZES, "suppressions": (100, 40)})
+    with FakeCustomerIO(workspace, api_key=API_KEY, rate_limit=None, options=options) as small_pages:
+        db = tmp_path / "suppressions.duckdb"
+        ran = ingest(small_pages, "esp_suppressions", db, "cio.esp_suppressions")
+        bounces = [r.query["offset"][0] for r in small_pages.log if r.path == "/v1/esp/suppression/bounces"]
+
+    assert ran.code == 0, ran.output
+    loaded = set(query(db, "select suppression_type, email from cio.esp_suppressions"))
+    assert loaded == workspace.expected_keys("esp_suppressions")
+    assert len(workspace.people.suppressed("bounces")) == 163 and bounces == ["0", "40", "80", "120", "160"]
 
 
 @pytest.mark.parametrize("specs", WITH_INTERVAL, ids=lambda specs: "others" if "," in specs else specs)
