@@ -1,9 +1,9 @@
 """The small engine behind the catalog: one `Reader` per run turns table requests into pages of rows.
 
 It dispatches each table to the read its catalog entry declares (a listing, one read per parent, batched
-parents, metrics, a parent's whole response as its contents, or a workspace-wide pass), filters rows on the
-interval and drops repeated keys. Paging lives
-in `paging.py`, the parent lists in `parents.py`, the passes in `passes.py`.
+parents, metrics, a parent's whole answer as its contents, or a workspace-wide pass), filters rows on the
+interval and drops repeated keys. Paging lives in `paging.py`, the parent lists in `parents.py`, the passes in
+`passes.py`.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ class Reader:
                 except NotFound:
                     log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, describe(parent))
                     return
-                items = body if isinstance(body, list) else [body]
+                items = body if isinstance(body, list) else [] if body is None else [body]
                 yield [{**parent.fields, "item_index": k, "item": item} for k, item in enumerate(items)]
 
             return run
