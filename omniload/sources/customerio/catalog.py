@@ -1,4 +1,6 @@
-"""The 31 Customer.io tables as data: one entry per table, read like the contract in docs/contract/customerio/tables.md.
+"""The Customer.io tables as data: the 31 of the product page (`PRODUCT_TABLES`, what `all` loads), read like the
+contract in docs/contract/customerio/tables.md, and the 15 beyond them (`EXTRA_TABLES`, loaded by name or with
+`all+`), read like docs/contract/customerio/extra-tables.md; one entry per table.
 
 Each entry says where the rows come from (`read`), what makes a row unique (`primary_key`), what an interval
 filters on (`incremental_key`), how the destination takes the rows (`strategy`), where the next run starts
@@ -68,7 +70,7 @@ class Metrics:
     `series`: the keys leading to the columns (`metric.series`; `journey_metric` for journey metrics).
     `versioned`: version 2 reads send `version=2` (the journey metrics endpoint has no version).
     `per_link`: the body lists `links`, each with its own series: one row per link and step, with the link's
-    `link_id` and `href` (the `…/metrics/links` endpoints, docs/contract/customerio/tables.md section 6).
+    `link_id` and `href` (the `…/metrics/links` endpoints, docs/contract/customerio/extra-tables.md).
     """
 
     parent: str
