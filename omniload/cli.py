@@ -95,7 +95,8 @@ def ingest(
     source_table: Annotated[
         str,
         typer.Option(
-            help="Table to read (metrics: table:period), a list, or all.", envvar=from_env("SOURCE_TABLE")
+            help="Table to read (metrics: table:period), a list, all, or all+ (and the tables beyond all).",
+            envvar=from_env("SOURCE_TABLE"),
         ),
     ],
     dest_uri: Annotated[

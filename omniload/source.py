@@ -35,9 +35,7 @@ class Strategy(StrEnum):
         try:
             return cls(value)
         except ValueError:
-            raise UsageError(
-                f"unknown --incremental-strategy {value!r}; use one of {', '.join(cls)}"
-            ) from None
+            raise UsageError(f"unknown --incremental-strategy {value!r}; use one of {', '.join(cls)}") from None
 
 
 class CursorRule(StrEnum):
@@ -73,7 +71,8 @@ class TableSpec:
     """One table of a source as the core sees it. A source subclasses it to add how the table is read.
 
     `periods`: the variants a table must be asked for (`table:period`), each loaded as its own table; empty for
-    most tables. `types`: columns brought to one type whatever the API sends (ids).
+    most tables. `types`: columns brought to one type whatever the API sends (ids). `in_all`: whether
+    `--source-table all` loads the table; `all+` loads every table.
     """
 
     name: str
@@ -84,6 +83,7 @@ class TableSpec:
     cursor: CursorRule = CursorRule.HIGHEST_VALUE
     periods: tuple[str, ...] = ()
     types: Mapping[str, type] = field(default_factory=dict)
+    in_all: bool = True
 
     @property
     def display_name(self) -> str:
@@ -171,16 +171,18 @@ class Connection(Protocol):
 
 
 def select_tables(tables: Sequence[T], spec: str, title: str) -> list[TableRequest[T]]:
-    """`--source-table`: one table, a comma-separated list, or `all`; tables with periods need `:period`.
+    """`--source-table`: one table, a comma-separated list, `all` (the tables marked `in_all`) or `all+` (every
+    table); tables with periods need `:period`, except in `all` and `all+`, which load every period.
 
     With several tables a period's table loads as `<table>_<period>`; `title` names the source in errors.
     """
     names = [part.strip() for part in spec.split(",") if part.strip()]
     if not names:
         raise UsageError(f"--source-table is empty; tables: {', '.join(_listed(tables))}")
-    if names == ["all"]:
+    if names in (["all"], ["all+"]):
+        chosen = [t for t in tables if t.in_all or names == ["all+"]]
         return [
-            TableRequest(t, p, f"{t.name}_{p}" if p else t.name) for t in tables for p in (t.periods or (None,))
+            TableRequest(t, p, f"{t.name}_{p}" if p else t.name) for t in chosen for p in (t.periods or (None,))
         ]
     requests = [_request(tables, name, title) for name in names]
     if len(requests) > 1:

@@ -212,7 +212,7 @@ def test_all_tables_into_parquet_replace_what_cannot_merge(fake: FakeCustomerIO,
     """Issue 15, point 3: `--source-table all` into files loads; the tables the contract merges are loaded as a
     full snapshot with replace (the summary names them, each `end` event of --progress json says so), so a second
     run leaves every key once."""
-    from omniload.sources.customerio.catalog import TABLES as CATALOG
+    from omniload.sources.customerio.catalog import PRODUCT_TABLES as CATALOG  # what `all` loads
 
     merged = sorted(t.name for t in CATALOG if t.strategy == "merge")
     rows = file_rows(tmp_path / "out" / "cio", "parquet")

@@ -1,5 +1,6 @@
-"""Issue 15, point 4: the README's destination table is one row per destination, naming every scheme it
-accepts, its example and its extra, exactly as `omniload/destinations.py` has them."""
+"""The README's generated tables: issue 15, point 4, one row per destination, naming every scheme it accepts,
+its example and its extra, exactly as `omniload/destinations.py` has them; issue 11, the Customer.io tables
+beyond `all` with their keys, as the catalog has them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from pathlib import Path
 
 from omniload.destinations import SCHEMES
+from omniload.source import tables_markdown
+from omniload.sources.customerio.catalog import EXTRA_TABLES
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -34,3 +37,10 @@ def test_one_row_per_destination_with_every_scheme_it_accepts() -> None:
         assert row[2].strip("`") in examples, row[0]
     assert len(destinations) == len(set(destinations)), "no destination has two rows"
     assert len({row[0] for row in rows}) == len(rows)
+
+
+def test_the_tables_beyond_all_are_listed_with_their_keys_as_the_catalog_has_them() -> None:
+    """Issue 11, part 2: README lists the Customer.io tables beyond `all`, generated from the catalog."""
+    section = README.split("\n### Tables beyond `all`\n", 1)[1].split("\n### ", 1)[0]
+    assert tables_markdown(EXTRA_TABLES) in section, "regenerate it: omniload.source.tables_markdown(EXTRA_TABLES)"
+    assert "`all+`" in section

@@ -25,6 +25,15 @@ def test_all_expands_periods_into_their_own_tables() -> None:
     assert requests[0].strategy == Strategy.MERGE and requests[0].incremental_key == "updated"
 
 
+def test_all_plus_adds_the_tables_beyond_all() -> None:
+    rare = TableSpec(name="rare_things", description="Rare.", primary_key=("id",), periods=("days",), in_all=False)
+    tables = (*TABLES, rare)
+    of_all = ["things", "thing_metrics_days", "thing_metrics_weeks"]
+    assert [r.load_name for r in select_tables(tables, "all", "Test")] == of_all
+    assert [r.load_name for r in select_tables(tables, "all+", "Test")] == [*of_all, "rare_things_days"]
+    assert select_tables(tables, "rare_things:days", "Test")[0].load_name == "rare_things"
+
+
 def test_one_period_table_alone_keeps_its_name_and_several_get_the_period() -> None:
     assert select_tables(TABLES, "thing_metrics:days", "Test")[0].load_name == "thing_metrics"
     several = select_tables(TABLES, "things, thing_metrics:weeks", "Test")

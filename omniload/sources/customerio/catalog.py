@@ -1,4 +1,6 @@
-"""The 31 Customer.io tables as data: one entry per table, read like the contract in docs/contract/customerio/tables.md.
+"""The Customer.io tables as data: the 31 of the product page (`PRODUCT_TABLES`, what `all` loads), read like the
+contract in docs/contract/customerio/tables.md, and the 15 beyond them (`EXTRA_TABLES`, loaded by name or with
+`all+`), read like docs/contract/customerio/extra-tables.md; one entry per table.
 
 Each entry says where the rows come from (`read`), what makes a row unique (`primary_key`), what an interval
 filters on (`incremental_key`), how the destination takes the rows (`strategy`), where the next run starts
@@ -32,6 +34,7 @@ class Endpoint:
     records: str
     method: Literal["GET", "POST"] = "GET"
     limit: int | None = None
+    paging: Literal["cursor", "offset"] = "cursor"  # offset: `offset` grows by `limit` until a short page
     params: Mapping[str, str] = field(default_factory=dict)
     body: Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
 
@@ -62,11 +65,29 @@ class Batched:
 
 @dataclass(frozen=True)
 class Metrics:
-    """A columnar `metric.series` read per parent, flattened into one row per period step."""
+    """A columnar series read per parent, flattened into one row per period step.
+
+    `series`: the keys leading to the columns (`metric.series`; `journey_metric` for journey metrics).
+    `versioned`: version 2 reads send `version=2` (the journey metrics endpoint has no version).
+    `per_link`: the body lists `links`, each with its own series: one row per link and step, with the link's
+    `link_id` and `href` (the `…/metrics/links` endpoints, docs/contract/customerio/extra-tables.md).
+    """
 
     parent: str
     path: str
     version: Literal[1, 2]
+    series: tuple[str, ...] = ("metric", "series")
+    versioned: bool = True
+    per_link: bool = False
+
+
+@dataclass(frozen=True)
+class Contents:
+    """The response itself is the records, one read per parent: an array gives a row per element, an object
+    one row; each row is `{<parent key>, item_index, item}` (collection contents, whose items' fields vary)."""
+
+    parent: str
+    path: str
 
 
 @dataclass(frozen=True)
@@ -83,7 +104,7 @@ class FromPass:
     person_rows: bool = False
 
 
-Read = Listing | PerParent | Batched | Metrics | FromPass
+Read = Listing | PerParent | Batched | Metrics | FromPass | Contents
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,7 +124,8 @@ class Parents:
     each parent is a record's `id_field`, brought to `id_type`, under the name `key` (the path placeholder and
     the field set on every child row); `created` is the record field that anchors the parent's time ranges.
     A nested list (`within`) takes each item of the `items` array of another list's records, keeping that
-    list's fields. `on_disk`: a list as large as the workspace's people, kept in a key set, never in memory.
+    list's fields; an item that is not an object is the id itself (a newsletter's `content_ids`). A fixed list
+    (`values`) is given here, not read (the suppression types of the OpenAPI enum). `on_disk`: a list as large as the workspace's people, kept in a key set, never in memory.
     `alias_field`: a second identifier of an on-disk list's records (a person's `id` beside its cio_id), kept
     on disk as alias → parent id for the pass rows that name their parent only by it (tables.md 5, items 1-2).
     """
@@ -118,6 +140,7 @@ class Parents:
     created: str | None = None
     on_disk: bool = False
     alias_field: str | None = None
+    values: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,11 +162,15 @@ PARENTS: tuple[Parents, ...] = (
     Parents(name="campaigns", table="campaigns", key="campaign_id", created="created"),
     Parents(name="broadcasts", table="broadcasts", key="broadcast_id", created="created"),
     Parents(name="newsletters", table="newsletters", key="newsletter_id", created="created"),
-    Parents(name="transactional_messages", table="transactional_messages", key="transactional_message_id",
+    Parents(name="transactional_messages", table="transactional_messages", key="transactional_id",
             created="created_at"),
     Parents(name="object_types", table="object_types", id_type=str, key="object_type_id"),
+    Parents(name="segments", table="segments", key="segment_id"),
+    Parents(name="collections", table="collections", key="collection_id"),
     Parents(name="campaign_actions", within="campaigns", items="actions", key="action_id"),
     Parents(name="broadcast_actions", within="broadcasts", items="actions", key="action_id"),
+    Parents(name="newsletter_contents", within="newsletters", items="content_ids", key="content_id"),
+    Parents(name="suppression_types", key="suppression_type", id_type=str, values=("bounces", "spam_reports")),
 )
 
 PASSES: tuple[Pass, ...] = (
@@ -169,7 +196,8 @@ DELIVERY_TYPES: Mapping[str, type] = {
     "transactional_message_id": int,
 }
 METRICS_TYPES: Mapping[str, type] = {
-    "broadcast_id": int, "campaign_id": int, "newsletter_id": int, "action_id": int, "step_index": int,
+    "broadcast_id": int, "campaign_id": int, "newsletter_id": int, "transactional_id": int, "action_id": int,
+    "content_id": int, "link_id": int, "step_index": int,
 }
 ACTION_TYPES: Mapping[str, type] = {"id": int, "broadcast_id": int, "campaign_id": int, "parent_action_id": int}
 
@@ -181,7 +209,8 @@ def objects_search(parent: Mapping[str, Any]) -> Mapping[str, Any]:
     return {"object_type_id": parent["object_type_id"], "filter": {"or": [exists, {"not": exists}]}}
 
 
-TABLES: tuple[Table, ...] = (
+#: The 31 tables of the product page: what `all` loads.
+PRODUCT_TABLES: tuple[Table, ...] = (
     Table(name="activities", description="Account activity log (the API keeps about 30 days).",
           primary_key=("id",), strategy=Strategy.REPLACE, read=FromPass("activities"), types={"id": str}),
     Table(name="broadcasts", description="API-triggered broadcasts.",
@@ -288,6 +317,85 @@ TABLES: tuple[Table, ...] = (
     Table(name="workspaces", description="Workspaces of the account.",
           primary_key=("id",), strategy=Strategy.REPLACE, read=_list("/v1/workspaces", "workspaces"), types={"id": int}),
 )
+
+
+def beyond_all(description: str) -> str:
+    """The description of a table that `all` leaves out, saying how to ask for it (README "Loading Customer.io")."""
+    return f"{description} Beyond `all`: ask by name or with `all+`."
+
+
+def _link_metrics(parent_table: str, parents: str, path: str, keys: tuple[str, ...]) -> Table:
+    """One of the six `…/metrics/links` tables (docs/contract/customerio/extra-tables.md, link metrics)."""
+    return Table(
+        name=f"{parent_table}_link_metrics", in_all=False,
+        description=beyond_all(f"Clicks per tracked link in {parents.replace('_', ' ')}, one row per link and "
+                               "period step."),
+        primary_key=(*keys, "link_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
+        read=Metrics(parents, path, 1, per_link=True), types=METRICS_TYPES,
+    )
+
+
+#: The tables beyond the 31 of the product page (issue 11; docs/contract/customerio/extra-tables.md): loaded by
+#: name or with `all+`, never by `all`.
+EXTRA_TABLES: tuple[Table, ...] = (
+    Table(name="segment_memberships", in_all=False,
+          description=beyond_all("Who is in which segment: one row per segment and person."),
+          primary_key=("segment_id", "cio_id"), strategy=Strategy.REPLACE,
+          read=PerParent("segments", Endpoint("/v1/segments/{segment_id}/membership", "identifiers", limit=30000)),
+          types={"segment_id": int, "cio_id": str}, shape=shapes.segment_member, dedupe=True),
+    Table(name="esp_suppressions", in_all=False,
+          description=beyond_all("Suppressed addresses (bounces, spam reports), one row per type and email."),
+          primary_key=("suppression_type", "email"), strategy=Strategy.REPLACE,
+          read=PerParent("suppression_types", Endpoint("/v1/esp/suppression/{suppression_type}", "suppressions",
+                                                       limit=1000, paging="offset")),
+          dedupe=True),
+    Table(name="snippets", in_all=False, description=beyond_all("Snippets (reusable content)."),
+          primary_key=("name",), incremental_key="updated_at", strategy=Strategy.MERGE,
+          read=_list("/v1/snippets", "snippets")),
+    Table(name="newsletter_variants", in_all=False,
+          description=beyond_all("Contents of every newsletter (languages, A/B variants)."),
+          primary_key=("id",), strategy=Strategy.REPLACE,
+          read=PerParent("newsletters", Endpoint("/v1/newsletters/{newsletter_id}/contents", "contents")),
+          types={"id": int, "newsletter_id": int}),
+    Table(name="newsletter_variant_metrics", in_all=False,
+          description=beyond_all("Metrics per newsletter content, one row per period step."),
+          primary_key=("newsletter_id", "content_id", "period", "step_index"), strategy=Strategy.REPLACE,
+          periods=PERIODS, types=METRICS_TYPES,
+          read=Metrics("newsletter_contents", "/v1/newsletters/{newsletter_id}/contents/{content_id}/metrics", 1)),
+    Table(name="transactional_variants", in_all=False,
+          description=beyond_all("Contents of every transactional message (languages)."),
+          primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
+          read=PerParent("transactional_messages",
+                         Endpoint("/v1/transactional/{transactional_id}/contents", "contents")),
+          types={"id": int, "transactional_id": int}),
+    Table(name="transactional_metrics", in_all=False,
+          description=beyond_all("Metrics per transactional message, one row per period step."),
+          primary_key=("transactional_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
+          read=Metrics("transactional_messages", "/v1/transactional/{transactional_id}/metrics", 1),
+          types=METRICS_TYPES),
+    Table(name="campaign_journey_metrics", in_all=False,
+          description=beyond_all("People through each campaign's journey, one row per period step."),
+          primary_key=("campaign_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
+          read=Metrics("campaigns", "/v1/campaigns/{campaign_id}/journey_metrics", 2, series=("journey_metric",),
+                       versioned=False),
+          types=METRICS_TYPES),
+    _link_metrics("campaign", "campaigns", "/v1/campaigns/{campaign_id}/metrics/links", ("campaign_id",)),
+    _link_metrics("campaign_action", "campaign_actions",
+                  "/v1/campaigns/{campaign_id}/actions/{action_id}/metrics/links", ("campaign_id", "action_id")),
+    _link_metrics("broadcast", "broadcasts", "/v1/broadcasts/{broadcast_id}/metrics/links", ("broadcast_id",)),
+    _link_metrics("broadcast_action", "broadcast_actions",
+                  "/v1/broadcasts/{broadcast_id}/actions/{action_id}/metrics/links", ("broadcast_id", "action_id")),
+    _link_metrics("newsletter", "newsletters", "/v1/newsletters/{newsletter_id}/metrics/links", ("newsletter_id",)),
+    _link_metrics("transactional", "transactional_messages", "/v1/transactional/{transactional_id}/metrics/links",
+                  ("transactional_id",)),
+    Table(name="collection_contents", in_all=False,
+          description=beyond_all("What each collection holds: one row per item, the item as JSON in `item`."),
+          primary_key=("collection_id", "item_index"), strategy=Strategy.REPLACE,
+          read=Contents("collections", "/v1/collections/{collection_id}/content"),
+          types={"collection_id": int, "item_index": int}),
+)
+
+TABLES: tuple[Table, ...] = (*PRODUCT_TABLES, *EXTRA_TABLES)
 
 CATALOG: Mapping[str, Table] = {table.name: table for table in TABLES}
 PARENT_LISTS: Mapping[str, Parents] = {parents.name: parents for parents in PARENTS}

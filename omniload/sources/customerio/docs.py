@@ -12,7 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omniload.source import tables_markdown
-from omniload.sources.customerio.catalog import TABLES, FromPass, Listing, Metrics, PerParent, Table
+from omniload.sources.customerio.catalog import (
+    EXTRA_TABLES,
+    PRODUCT_TABLES,
+    TABLES,
+    FromPass,
+    Listing,
+    Metrics,
+    PerParent,
+    Table,
+)
 from omniload.sources.customerio.periods import PERIODS
 
 KEY = "your_api_key"
@@ -45,10 +54,19 @@ EXAMPLES = (
     Example("Metrics tables", "Daily broadcast metrics", "broadcast_metrics:days", "customerio.broadcast_metrics"),
     Example("Metrics tables", "Hourly campaign metrics", "campaign_metrics:hours", "customerio.campaign_metrics"),
     Example("People and objects", "All customers with their identifiers", "customers", "customerio.customers"),
-    Example("People and objects", "Detailed customer attributes", "customer_attributes",
-            "customerio.customer_attributes"),
-    Example("Incremental loading", "Broadcasts updated in January 2024", "broadcasts", "customerio.broadcasts",
-            ("2024-01-01", "2024-01-31")),
+    Example(
+        "People and objects",
+        "Detailed customer attributes",
+        "customer_attributes",
+        "customerio.customer_attributes",
+    ),
+    Example(
+        "Incremental loading",
+        "Broadcasts updated in January 2024",
+        "broadcasts",
+        "customerio.broadcasts",
+        ("2024-01-01", "2024-01-31"),
+    ),
 )
 
 
@@ -103,7 +121,8 @@ def customerio_page() -> str:
 # Customer.io
 
 [Customer.io](https://customer.io) is a customer engagement platform that sends automated messages across email,
-push, SMS and more. omniload copies its App API data, {len(TABLES)} tables, into any destination it supports.
+push, SMS and more. omniload copies its App API data, {len(PRODUCT_TABLES)} tables and {len(EXTRA_TABLES)} more beyond them
+(segment membership, link clicks, suppressions, collection contents, …), into any destination it supports.
 
 ## URI
 
@@ -136,10 +155,31 @@ The result is a table `customerio.broadcasts` in the DuckDB file `customerio.duc
 
 ## Tables
 
-Use these names as `--source-table`. Several at once: a comma-separated list, or `all` (every table, the metrics
-tables in all four periods). `omniload tables customerio` prints the same list.
+Use these names as `--source-table`. Several at once: a comma-separated list, `all` (the {len(PRODUCT_TABLES)} tables of
+the product page, the metrics tables in all four periods) or `all+` (`all` and the {len(EXTRA_TABLES)} tables beyond it,
+marked "Beyond `all`"). `omniload tables customerio` prints the same list.
 
 {tables_markdown(TABLES)}
+## Tables beyond `all`
+
+Their full contract (read, row, key, completeness, interval) is
+[docs/contract/customerio/extra-tables.md](../contract/customerio/extra-tables.md). In short:
+
+- `segment_memberships`: one row per segment and person, `{{segment_id, cio_id, id, email}}`, from every segment's
+  membership pages. It is not the people list: people in no segment are in `customers` only.
+- `esp_suppressions`: one row per suppression type (`bounces`, `spam_reports`) and email, with `created`,
+  `reason` and `status`; the table is replaced each run, so addresses no longer suppressed leave it.
+- `newsletter_variants`, `transactional_variants`: the contents (languages, A/B variants) of every newsletter
+  and transactional message; `id` is the `content_id` deliveries carry.
+- `newsletter_variant_metrics`, `transactional_metrics`, `campaign_journey_metrics`: one row per period step
+  and one column per series, like the other metrics tables; journey metrics count people (`started`,
+  `activated`, `finished`, …) and, like `campaign_metrics`, cover the interval's periods.
+- The six `*_link_metrics` tables: one row per tracked link and period step, with the parent ids, `link_id`,
+  `href` and `clicked` (total clicks); a message without links has no rows.
+- `collection_contents`: one row per item of each collection, `{{collection_id, item_index, item}}`, the item
+  whole as JSON, since each collection has fields of its own. Read a field with the destination's JSON
+  functions, e.g. in DuckDB `select item->>'city' from customerio.collection_contents where collection_id = 3`.
+
 ## Examples
 
 ### Metrics tables

@@ -1,8 +1,9 @@
 """The small engine behind the catalog: one `Reader` per run turns table requests into pages of rows.
 
 It dispatches each table to the read its catalog entry declares (a listing, one read per parent, batched
-parents, metrics, or a workspace-wide pass), filters rows on the interval and drops repeated keys. Paging lives
-in `paging.py`, the parent lists in `parents.py`, the passes in `passes.py`.
+parents, metrics, a parent's whole answer as its contents, or a workspace-wide pass), filters rows on the
+interval and drops repeated keys. Paging lives in `paging.py`, the parent lists in `parents.py`, the passes in
+`passes.py`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -24,6 +25,7 @@ from omniload.sources.customerio.catalog import (
     PARENT_LISTS,
     PARENTS,
     Batched,
+    Contents,
     FromPass,
     Listing,
     Metrics,
@@ -86,6 +88,8 @@ class Reader:
             pages = self._per_parent(table, read)
         elif isinstance(read, Batched):
             pages = self._batched(table, read)
+        elif isinstance(read, Contents):
+            pages = self._contents(table, read)
         else:
             assert isinstance(read, Listing), "pass-fed tables are read by read_all"
             pages = self.parents.list_table(table)
@@ -134,13 +138,13 @@ class Reader:
                     if read.version == 1:
                         body, first, at_end = self._metrics_v1(path, period)
                     else:
-                        body, first, at_end = self._metrics_v2(path, period, parent, interval)
+                        body, first, at_end = self._metrics_v2(read, path, period, parent, interval)
                 except NotFound:
                     log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, describe(parent))
                     return
                 # Years of hourly steps are tens of thousands of rows a parent: handed on a page at a time, the
                 # reading threads each hold one body and one small page, not every parent's rows.
-                rows = periods.flatten(body, parent.fields, period, first, anchored_at_end=at_end)
+                rows = _metric_rows(read, body, parent.fields, period, first, at_end)
                 yield from _chunks(rows, FLATTEN_ROWS)
 
             return run
@@ -159,13 +163,31 @@ class Reader:
                 return body, before, True
 
     def _metrics_v2(
-        self, path: str, period: periods.Period, parent: Parent, interval: Interval
+        self, read: Metrics, path: str, period: periods.Period, parent: Parent, interval: Interval
     ) -> tuple[Any, Any, bool]:
         first = interval.start if interval.start is not None else (parent.created or self.now)
         last = interval.end if interval.end is not None else self.now
         start, end = periods.v2_range(first, last, period)
-        params = {"version": 2, "res": period, "start": int(start.timestamp()), "end": int(end.timestamp())}
+        params = {"res": period, "start": int(start.timestamp()), "end": int(end.timestamp())}
+        if read.versioned:
+            params = {"version": 2, **params}
         return self.http.get(path, params), start, False
+
+    def _contents(self, table: Table, read: Contents) -> Iterator[Page]:
+        def task(parent: Parent) -> Callable[[], Iterator[Page]]:
+            def run() -> Iterator[Page]:
+                try:
+                    body = self.http.get(fill(read.path, parent.fields))
+                except NotFound:
+                    log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, describe(parent))
+                    return
+                items = body if isinstance(body, list) else [] if body is None else [body]
+                yield [{**parent.fields, "item_index": k, "item": item} for k, item in enumerate(items)]
+
+            return run
+
+        tasks = (task(parent) for parent in self.parents.parents(read.parent))
+        return _gather(parallel_pages(tasks, self.workers))
 
 
 def _finish(request: Request, pages: Iterable[Page]) -> Iterator[Page]:
@@ -185,6 +207,27 @@ def _finish(request: Request, pages: Iterable[Page]) -> Iterator[Page]:
     finally:
         if seen is not None:
             seen.close()
+
+
+def _metric_rows(
+    read: Metrics, body: Any, fields: Mapping[str, Any], period: periods.Period, first: Any, at_end: bool
+) -> Iterator[Row]:
+    """The rows of one metrics body: its series, or with `per_link` each link's series under the link's id and
+    href (docs/contract/customerio/extra-tables.md, link metrics)."""
+    if not read.per_link:
+        yield from periods.flatten(_dig(body, read.series), fields, period, first, anchored_at_end=at_end)
+        return
+    for entry in (body.get("links") if isinstance(body, dict) else None) or []:
+        link = (entry or {}).get("link") or {}
+        link_fields = {**fields, "link_id": link.get("id"), "href": link.get("href")}
+        yield from periods.flatten(_dig(entry, read.series), link_fields, period, first, anchored_at_end=at_end)
+
+
+def _dig(body: Any, keys: tuple[str, ...]) -> Any:
+    """The value under `keys` in nested objects, or None where one is missing."""
+    for key in keys:
+        body = body.get(key) if isinstance(body, dict) else None
+    return body
 
 
 def _pass_of(request: Request) -> str | None:

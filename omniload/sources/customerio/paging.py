@@ -47,7 +47,9 @@ class Pager:
                 shown = ", ".join(sorted(map(str, body))[:5]) or "none"
                 log.warning(
                     "%s answered without %r (keys: %s); read as no records: check base_url and any gateway",
-                    endpoint.path, key, shown,
+                    endpoint.path,
+                    key,
+                    shown,
                 )
         found = body.get(key)
         return found if isinstance(found, list) else []
@@ -61,6 +63,9 @@ class Pager:
         """Follow `next` until it is empty. An empty page can carry a `next`, but a cursor this read already
         followed (a cycle), or `STALE_PAGES` pages in a row with no new records (empty, or the same first and
         last record and length as an earlier page), end the read with a warning instead of looping."""
+        if endpoint.paging == "offset":
+            yield from self._offset_pages(endpoint, fill(endpoint.path, fields or {}))
+            return
         fields = fields or {}
         path = fill(endpoint.path, fields)
         params: dict[str, Any] = dict(endpoint.params)
@@ -97,8 +102,11 @@ class Pager:
             if not next_cursor:
                 return
             if str(next_cursor) in followed:
-                log.warning("%s: the API returned a cursor this read already followed (a paging cycle); "
-                            "stopping this read", path)
+                log.warning(
+                    "%s: the API returned a cursor this read already followed (a paging cycle); "
+                    "stopping this read",
+                    path,
+                )
                 return
             mark = hash(orjson.dumps([len(records), records[:1], records[-1:]]))
             stale = stale + 1 if not records or mark in pages_seen else 0
@@ -108,6 +116,25 @@ class Pager:
                 return
             cursor = str(next_cursor)
             followed.add(cursor)
+
+    def _offset_pages(self, endpoint: Endpoint, path: str) -> Iterator[list[Any]]:
+        """`offset` 0, then onwards by the records received, until an empty page or one shorter than the first:
+        the endpoint has no `next` (the ESP suppressions, docs/contract/customerio/extra-tables.md), and a server
+        that pages smaller than the `limit` asked (a lower maximum, clamped without a word) still gives every
+        record. A page that repeats the previous one (a server ignoring `offset`) ends the read with a warning."""
+        limit = endpoint.limit or 100
+        offset, previous, full = 0, None, None  # full: the size of a full page, the first page's
+        while True:
+            body = self.http.get(path, {**endpoint.params, "limit": limit, "offset": offset})
+            records = self.records(body, endpoint)
+            if records and records == previous:
+                log.warning("%s: offset %d repeated the previous page; stopping this read", path, offset)
+                return
+            yield records
+            full = len(records) if full is None else full
+            if not records or len(records) < full:
+                return
+            offset, previous = offset + len(records), records
 
 
 def fill(template: str, fields: Mapping[str, Any]) -> str:

@@ -68,6 +68,8 @@ class ParentLists:
             return (Parent({declared.key: value}) for value in self.on_disk(name))
         if declared.within:
             return self._nested(declared)
+        if declared.values:
+            return [Parent({declared.key: value}) for value in declared.values]
         return [p for r in self._records(declared) if (p := _parent(declared, r)) is not None]
 
     def on_disk(self, name: str) -> KeySet:
@@ -108,7 +110,8 @@ class ParentLists:
             if parent is None:
                 continue
             for item in record.get(declared.items or "") or []:
-                item_id = coerce((item or {}).get(declared.id_field), declared.id_type)
+                value = item.get(declared.id_field) if isinstance(item, dict) else item
+                item_id = coerce(value, declared.id_type)
                 if item_id is not None:
                     fields = {**parent.fields, declared.key: item_id}
                     pairs.setdefault(tuple(fields.values()), Parent(fields, parent.created))

@@ -53,14 +53,14 @@ def v2_range(first: float, last: float, period: Period) -> tuple[datetime, datet
 
 
 def flatten(
-    body: Any, parent: Mapping[str, Any], period: Period, first_period: datetime, *, anchored_at_end: bool
+    series: Any, parent: Mapping[str, Any], period: Period, first_period: datetime, *, anchored_at_end: bool
 ) -> Iterator[dict[str, Any]]:
-    """One row per step of `metric.series`: index 0 is the oldest period.
+    """One row per step of a body's columnar `series` (`metric.series`), one column per array: index 0 is the
+    oldest period.
 
     Version 1 bodies end at the current period (`anchored_at_end`), so `first_period` is the current period and
     earlier steps count back from it; version 2 bodies start at the aligned `start` that was sent.
     """
-    series = ((body or {}).get("metric") or {}).get("series") or {}
     if not isinstance(series, Mapping) or not series:
         return
     length = max((len(values) for values in series.values() if isinstance(values, list)), default=0)

@@ -42,6 +42,21 @@ def person_attributes(record: dict[str, Any]) -> dict[str, Any] | None:
     return {"customer_id": cio_id, **item}
 
 
+def segment_member(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A membership identifier (`{email, id, cio_id}`) under its segment; `email` is absent in id-only
+    workspaces, and a cio_id may arrive as a number (docs/contract/customerio/extra-tables.md)."""
+    cio_id = coerce(record.get("cio_id"), str)
+    if cio_id in (None, ""):
+        log.warning("segment_memberships: skipping a member without a cio_id (segment %s)", record["segment_id"])
+        return None
+    return {
+        "segment_id": record.get("segment_id"),
+        "cio_id": cio_id,
+        "id": record.get("id"),
+        "email": record.get("email"),
+    }
+
+
 def relationship(record: dict[str, Any]) -> dict[str, Any]:
     identifiers = record.get("identifiers") or {}
     object_id = identifiers.get("object_id") or identifiers.get("cio_object_id")

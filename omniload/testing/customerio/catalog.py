@@ -264,7 +264,7 @@ class Catalog:
                     )
                 )
 
-        self.transactional = []
+        self.transactional: list[dict[str, Any]] = []
         for n, (name, trig) in enumerate((("password reset", "password_reset"), ("receipt", "order_receipt"))):
             tid = 6 + n
             created = clamp(self.t0 + (10 + 40 * n) * DAY)
@@ -286,7 +286,7 @@ class Catalog:
             self.parents.append(Parent("transactional", tid, created, now, [(tid, "email")]))
 
         base = self.t0
-        self.segments = []
+        self.segments: list[dict[str, Any]] = []
         for k, sid in enumerate(segment_ids(spec.segments)):
             created = clamp(base + k * DAY)
             self.segments.append(

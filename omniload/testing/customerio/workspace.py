@@ -51,12 +51,20 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "objects": ("object_type_id", "object_id"),
     "reporting_webhooks": ("id",),
     "segments": ("id",),
+    "segment_memberships": ("segment_id", "cio_id"),
     "snippets": ("name",),
     "sender_identities": ("id",),
     "subscription_topics": ("id",),
     "transactional_messages": ("id",),
     "transactional_metrics": ("transactional_id", "period", "step_index"),
     "transactional_variants": ("id",),
+    "campaign_journey_metrics": ("campaign_id", "period", "step_index"),
+    "campaign_link_metrics": ("campaign_id", "link_id", "period", "step_index"),
+    "campaign_action_link_metrics": ("campaign_id", "action_id", "link_id", "period", "step_index"),
+    "broadcast_link_metrics": ("broadcast_id", "link_id", "period", "step_index"),
+    "broadcast_action_link_metrics": ("broadcast_id", "action_id", "link_id", "period", "step_index"),
+    "newsletter_link_metrics": ("newsletter_id", "link_id", "period", "step_index"),
+    "transactional_link_metrics": ("transactional_id", "link_id", "period", "step_index"),
     "workspaces": ("id",),
 }
 METRICS_TABLES = (
@@ -67,7 +75,13 @@ METRICS_TABLES = (
     "campaign_action_metrics",
     "transactional_metrics",
     "newsletter_variant_metrics",
+    "campaign_journey_metrics",
+    *(f"{kind}_link_metrics" for kind in ("campaign", "campaign_action", "broadcast", "broadcast_action")),
+    "newsletter_link_metrics",
+    "transactional_link_metrics",
 )
+#: Version 2 metrics: their steps run from the campaign's creation to the client's run time.
+V2_TABLES = ("campaign_metrics", "campaign_action_metrics", "campaign_journey_metrics")
 
 _TOUCH = {
     "campaign": ("campaigns", "updated"),
@@ -193,7 +207,9 @@ class Workspace:
             raise ValueError("metrics tables need period= hours|days|weeks|months")
         keys: set[tuple[Any, ...]] = set()
         cat = self.catalog
-        if table not in ("campaign_metrics", "campaign_action_metrics"):  # version 1: the last maximum of steps
+        if table.endswith("_link_metrics"):
+            return self._link_keys(table, period)
+        if table not in V2_TABLES:  # version 1: the last maximum of steps
             steps = range(V1_MAX_STEPS[period])
             if table == "newsletter_metrics":
                 keys = {(n["id"], period, i) for n in cat.newsletters for i in steps}
@@ -210,11 +226,31 @@ class Workspace:
             raise ValueError("version 2 metrics need end= (the client's run time)")
         for c in cat.campaigns:
             n = periods_between(c["created"], end, period)
-            if table == "campaign_metrics":
+            if table in ("campaign_metrics", "campaign_journey_metrics"):
                 keys |= {(c["id"], period, i) for i in range(n)}
             else:
                 keys |= {(c["id"], a["id"], period, i) for a in c["actions"] for i in range(n)}
         return keys
+
+    def _link_keys(self, table: str, period: str) -> set[tuple[Any, ...]]:
+        """Per parent (or parent and action) of the table, each of its links in each of the last maximum of
+        steps (docs/contract/customerio/extra-tables.md, link metrics); a parent without links has no rows."""
+        cat = self.catalog
+        owners: dict[str, list[tuple[int, ...]]] = {
+            "campaign": [(c["id"],) for c in cat.campaigns],
+            "campaign_action": [(c["id"], a["id"]) for c in cat.campaigns for a in c["actions"]],
+            "broadcast": [(b["id"],) for b in cat.broadcasts],
+            "broadcast_action": [(b["id"], a["id"]) for b in cat.broadcasts for a in b["actions"]],
+            "newsletter": [(n["id"],) for n in cat.newsletters],
+            "transactional": [(t["id"],) for t in cat.transactional],
+        }
+        steps = range(V1_MAX_STEPS[period])
+        return {
+            (*ids, link["id"], period, i)
+            for ids in owners[table.removesuffix("_link_metrics")]
+            for link, _ in cat.links(ids[0], ids[1] if len(ids) > 1 else None)
+            for i in steps
+        }
 
     # per-table row builders -------------------------------------------------------------------------------------
     def _all_deliveries(self) -> list[dict[str, Any]]:
@@ -334,6 +370,17 @@ class Workspace:
 
     def _rows_segments(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.segments)
+
+    def _rows_segment_memberships(self) -> list[dict[str, Any]]:
+        """One row per (segment, member) as the membership pages list them: manual and empty segments too."""
+        p = self.people
+        return [
+            {"segment_id": s["id"], "cio_id": str(ident["cio_id"]), "id": ident["id"], "email": ident.get("email")}
+            for s in self.catalog.segments
+            for i in range(p.count)
+            if p.in_segment(i, s["id"])
+            for ident in (p.identifiers(i),)
+        ]
 
     def _rows_sender_identities(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.senders)

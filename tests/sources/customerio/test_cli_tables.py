@@ -11,21 +11,22 @@ from tests.conftest import omniload
 SEED_EXAMPLES = Path(__file__).parent / "seed_examples.sh"
 
 
-def test_tables_lists_all_31_with_keys_strategy_and_contents() -> None:
+def test_tables_lists_the_31_and_the_15_beyond_all_with_keys_strategy_and_contents() -> None:
     ran = omniload("tables", "customerio")
     assert ran.code == 0, ran.output
     lines = ran.stdout.splitlines()
     assert lines[0].split() == ["table", "primary", "key", "incremental", "key", "strategy", "holds"]
-    assert len(lines) == 1 + 31 == 1 + len(TABLES)
+    assert len(lines) == 1 + 31 + 15 == 1 + len(TABLES)
     for line, table in zip(lines[1:], TABLES, strict=True):
         name = f"{table.name}:period" if table.periods else table.name
         expected = [name, ", ".join(table.primary_key), table.incremental_key or "-", table.strategy]
         assert re.split(r"\s{2,}", line.strip())[:5] == [*expected, table.description], line
+        assert ("Beyond `all`: ask by name or with `all+`." in line) == (not table.in_all), line
 
 
 def test_tables_markdown_and_unknown_source() -> None:
     markdown = omniload("tables", "customerio", "--markdown")
-    assert markdown.code == 0 and markdown.stdout.count("\n| `") == 31
+    assert markdown.code == 0 and markdown.stdout.count("\n| `") == 31 + 15
     unknown = omniload("tables", "hubspot")
     assert unknown.code == 2 and unknown.output.strip() == "error: unknown source 'hubspot'; sources: customerio"
 

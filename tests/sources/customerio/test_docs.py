@@ -22,7 +22,7 @@ def test_page_holds_exactly_the_catalogs_tables() -> None:
     text = PAGE.read_text()
     section = text.split("## Tables", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
-    assert len(rows) == len(TABLES) == 31
+    assert len(rows) == len(TABLES) == 31 + 15
     for row, table in zip(rows, TABLES, strict=True):
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         name = f"{table.name}:period" if table.periods else table.name
@@ -31,6 +31,7 @@ def test_page_holds_exactly_the_catalogs_tables() -> None:
         assert cells[2] == (table.incremental_key or "–")
         assert cells[3] == table.strategy
         assert cells[4].startswith(table.description)
+        assert ("Beyond `all`" in cells[4]) == (not table.in_all)
 
 
 def test_page_covers_the_uri_key_examples_and_intervals() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from omniload.sources.customerio.catalog import EXTRA_TABLES
 from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
 from tests.conftest import API_KEY, ingest, query
 
@@ -30,6 +31,39 @@ def test_a_campaign_deleted_mid_run_is_skipped_with_a_warning(fresh, tmp_path: P
     loaded = set(query(tmp_path / "x.duckdb", "select id from cio.campaign_actions"))
     expected = {(r["id"],) for r in workspace.rows("campaign_actions") if r["campaign_id"] != 7}
     assert loaded == expected and expected
+
+
+#: Tables beyond `all` (extra-tables.md: "404 → skip with a warning"), each with a parent deleted mid-run.
+DELETED_PARENTS = [
+    ("segment_memberships", "segment", 6),
+    ("newsletter_variants", "newsletter", 129),
+    ("campaign_link_metrics:days", "campaign", 8),
+    ("collection_contents", "collection", 3),
+]
+
+
+@pytest.mark.parametrize(("spec", "kind", "gone"), DELETED_PARENTS, ids=[row[0] for row in DELETED_PARENTS])
+def test_a_parent_deleted_mid_run_leaves_out_its_rows_of_a_table_beyond_all(
+    spec: str, kind: str, gone: int, fresh, tmp_path: Path
+) -> None:
+    fake, workspace = fresh
+    fake.delete_after(1, kind, gone)  # right after the parent list named it
+    name, _, period = spec.partition(":")
+    key = next(t for t in EXTRA_TABLES if t.name == name).primary_key
+    parent = f"{kind}_id"
+
+    ran = ingest(fake, spec, tmp_path / "x.duckdb", f"cio.{name}")
+
+    assert ran.code == 0, ran.output
+    assert f"{parent} {gone}" in ran.stderr and "404" in ran.stderr
+    if period:
+        everything = workspace.expected_keys(name, period)
+        expected = {k for k in everything if k[key.index(parent)] != gone}
+    else:
+        everything = workspace.expected_keys(name)
+        expected = {tuple(r[c] for c in key) for r in workspace.rows(name) if r[parent] != gone}
+    assert set(query(tmp_path / "x.duckdb", f"select {', '.join(key)} from cio.{name}")) == expected
+    assert expected and len(expected) < len(everything), "the deleted parent had rows, the others too"
 
 
 def test_a_person_deleted_mid_run_is_skipped(fresh, tmp_path: Path) -> None:

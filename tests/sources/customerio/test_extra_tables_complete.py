@@ -1,0 +1,126 @@
+"""The Customer.io tables beyond the 31 (issue 11, part 2; docs/contract/customerio/extra-tables.md), each loaded
+alone by the real CLI from the fake into DuckDB, with and without an interval, hold exactly the fake's truth.
+
+A metrics table is loaded in one period without an interval and in the next with one, so that across the nine
+metrics tables every period is read both ways; the 31's metrics tables, read by the same code, load in every
+period (`test_tables_complete.py`). With an interval, the three tables it changes load one per run, the twelve it
+leaves alone in one run together. `all+`, every table together, is `test_several_tables.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from omniload.sources.customerio.catalog import EXTRA_TABLES, Table
+from omniload.sources.customerio.periods import PERIODS
+from omniload.testing.contract import Contract, check_table
+from omniload.testing.customerio import FakeCustomerIO, FakeOptions, Workspace
+from omniload.testing.customerio.clock import period_floor, periods_between
+from omniload.testing.customerio.options import DEFAULT_PAGE_SIZES
+from omniload.testing.customerio.workspace import V2_TABLES
+from tests.conftest import API_KEY, ingest, query, source_uri
+
+DAY = 86400
+#: Beside the key, the columns whose values are checked against the truth's rows.
+ROW_COLUMNS = {
+    "segment_memberships": ("segment_id", "cio_id", "id", "email"),
+    "esp_suppressions": ("suppression_type", "email", "created", "reason", "status"),
+    "snippets": ("name", "value", "updated_at"),
+    "newsletter_variants": ("id", "newsletter_id", "language"),
+    "transactional_variants": ("id", "transactional_id", "language", "updated"),
+}
+
+
+def _spec(table: Table, turn: int) -> str:
+    return f"{table.name}:{PERIODS[turn % len(PERIODS)]}" if table.periods else table.name
+
+
+FULL = [_spec(table, turn) for turn, table in enumerate(EXTRA_TABLES)]
+INTERVAL_SPECS = [_spec(table, turn + 1) for turn, table in enumerate(EXTRA_TABLES)]
+#: The tables the interval changes (extra-tables.md, "Interval"), one per run; then the others in one run.
+FILTERED = ("snippets", "transactional_variants", "campaign_journey_metrics")
+WITH_INTERVAL = [
+    *(spec for spec in INTERVAL_SPECS if spec.partition(":")[0] in FILTERED),
+    ",".join(spec for spec in INTERVAL_SPECS if spec.partition(":")[0] not in FILTERED),
+]
+
+
+@pytest.fixture(scope="module")
+def contract(fake: FakeCustomerIO, workspace: Workspace) -> Contract:
+    def truth(name: str, period: str | None, end: int) -> set[tuple]:
+        return workspace.expected_keys(name, period, end=end if name in V2_TABLES else None)
+
+    return Contract(tables=EXTRA_TABLES, source_uri=source_uri(fake), truth=truth)
+
+
+def test_fifteen_tables_beyond_the_31() -> None:
+    assert len(EXTRA_TABLES) == 15 and not any(table.in_all for table in EXTRA_TABLES)
+    for specs in (FULL, INTERVAL_SPECS):
+        assert {spec.partition(":")[2] for spec in specs} >= set(PERIODS)
+
+
+@pytest.mark.parametrize("spec", FULL)
+def test_table_is_complete(spec: str, contract: Contract, workspace: Workspace, tmp_path: Path) -> None:
+    check_table(contract, spec, tmp_path)
+    name = spec.partition(":")[0]
+    if name in ROW_COLUMNS:
+        columns = ROW_COLUMNS[name]
+        loaded = query(tmp_path / "contract.duckdb", f"select {', '.join(columns)} from contract.contract.{name}")
+        assert set(loaded) == {tuple(row[c] for c in columns) for row in workspace.rows(name)}
+
+
+def test_suppressions_complete_when_pages_are_smaller_than_asked(workspace: Workspace, tmp_path: Path) -> None:
+    """omniload asks for 1000 a page; a server that clamps to 40 without a word still gives every address: offset
+    moves by the records received, and the read ends at a page shorter than the first."""
+    options = FakeOptions(page_sizes={**DEFAULT_PAGE_SIZES, "suppressions": (100, 40)})
+    with FakeCustomerIO(workspace, api_key=API_KEY, rate_limit=None, options=options) as small_pages:
+        db = tmp_path / "suppressions.duckdb"
+        ran = ingest(small_pages, "esp_suppressions", db, "cio.esp_suppressions")
+        bounces = [r.query["offset"][0] for r in small_pages.log if r.path == "/v1/esp/suppression/bounces"]
+
+    assert ran.code == 0, ran.output
+    loaded = set(query(db, "select suppression_type, email from cio.esp_suppressions"))
+    assert loaded == workspace.expected_keys("esp_suppressions")
+    assert len(workspace.people.suppressed("bounces")) == 163 and bounces == ["0", "40", "80", "120", "160"]
+
+
+@pytest.mark.parametrize("specs", WITH_INTERVAL, ids=lambda specs: "others" if "," in specs else specs)
+def test_tables_with_an_interval(specs: str, fake: FakeCustomerIO, workspace: Workspace, tmp_path: Path) -> None:
+    """Snippets and transactional variants keep the rows updated in the interval, journey metrics cover the
+    interval's periods; the other tables ignore it (extra-tables.md, "Interval")."""
+    start, end = workspace.now - 395 * DAY, workspace.now - 342 * DAY - DAY // 2
+    db = tmp_path / "interval.duckdb"
+    several = "," in specs
+    dest = "cio" if several else f"cio.{specs.partition(':')[0]}"
+
+    ran = ingest(fake, specs, db, dest, "--interval-start", _iso(start), "--interval-end", _iso(end))
+
+    assert ran.code == 0, ran.output
+    for spec in specs.split(","):
+        name, _, period = spec.partition(":")
+        table = next(t for t in EXTRA_TABLES if t.name == name)
+        loaded_as = f"{name}_{period}" if several and period else name
+        loaded = set(query(db, f"select {', '.join(table.primary_key)} from cio.{loaded_as}"))
+        expected = _interval_truth(workspace, table, period or None, start, end)
+        assert loaded == expected and loaded, f"{spec}: {len(loaded)} keys loaded, the truth has {len(expected)}"
+
+
+def _interval_truth(workspace: Workspace, table: Table, period: str | None, start: int, end: int) -> set[tuple]:
+    if table.incremental_key:
+        rows: list[dict[str, Any]] = workspace.rows(table.name)
+        kept = [row for row in rows if start <= row[table.incremental_key] <= end]
+        assert 0 < len(kept) < len(rows), "the interval keeps some rows, not all"
+        return {tuple(row[c] for c in table.primary_key) for row in kept}
+    if table.name == "campaign_journey_metrics":
+        assert period is not None
+        steps = periods_between(period_floor(start, period), end, period)
+        return {(c["id"], period, i) for c in workspace.rows("campaigns") for i in range(steps)}
+    return workspace.expected_keys(table.name, period)
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat()
