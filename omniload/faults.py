@@ -2,7 +2,7 @@
 
 Issue 14 asks that what a killed load keeps be proved by killing the process at each statement of the load, not
 at moments chosen by sleeps and luck (README, "Nightly runs"). With `OMNILOAD_KILL_AFTER_STATEMENT=TEXT` in the
-environment, `arm()` (called once, when the load step starts) wraps the SQL clients of dlt's DuckDB and
+environment, `arm()` (called when the first load step starts) wraps the SQL clients of dlt's DuckDB and
 PostgreSQL destinations: each statement the load runs is written to stderr as `omniload-fault: <statement on one
 line>`, a COMMIT as `COMMIT after <the last statement of that connection's transaction>` (PostgreSQL's bulk COPY
 into staging tables is not listed), and the process sends itself SIGKILL right after the first statement whose
@@ -46,11 +46,17 @@ class KillPoint:
         return cls(text, int(occurrence), signum)
 
 
+_armed = False
+
+
 def arm() -> None:
-    """Install the crash point named by the environment, if any; a no-op otherwise."""
+    """Install the crash point named by the environment, if any; a no-op otherwise, and when already armed (a
+    run loads once per checkpoint)."""
+    global _armed
     value = os.environ.get(VARIABLE)
-    if value is None:
+    if value is None or _armed:
         return
+    _armed = True
     from dlt.destinations.impl.duckdb.sql_client import DuckDbSqlClient
     from dlt.destinations.impl.postgres.sql_client import Psycopg2SqlClient
 

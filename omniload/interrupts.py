@@ -12,25 +12,42 @@ interrupted run keeps; tests/state/test_interrupts.py checks it.
 from __future__ import annotations
 
 import signal
+from collections.abc import Sequence
 from types import FrameType
 
-#: What an interrupted run has changed, by the step it was in.
+#: What an interrupted run has changed, by the step it was in: reading (before any checkpoint, after one), loading.
 KEPT = {
-    False: "nothing was written; every table and cursor is as it was",
-    True: "each table is either as it was or complete from this run, and no cursor moved "
-    "(the next run reads the same data again)",
+    "reading": "nothing was written; every table and cursor is as it was",
+    "reading after a checkpoint": "the tables being read are as they were, with their cursors",
+    "loading": "each table of the checkpoint being loaded is either as it was or complete from this run, and no "
+    "cursor of those tables moved (the next run reads them again)",
 }
 
 
 class Interrupted(KeyboardInterrupt):
     """The run was stopped by a signal; `str()` is the one line the CLI prints."""
 
-    def __init__(self, signum: int, loading: bool | None = None) -> None:
+    def __init__(self, signum: int, loading: bool | None = None, committed: Sequence[str] = ()) -> None:
         self.signum = signum
         self.exit_code = 128 + signum
         name = signal.Signals(signum).name
-        kept = "" if loading is None else f" while {'loading' if loading else 'reading'}: {KEPT[loading]}"
+        step = "loading" if loading else "reading"
+        kept = "" if loading is None else f" while {step}: {_kept(loading, committed)}"
         super().__init__(f"interrupted by {name}{kept}")
+
+
+def _kept(loading: bool, committed: Sequence[str]) -> str:
+    step = "loading" if loading else "reading after a checkpoint" if committed else "reading"
+    return KEPT[step] + (f"; {kept_checkpoints(committed)}" if committed else "")
+
+
+def kept_checkpoints(committed: Sequence[str]) -> str:
+    """What a failed run's earlier checkpoints keep (omniload/pipeline.py `_Segments`)."""
+    shown = ", ".join(committed[:5]) + (f" and {len(committed) - 5} more" if len(committed) > 5 else "")
+    return (
+        f"{len(committed)} table(s) committed before that are kept with their cursors ({shown}); "
+        "the same command resumes after them"
+    )
 
 
 def install() -> None:

@@ -1,7 +1,10 @@
 """One run: source pages → Arrow → one dlt pipeline → the destination, and the figures for the summary.
 
-State between runs (each table's cursor) is dlt resource state, so it is stored in the destination with the data
-and committed by the same load: a run that fails anywhere before the load completes moves no cursor. The dlt
+A run loads in checkpoints (`_Segments`): the tables read since the last checkpoint are loaded by one dlt load,
+so hours of reading are not lost with the run's last minute, and a run started again with the same arguments
+resumes after the tables already committed (README "Checkpoints and resume"). State between runs (each table's
+cursor, and which tables a run has committed) is dlt resource state, so it is stored in the destination with the
+data and committed by the same load: a checkpoint that fails before its load completes moves no cursor. The dlt
 working folder is temporary, so a killed run leaves no half-extracted package for the next run to load, and the
 next run removes the folder (omniload/workdir.py).
 """
@@ -40,6 +43,11 @@ os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
 # during its normalize and load steps, and finish the load as if none had come
 os.environ.setdefault("RUNTIME__INTERCEPT_SIGNALS", "false")
 
+#: A checkpoint is taken at the first table boundary after this many seconds of reading (README "Checkpoints and
+#: resume"): a long table is committed as soon as its read is complete, short ones are committed together.
+CHECKPOINT_SECONDS = 30.0
+CHECKPOINT_VARIABLE = "OMNILOAD_CHECKPOINT_SECONDS"
+
 #: dlt's default scd2 row-version column.
 SCD2_ROW_HASH = "_dlt_id"
 _ROW_HASH_FIELD = pa.field(SCD2_ROW_HASH, pa.string(), nullable=False)
@@ -58,18 +66,19 @@ class Run:
     full_refresh: bool = False
     lookback_days: int = 30
     progress: ProgressSink | None = None  # told of each table's start, each page and the load stage
+    checkpoint_seconds: float = field(default_factory=lambda: _seconds(CHECKPOINT_VARIABLE, CHECKPOINT_SECONDS))
 
     def execute(self) -> RunResult:
         import dlt
 
         started = time.monotonic()
         results = {r.load_name: TableResult(r.load_name, self.destination_table(r)) for r in self.requests}
-        resource = dlt.resource(self._pages(results), name="omniload", max_table_nesting=0)
         if self.destination.display.startswith("duckdb"):
             adjust_dlt_duckdb()
         if self.destination.atomic_replace:
             os.environ["DESTINATION__REPLACE_STRATEGY"] = "insert-from-staging"
         workdir.remove_stale()
+        segments = _Segments(self, results)
         with workdir.make() as folder:
             pipeline = dlt.pipeline(
                 pipeline_name=_pipeline_name(self.destination.display, self.dataset, list(results)),
@@ -81,23 +90,27 @@ class Run:
             loading = False
             try:
                 pipeline.sync_destination()  # the saved cursors come back with the state
-                pipeline.extract(
-                    resource,
-                    refresh="drop_resources" if self.full_refresh else None,
-                    loader_file_format=self.destination.loader_file_format,  # type: ignore[arg-type]
-                )
-                self._refuse_emptying(pipeline, results)
-                release_memory()
-                if self.progress is not None:
-                    self.progress.stage("load")
-                pipeline.normalize()
-                faults.arm()
-                loading = True
-                pipeline.load().raise_on_failed_jobs()
-            except OmniloadError:
-                raise
+                refresh = "drop_resources" if self.full_refresh else None
+                while not segments.finished:
+                    resource = dlt.resource(segments.segment(), name="omniload", max_table_nesting=0)
+                    pipeline.extract(
+                        resource,
+                        refresh=refresh,  # type: ignore[arg-type]
+                        loader_file_format=self.destination.loader_file_format,  # type: ignore[arg-type]
+                    )
+                    refresh = None  # the tables are dropped once, by the first checkpoint's load
+                    self._refuse_emptying(pipeline, segments.completed, results)
+                    release_memory()
+                    loading = True
+                    self._load(pipeline)
+                    loading = False
+                    segments.commit()
+            except OmniloadError as error:
+                if not segments.committed:
+                    raise
+                raise type(error)(f"{error}; {interrupts.kept_checkpoints(segments.committed)}") from error
             except (Exception, KeyboardInterrupt) as error:
-                raise _stopped(error, self.destination.kind, loading) from error
+                raise _stopped(error, self.destination.kind, loading, segments.committed) from error
             finally:
                 self.reader.http.close()
             if self.destination.atomic_replace:
@@ -112,7 +125,16 @@ class Run:
             self.destination.display,
             self.created_dataset,
             stats.throttled,
+            resumed=segments.resumed,
         )
+
+    def _load(self, pipeline: Any) -> None:
+        """One checkpoint's load: the tables read since the last one, and the state that goes with them."""
+        if self.progress is not None:
+            self.progress.stage("load")
+        pipeline.normalize()
+        faults.arm()
+        pipeline.load().raise_on_failed_jobs()
 
     def destination_table(self, request: TableRequest[Any]) -> str:
         """The table a request loads into, as created: --dest-table's name when one table loads, else its
@@ -133,28 +155,6 @@ class Run:
 
         limit = self.destination.dlt_destination.capabilities().max_identifier_length
         return NamingConvention(max_length=limit).normalize_table_identifier(name)
-
-    def _pages(self, results: dict[str, TableResult]) -> Iterator[Any]:
-        """The one dlt resource of a run: pages of every table, each marked with its table and hints, then an
-        empty page for each table that read nothing (the table must still exist), then the cursors move."""
-        import dlt
-
-        cursors = Cursors.from_state(
-            dlt.current.resource_state(), self.interval, self.lookback_days, self.reader.now
-        )
-        for request in self.requests:
-            request.interval = cursors.interval_for(request)
-        reading = _Reading(self.reader.http.stats.requests)
-        for request, rows in self.reader.read_all(self.requests):
-            result = results[request.load_name]
-            result.requests += reading.requests_since_last_page(self.reader.http.stats.requests)
-            rows = cursors.new_rows(request, rows)
-            if rows:
-                yield self._page(request, rows, result, reading, cursors)
-        for request in self.requests:
-            if request.load_name not in reading.converters:
-                yield self._empty_table(request, results[request.load_name])
-            cursors.advance(request)
 
     def _page(
         self, request: TableRequest[Any], rows: Page, result: TableResult, reading: _Reading, cursors: Cursors
@@ -202,11 +202,13 @@ class Run:
             empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
         return dlt.mark.with_hints(empty, hints, create_table_variant=True)
 
-    def _refuse_emptying(self, pipeline: Any, results: dict[str, TableResult]) -> None:
+    def _refuse_emptying(
+        self, pipeline: Any, requests: list[TableRequest[Any]], results: dict[str, TableResult]
+    ) -> None:
         """A replace that read nothing would empty a table that has rows: that needs the user's explicit word."""
         if self.full_refresh:
             return
-        for request in self.requests:
+        for request in requests:
             result = results[request.load_name]
             # scd2 over a whole read retires every active row the run did not see: an empty read retires them all
             retires_all = request.strategy == Strategy.SCD2 and not request.interval
@@ -225,7 +227,7 @@ class Run:
 
 @dataclass
 class _Reading:
-    """What `_pages` keeps while pages arrive: each table's converter and start, and the request count."""
+    """What `_Segments` keeps while pages arrive: each table's converter and start, and the request count."""
 
     requests_seen: int
     last_page: float = field(default_factory=time.monotonic)  # a table's time starts when the reader moves on
@@ -240,6 +242,132 @@ class _Reading:
     def start_table(self, request: TableRequest[Any]) -> None:
         self.converters[request.load_name] = PageConverter(request.primary_key, request.table.types)
         self.started[request.load_name] = self.last_page
+
+
+@dataclass
+class _Segments:
+    """A run's reads cut into checkpoints, each loaded (with the state that goes with it) by its own dlt load.
+
+    A checkpoint falls where no table is half read (the reader ends each table with a `None` page), once
+    `Run.checkpoint_seconds` have passed since the last one. Its load commits the tables completed since the last
+    one, their cursors, and the run's record (`run` in the state: which tables this run has committed). A run
+    started again with the same arguments after a failure finds the record and does not read those tables
+    again; the last checkpoint removes it (README "Checkpoints and resume").
+    """
+
+    run: Run
+    results: dict[str, TableResult]
+    finished: bool = False
+    completed: list[TableRequest[Any]] = field(default_factory=list)  # in the checkpoint being loaded
+    committed: list[str] = field(default_factory=list)  # by this run, in the order they were committed
+    resumed: list[str] = field(default_factory=list)  # committed by an earlier, interrupted run: not read again
+    _requests: list[TableRequest[Any]] = field(default_factory=list)  # the tables this run reads
+    _items: Iterator[tuple[TableRequest[Any], Page | None]] | None = None
+    _cursors: Cursors | None = None
+    _reading: _Reading | None = None
+    _record: dict[str, Any] = field(default_factory=dict)
+
+    def segment(self) -> Iterator[Any]:
+        """The dlt resource of one checkpoint: pages of its tables, each marked with its table and hints, an
+        empty page for a table that read nothing (it must still exist), and the cursors of the tables it
+        completes."""
+        import dlt
+
+        state = dlt.current.resource_state()
+        if self._cursors is None:
+            self._start(state)
+        cursors, reading = self._cursors, self._reading
+        assert cursors is not None and reading is not None
+        cursors.bind(state)
+        self.completed = []
+        began, reading_tables = time.monotonic(), set()
+        while (item := self._pull()) is not None:
+            request, rows = item
+            if rows is None:
+                yield from self._complete(request)
+                reading_tables.discard(request.load_name)
+                if not reading_tables and self._checkpoint_due(began) and not self._all_complete():
+                    state["run"] = {**self._record, "committed": list(self._record["committed"])}
+                    return
+                continue
+            reading_tables.add(request.load_name)
+            result = self.results[request.load_name]
+            result.requests += reading.requests_since_last_page(self.run.reader.http.stats.requests)
+            rows = cursors.new_rows(request, rows)
+            if rows:
+                yield self.run._page(request, rows, result, reading, cursors)
+        for request in self._requests:  # a reader that never said a table was complete: complete at its end
+            if request.load_name not in self._record["committed"]:
+                yield from self._complete(request)
+        state.pop("run", None)  # the run is complete: the next one starts afresh
+        self.finished = True
+
+    def commit(self) -> None:
+        """The checkpoint's load is complete."""
+        names = [r.load_name for r in self.completed]
+        self.committed.extend(names)
+        if self.run.progress is not None and names and not self.finished:
+            self.run.progress.committed(names)
+
+    def _start(self, state: dict[str, Any]) -> None:
+        """The saved cursors, the tables an interrupted run with the same arguments committed, and the reads."""
+        run = self.run
+        self._cursors = Cursors.from_state(state, run.interval, run.lookback_days, run.reader.now)
+        fingerprint = _fingerprint(run)
+        record = state.get("run")
+        if isinstance(record, dict) and record.get("fingerprint") == fingerprint and not run.full_refresh:
+            self._record = {**record, "committed": list(record.get("committed", []))}
+            self.resumed = [r.load_name for r in run.requests if r.load_name in self._record["committed"]]
+        else:
+            self._record = {"fingerprint": fingerprint, "started": _utc_now(), "committed": []}
+        self._requests = [r for r in run.requests if r.load_name not in self.resumed]
+        for request in self._requests:
+            request.interval = self._cursors.interval_for(request)
+        self._reading = _Reading(run.reader.http.stats.requests)
+        if self.resumed and run.progress is not None:
+            run.progress.resumed(self.resumed, str(self._record["started"]))
+        self._items = iter(run.reader.read_all(self._requests))
+
+    def _complete(self, request: TableRequest[Any]) -> Iterator[Any]:
+        assert self._cursors is not None and self._reading is not None
+        if request.load_name not in self._reading.converters:
+            yield self.run._empty_table(request, self.results[request.load_name])
+        self._cursors.advance(request)
+        self._record["committed"].append(request.load_name)
+        self.completed.append(request)
+
+    def _all_complete(self) -> bool:
+        """Every table read: the run ends with this checkpoint (not with one that would only clear the record)."""
+        return len(set(self._record["committed"])) >= len(self.run.requests)
+
+    def _checkpoint_due(self, began: float) -> bool:
+        return time.monotonic() - began >= self.run.checkpoint_seconds
+
+    def _pull(self) -> tuple[TableRequest[Any], Page | None] | None:
+        """The reader's next item. The next table's reads start only when it is pulled, after the checkpoint
+        before it is committed."""
+        assert self._items is not None
+        return next(self._items, None)
+
+def _fingerprint(run: Run) -> str:
+    """What a resumed run must share with the interrupted one: its tables, strategies, keys and interval."""
+    parts = [f"{r.load_name}|{r.strategy}|{','.join(r.primary_key)}|{r.incremental_key}" for r in run.requests]
+    parts.append(f"{run.interval.start}|{run.interval.end}")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _utc_now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _seconds(variable: str, default: float) -> float:
+    value = os.environ.get(variable, "")
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise UsageError(f"{variable}={value!r} is not a number of seconds") from None
 
 
 def _row_count(pipeline: Any, table: str) -> int:
@@ -346,13 +474,16 @@ def _pipeline_name(destination: str, dataset: str, tables: list[str]) -> str:
     return f"omniload_{digest}"
 
 
-def _stopped(error: BaseException, destination: str, loading: bool) -> BaseException:
+def _stopped(error: BaseException, destination: str, loading: bool, committed: list[str]) -> BaseException:
     """What a failed run raises: `Interrupted` saying what was kept (omniload/interrupts.py), else the user's
-    one-line error."""
+    one-line error, which names the checkpoints kept."""
     signum = interrupts.signal_in(error)
     if signum is not None:
-        return interrupts.Interrupted(signum, loading)
-    return _user_error(error, destination)
+        return interrupts.Interrupted(signum, loading, committed)
+    stopped = _user_error(error, destination)
+    if committed and isinstance(stopped, OmniloadError):
+        return type(stopped)(f"{stopped}; {interrupts.kept_checkpoints(committed)}")
+    return stopped
 
 
 def _drop_staging(pipeline: Any) -> None:

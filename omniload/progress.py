@@ -50,6 +50,13 @@ class ProgressSink(Protocol):
 
     def stage(self, name: str) -> None: ...
 
+    def committed(self, tables: list[str]) -> None:
+        """A checkpoint's load completed: these tables and their cursors are in the destination."""
+
+    def resumed(self, tables: list[str], started: str) -> None:
+        """An interrupted run with the same arguments (started at `started`) committed these tables: they are
+        not read again."""
+
 
 @dataclass
 class RunInfo:
@@ -73,6 +80,8 @@ class TableState:
     waited: float = 0.0
     started: float | None = None  # monotonic
     last_emit: float = float("-inf")
+    committed: bool = False  # by one of this run's checkpoints
+    resumed: bool = False  # committed by the interrupted run this one resumes: not read
 
     @property
     def rows(self) -> int:
@@ -155,6 +164,21 @@ class Progress:
         self.current = None
         self._on_stage(name)
 
+    def committed(self, tables: list[str]) -> None:
+        self.stage_name = "read"
+        for name in tables:
+            if name in self.tables:
+                self.tables[name].committed = True
+        self._on_committed(tables)
+
+    def resumed(self, tables: list[str], started: str) -> None:
+        now = time.monotonic()
+        for name in tables:
+            if name in self.tables:
+                state = self.tables[name]
+                state.resumed, state.started = True, state.started or now
+        self._on_resumed(tables, started)
+
     # ---- the HTTP client's call ----------------------------------------------------------------------------
     def request_delayed(self, delay: Delay) -> None:
         """A retry or a 429: shown at once, then at most once a second with the count of those folded in."""
@@ -179,6 +203,10 @@ class Progress:
     def _on_delay(self, delay: Delay, count: int) -> None: ...
 
     def _on_run_end(self, result: RunResult | None, error: str | None) -> None: ...
+
+    def _on_committed(self, tables: list[str]) -> None: ...
+
+    def _on_resumed(self, tables: list[str], started: str) -> None: ...
 
     # ---- helpers ------------------------------------------------------------------------------------------
     def _state(self, result: TableResult) -> TableState:
@@ -276,7 +304,7 @@ class JsonProgress(Progress):
             self._emit({
                 "event": "end", "table": state.name, "destination_table": state.destination,
                 "strategy": self.info.strategies.get(state.name) if self.info else None,
-                **self._figures(state), "status": "failed" if error else "ok", "error": error,
+                **self._figures(state), "status": _status(state, error), "error": error,
             })
         rows, requests, waited = self.totals()
         self._emit({
@@ -292,6 +320,16 @@ class JsonProgress(Progress):
             "status": "failed" if error else "ok",
             "error": error,
         })
+
+    def _on_committed(self, tables: list[str]) -> None:
+        rows, requests, _ = self.totals()
+        self._emit({
+            "event": "checkpoint", "table": None, "tables": tables, "rows": rows, "requests": requests,
+            "seconds": round(self.elapsed(), 3),
+        })
+
+    def _on_resumed(self, tables: list[str], started: str) -> None:
+        self._emit({"event": "resume", "table": None, "tables": tables, "started": started})
 
     @staticmethod
     def _figures(state: TableState) -> dict[str, Any]:
@@ -347,6 +385,29 @@ class LogProgress(Progress):
         if name == "load" and self.info:
             rows, requests, _ = self.totals()
             self._line(f"run: read {rows:,} rows with {requests:,} requests; loading into {self.info.destination}")
+
+    def _on_committed(self, tables: list[str]) -> None:
+        self._line(f"checkpoint: committed {_names(tables)}; if this run stops, the same command resumes here")
+
+    def _on_resumed(self, tables: list[str], started: str) -> None:
+        self._line(
+            f"run: resuming the run of {started}, which committed {_names(tables)}: not read again "
+            "(--full-refresh starts over)"
+        )
+
+
+def _names(tables: list[str]) -> str:
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    return f"{len(tables)} table(s) ({shown})"
+
+
+def _status(state: TableState, error: str | None) -> str:
+    """A table's status in the JSON end event: resumed tables were committed by the run this one resumed."""
+    if state.resumed:
+        return "resumed"
+    if error:
+        return "committed" if state.committed else "failed"
+    return "ok"
 
 
 def _rate_note(rate: float | None) -> str:
@@ -420,7 +481,13 @@ class InteractiveProgress(Progress):
         return Group(grid, Text(line, style="bold"))
 
     def _cells(self, state: TableState, current: str | None) -> dict[str, str]:
-        status = "reading" if state.name == current else ("loading" if self.stage_name == "load" else "read")
+        status = (
+            "reading" if state.name == current
+            else "resumed" if state.resumed
+            else "committed" if state.committed
+            else "loading" if self.stage_name == "load"
+            else "read"
+        )
         return {
             "table": state.name, "pages": f"{state.pages:,}", "rows": f"{state.rows:,}",
             "requests": f"{state.requests:,}", "req/s": f"{_rate(state.requests, state.seconds):.1f}",
@@ -483,6 +550,8 @@ def summary_lines(
         f"{f'; the rate limit held requests back for {waited:.1f}s' if waited >= 0.05 else ''}"
         f"{f', throttled {result.throttled:,} times' if result.throttled else ''}."
     )
+    if result.resumed:
+        closing += f" Resumed an interrupted run: {_names(result.resumed)} it had committed were not read again."
     if snapshots:
         kind = result.destination.split(" ", 1)[0]
         closing += (

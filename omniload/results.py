@@ -5,7 +5,7 @@ They live apart from both so that `pipeline.py` and `progress.py` can import the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -29,3 +29,4 @@ class RunResult:
     destination: str
     dataset: str
     throttled: int = 0
+    resumed: list[str] = field(default_factory=list)  # committed by an interrupted run, not read again

@@ -115,7 +115,12 @@ class TableRequest(Generic[T]):
 
 
 class Reader(Protocol):
-    """A run's reads: every page of every requested table, through one HTTP client (counted, rate limited)."""
+    """A run's reads: every page of every requested table, through one HTTP client (counted, rate limited).
+
+    `read_all` yields `(request, page)`, and `(request, None)` once a table's read is complete: the pipeline
+    may then commit the table (a checkpoint, README "Checkpoints and resume"). A table the reader never
+    says is complete is committed when `read_all` ends.
+    """
 
     @property
     def http(self) -> HttpClient: ...
@@ -125,7 +130,7 @@ class Reader(Protocol):
         """The run's "now" in Unix seconds: where an open interval ends and a RUN_TIME cursor moves to."""
         ...
 
-    def read_all(self, requests: list[TableRequest[Any]]) -> Iterator[tuple[TableRequest[Any], Page]]: ...
+    def read_all(self, requests: list[TableRequest[Any]]) -> Iterator[tuple[TableRequest[Any], Page | None]]: ...
 
 
 class Source(Protocol):

@@ -49,6 +49,11 @@ class Cursors:
         saved, boundaries = state.setdefault("cursors", {}), state.setdefault("boundaries", {})
         return cls(saved, boundaries, interval, lookback_days, now)
 
+    def bind(self, state: MutableMapping[str, Any]) -> None:
+        """Write to `state` from now on: each checkpoint's load has its own resource state dict, which holds
+        what the earlier checkpoints saved."""
+        self.saved, self.boundaries = state.setdefault("cursors", {}), state.setdefault("boundaries", {})
+
     def interval_for(self, request: TableRequest[Any]) -> Interval:
         """The user's interval, else the saved cursor (a RUN_TIME table re-reads a look-back window, because
         its records keep changing after they are created), else everything."""
@@ -140,4 +145,3 @@ def _not_loaded(rows: list[Row], key: str, loaded: tuple[Any, set[str]] | None) 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-

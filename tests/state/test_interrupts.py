@@ -17,8 +17,8 @@ from tests.state.test_fail_safe import TABLES, load_then_change, recovers
 
 KEPT_READING = "nothing was written; every table and cursor is as it was"
 KEPT_LOADING = (
-    "each table is either as it was or complete from this run, and no cursor moved "
-    "(the next run reads the same data again)"
+    "each table of the checkpoint being loaded is either as it was or complete from this run, and no "
+    "cursor of those tables moved (the next run reads them again)"
 )
 
 

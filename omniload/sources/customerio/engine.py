@@ -63,19 +63,24 @@ class Reader:
         self.parents = ParentLists(self.pager)
         self.passes = PassReader(self.pager, self.parents, self.workers, self.now)
 
-    def read_all(self, requests: list[Request]) -> Iterator[tuple[Request, Page]]:
-        """Every page of every requested table. Tables fed by the same workspace-wide pass are read together
-        in one streaming pass, so loading all four delivery tables costs one delivery read, not four."""
+    def read_all(self, requests: list[Request]) -> Iterator[tuple[Request, Page | None]]:
+        """Every page of every requested table, each table ended by `(request, None)` (the `Reader` protocol).
+        Tables fed by the same workspace-wide pass are read together in one streaming pass, so loading all four
+        delivery tables costs one delivery read, not four; they are complete together, when the pass ends."""
         done: set[str] = set()
         for request in sorted(requests, key=lambda r: r.table.name not in LIST_FIRST):
             read = request.table.read
             if isinstance(read, FromPass):
                 if read.name not in done:
                     done.add(read.name)
-                    yield from self.passes.read(read.name, [r for r in requests if _pass_of(r) == read.name])
+                    fed = [r for r in requests if _pass_of(r) == read.name]
+                    yield from self.passes.read(read.name, fed)
+                    for member in fed:
+                        yield member, None
             else:
                 for page in self._read(request):
                     yield request, page
+                yield request, None
 
     def _read(self, request: Request) -> Iterator[Page]:
         """Every page of rows for one table not fed by a pass, filtered and de-duplicated per the catalog."""
