@@ -82,7 +82,7 @@ class SharedRead:
     lookback_days: int
     _requests: dict[str, TableRequest[Any]] = field(default_factory=dict)  # registered, by resource name
     _waiting: dict[str, deque[Page]] = field(default_factory=dict)
-    _read: Iterator[tuple[TableRequest[Any], Page]] | None = None
+    _read: Iterator[tuple[TableRequest[Any], Page | None]] | None = None
     _done: bool = False
 
     @cached_property
@@ -134,6 +134,8 @@ class SharedRead:
                     self.reader.http.close()
                     continue
                 owner, page = item
+                if page is None:  # the reader's "table complete" mark: dlt ends a resource with its generator
+                    continue
                 if owner.load_name == name:
                     yield page
                 else:
@@ -144,7 +146,7 @@ class SharedRead:
         """Read on only when every selected resource has its interval and no page waits for its owner."""
         return set(self._requests) >= _selected() and not any(self._waiting.values())
 
-    def _started(self) -> Iterator[tuple[TableRequest[Any], Page]]:
+    def _started(self) -> Iterator[tuple[TableRequest[Any], Page | None]]:
         if self._read is None:
             self._read = self.reader.read_all(list(self._requests.values()))
         return self._read
