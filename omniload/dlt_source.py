@@ -24,7 +24,7 @@ from typing import Any
 from omniload.arrow import PageConverter
 from omniload.errors import UsageError
 from omniload.pipeline import _column_hints, _empty, _table_hints
-from omniload.source import Interval, Page, Reader, Strategy, TableRequest
+from omniload.source import Interval, Item, Page, Position, Reader, Strategy, TableRequest
 from omniload.sources import source_for_uri
 from omniload.state import Cursors
 
@@ -82,7 +82,7 @@ class SharedRead:
     lookback_days: int
     _requests: dict[str, TableRequest[Any]] = field(default_factory=dict)  # registered, by resource name
     _waiting: dict[str, deque[Page]] = field(default_factory=dict)
-    _read: Iterator[tuple[TableRequest[Any], Page | None]] | None = None
+    _read: Iterator[tuple[TableRequest[Any], Item]] | None = None
     _done: bool = False
 
     @cached_property
@@ -134,7 +134,7 @@ class SharedRead:
                     self.reader.http.close()
                     continue
                 owner, page = item
-                if page is None:  # the reader's "table complete" mark: dlt ends a resource with its generator
+                if page is None or isinstance(page, Position):  # the reader's marks: a table's end, a chunk's
                     continue
                 if owner.load_name == name:
                     yield page
@@ -146,7 +146,7 @@ class SharedRead:
         """Read on only when every selected resource has its interval and no page waits for its owner."""
         return set(self._requests) >= _selected() and not any(self._waiting.values())
 
-    def _started(self) -> Iterator[tuple[TableRequest[Any], Page | None]]:
+    def _started(self) -> Iterator[tuple[TableRequest[Any], Item]]:
         if self._read is None:
             self._read = self.reader.read_all(list(self._requests.values()))
         return self._read

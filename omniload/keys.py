@@ -62,6 +62,24 @@ class KeySet:
             last = rows[-1][0]
             yield [_decode(key) for _, key in rows]
 
+    def sorted_after(self, after: Any, size: int) -> Iterator[list[Any]]:
+        """Every key greater than `after` (None: every key), `size` at a time, in the order of their encoded
+        form: an order that does not depend on the order they were added in."""
+        last = None if after is None else _encode(after)
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT key FROM keys WHERE ? IS NULL OR key > ? ORDER BY key LIMIT ?", (last, last, size)
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [_decode(key) for (key,) in rows]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM keys").fetchone()[0])
+
     def __iter__(self) -> Iterator[Any]:
         for batch in self.batches(1000):
             yield from batch

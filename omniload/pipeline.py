@@ -29,7 +29,8 @@ from omniload.dlt_duckdb import adjust_dlt_duckdb
 from omniload.errors import OmniloadError, UsageError
 from omniload.memory import release_memory
 from omniload.results import RunResult, TableResult
-from omniload.source import Interval, Page, Reader, Strategy, TableRequest, TableSpec
+from omniload.source import Interval, Item, Page, Position, Reader, Strategy, TableRequest, TableSpec
+from omniload.spill import Spill
 from omniload.state import Cursors, row_hashes
 
 if TYPE_CHECKING:
@@ -78,10 +79,11 @@ class Run:
         if self.destination.atomic_replace:
             os.environ["DESTINATION__REPLACE_STRATEGY"] = "insert-from-staging"
         workdir.remove_stale()
-        segments = _Segments(self, results)
+        pipeline_name = _pipeline_name(self.destination.display, self.dataset, list(results))
+        segments = _Segments(self, results, pipeline_name)
         with workdir.make() as folder:
             pipeline = dlt.pipeline(
-                pipeline_name=_pipeline_name(self.destination.display, self.dataset, list(results)),
+                pipeline_name=pipeline_name,
                 destination=self.destination.dlt_destination,
                 dataset_name=self.dataset,
                 pipelines_dir=folder,
@@ -160,9 +162,14 @@ class Run:
         self, request: TableRequest[Any], rows: Page, result: TableResult, reading: _Reading, cursors: Cursors
     ) -> Any:
         """One page as Arrow, counted, reported, and marked for dlt with its table (and hints when new)."""
-        import dlt
-        from dlt.extract.hints import make_hints
+        arrow, new_json, first = self._arrow(request, rows, result, reading, cursors)
+        return self._marked(request, arrow, result, first, new_json)
 
+    def _arrow(
+        self, request: TableRequest[Any], rows: Page, result: TableResult, reading: _Reading, cursors: Cursors
+    ) -> tuple[pa.Table, list[str], bool]:
+        """One page as Arrow, counted and reported; the columns that became JSON with it, and whether it is
+        the table's first."""
         first = request.load_name not in reading.converters
         if first:
             reading.start_table(request)
@@ -178,6 +185,15 @@ class Run:
                 self.progress.table_started(result)
             self.progress.page_read(result)
         reading.last_page = time.monotonic()
+        return arrow, new_json, first
+
+    def _marked(
+        self, request: TableRequest[Any], arrow: pa.Table, result: TableResult, first: bool, new_json: list[str]
+    ) -> Any:
+        """A page marked for dlt with its table, and with its hints when it is the first or brings JSON columns."""
+        import dlt
+        from dlt.extract.hints import make_hints
+
         if first or new_json:
             hints = make_hints(
                 columns=_column_hints(request.primary_key if first else (), new_json),
@@ -257,12 +273,14 @@ class _Segments:
 
     run: Run
     results: dict[str, TableResult]
+    pipeline_name: str
     finished: bool = False
     completed: list[TableRequest[Any]] = field(default_factory=list)  # in the checkpoint being loaded
     committed: list[str] = field(default_factory=list)  # by this run, in the order they were committed
     resumed: list[str] = field(default_factory=list)  # committed by an earlier, interrupted run: not read again
     _requests: list[TableRequest[Any]] = field(default_factory=list)  # the tables this run reads
-    _items: Iterator[tuple[TableRequest[Any], Page | None]] | None = None
+    _items: Iterator[tuple[TableRequest[Any], Item]] | None = None
+    _spills: dict[str, Spill] = field(default_factory=dict)  # tables read in chunks (omniload/spill.py)
     _cursors: Cursors | None = None
     _reading: _Reading | None = None
     _record: dict[str, Any] = field(default_factory=dict)
@@ -283,6 +301,9 @@ class _Segments:
         began, reading_tables = time.monotonic(), set()
         while (item := self._pull()) is not None:
             request, rows = item
+            if isinstance(rows, Position):
+                self._chunk(request, rows)
+                continue
             if rows is None:
                 yield from self._complete(request)
                 reading_tables.discard(request.load_name)
@@ -294,7 +315,11 @@ class _Segments:
             result = self.results[request.load_name]
             result.requests += reading.requests_since_last_page(self.run.reader.http.stats.requests)
             rows = cursors.new_rows(request, rows)
-            if rows:
+            spill = self._spills.get(request.load_name)
+            if rows and spill is not None:
+                arrow, new_json, _ = self.run._arrow(request, rows, result, reading, cursors)
+                spill.add(arrow, new_json)
+            elif rows:
                 yield self.run._page(request, rows, result, reading, cursors)
         for request in self._requests:  # a reader that never said a table was complete: complete at its end
             if request.load_name not in self._record["committed"]:
@@ -303,8 +328,11 @@ class _Segments:
         self.finished = True
 
     def commit(self) -> None:
-        """The checkpoint's load is complete."""
+        """The checkpoint's load is complete: the chunks kept on disk for its tables are not needed any more."""
         names = [r.load_name for r in self.completed]
+        for name in names:
+            if name in self._spills:
+                self._spills.pop(name).clear()
         self.committed.extend(names)
         if self.run.progress is not None and names and not self.finished:
             self.run.progress.committed(names)
@@ -323,14 +351,41 @@ class _Segments:
         self._requests = [r for r in run.requests if r.load_name not in self.resumed]
         for request in self._requests:
             request.interval = self._cursors.interval_for(request)
+            self._resume_inside(request, fingerprint)
         self._reading = _Reading(run.reader.http.stats.requests)
         if self.resumed and run.progress is not None:
             run.progress.resumed(self.resumed, str(self._record["started"]))
         self._items = iter(run.reader.read_all(self._requests))
 
+    def _resume_inside(self, request: TableRequest[Any], fingerprint: str) -> None:
+        """A table an interrupted run with the same arguments was reading in chunks resumes after its last."""
+        spill = Spill.open(self.pipeline_name, request.load_name, fingerprint)
+        if self.run.full_refresh or spill.position is None:
+            return
+        request.resume_from = spill.position
+        self._spills[request.load_name] = spill
+        kept = spill.rows
+        self.results[request.load_name].rows += kept
+        if self.run.progress is not None:
+            self.run.progress.resumed_inside(request.load_name, kept)
+
+    def _chunk(self, request: TableRequest[Any], position: Position) -> None:
+        """The reader reads this table in chunks (a first `Position`), or has completed one."""
+        name = request.load_name
+        if position.value is None and name not in self._spills:  # not resumed: earlier chunks are stale
+            self._spills[name] = Spill.open(self.pipeline_name, name, _fingerprint(self.run))
+            self._spills[name].start_afresh()
+        elif position.value is not None:
+            self._spills[name].checkpoint(position.value)
+
     def _complete(self, request: TableRequest[Any]) -> Iterator[Any]:
         assert self._cursors is not None and self._reading is not None
-        if request.load_name not in self._reading.converters:
+        spill = self._spills.get(request.load_name)
+        if spill is not None and spill.parts:  # the chunks kept on disk, loaded as one table
+            result = self.results[request.load_name]
+            for index, page in enumerate(spill.pages()):
+                yield self.run._marked(request, page, result, index == 0, spill.json_columns if not index else [])
+        elif request.load_name not in self._reading.converters:
             yield self.run._empty_table(request, self.results[request.load_name])
         self._cursors.advance(request)
         self._record["committed"].append(request.load_name)
@@ -343,7 +398,7 @@ class _Segments:
     def _checkpoint_due(self, began: float) -> bool:
         return time.monotonic() - began >= self.run.checkpoint_seconds
 
-    def _pull(self) -> tuple[TableRequest[Any], Page | None] | None:
+    def _pull(self) -> tuple[TableRequest[Any], Item] | None:
         """The reader's next item. The next table's reads start only when it is pulled, after the checkpoint
         before it is committed."""
         assert self._items is not None

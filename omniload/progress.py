@@ -57,6 +57,10 @@ class ProgressSink(Protocol):
         """An interrupted run with the same arguments (started at `started`) committed these tables: they are
         not read again."""
 
+    def resumed_inside(self, table: str, rows: int) -> None:
+        """An interrupted run with the same arguments was reading this table in chunks and kept `rows` on disk:
+        the read resumes after them."""
+
 
 @dataclass
 class RunInfo:
@@ -179,6 +183,9 @@ class Progress:
                 state.resumed, state.started = True, state.started or now
         self._on_resumed(tables, started)
 
+    def resumed_inside(self, table: str, rows: int) -> None:
+        self._on_resumed_inside(table, rows)
+
     # ---- the HTTP client's call ----------------------------------------------------------------------------
     def request_delayed(self, delay: Delay) -> None:
         """A retry or a 429: shown at once, then at most once a second with the count of those folded in."""
@@ -207,6 +214,8 @@ class Progress:
     def _on_committed(self, tables: list[str]) -> None: ...
 
     def _on_resumed(self, tables: list[str], started: str) -> None: ...
+
+    def _on_resumed_inside(self, table: str, rows: int) -> None: ...
 
     # ---- helpers ------------------------------------------------------------------------------------------
     def _state(self, result: TableResult) -> TableState:
@@ -331,6 +340,9 @@ class JsonProgress(Progress):
     def _on_resumed(self, tables: list[str], started: str) -> None:
         self._emit({"event": "resume", "table": None, "tables": tables, "started": started})
 
+    def _on_resumed_inside(self, table: str, rows: int) -> None:
+        self._emit({"event": "resume", "table": table, "rows": rows})
+
     @staticmethod
     def _figures(state: TableState) -> dict[str, Any]:
         return {
@@ -393,6 +405,13 @@ class LogProgress(Progress):
         self._line(
             f"run: resuming the run of {started}, which committed {_names(tables)}: not read again "
             "(--full-refresh starts over)"
+        )
+
+
+    def _on_resumed_inside(self, table: str, rows: int) -> None:
+        self._line(
+            f"{table}: resuming inside the table: the interrupted run's {rows:,} rows are kept on disk "
+            "and are not read again"
         )
 
 

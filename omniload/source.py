@@ -103,6 +103,7 @@ class TableRequest(Generic[T]):
     period: str | None = None
     load_name: str = ""
     interval: Interval = field(default_factory=Interval)
+    resume_from: Any = None  # a `Position` value: the read starts after it
     strategy: Strategy = field(init=False)
     primary_key: tuple[str, ...] = field(init=False)
     incremental_key: str | None = field(init=False)
@@ -114,12 +115,25 @@ class TableRequest(Generic[T]):
         self.incremental_key = self.table.incremental_key
 
 
+@dataclass(frozen=True)
+class Position:
+    """A point inside a long table's read (the `Reader` protocol): every row before it has been yielded, and a
+    read asked to resume from `value` (`TableRequest.resume_from`) yields only the rows after it. A reader
+    that reads a table in chunks says so first, with a `Position` whose `value` is None."""
+
+    value: Any = None
+
+
+#: What `Reader.read_all` yields for a table: a page of rows, a position inside it, or None once it is complete.
+Item = Page | Position | None
+
+
 class Reader(Protocol):
     """A run's reads: every page of every requested table, through one HTTP client (counted, rate limited).
 
     `read_all` yields `(request, page)`, and `(request, None)` once a table's read is complete: the pipeline
     may then commit the table (a checkpoint, README "Checkpoints and resume"). A table the reader never
-    says is complete is committed when `read_all` ends.
+    says is complete is committed when `read_all` ends. A table read in chunks also yields `Position`s.
     """
 
     @property
@@ -130,7 +144,7 @@ class Reader(Protocol):
         """The run's "now" in Unix seconds: where an open interval ends and a RUN_TIME cursor moves to."""
         ...
 
-    def read_all(self, requests: list[TableRequest[Any]]) -> Iterator[tuple[TableRequest[Any], Page | None]]: ...
+    def read_all(self, requests: list[TableRequest[Any]]) -> Iterator[tuple[TableRequest[Any], Item]]: ...
 
 
 class Source(Protocol):

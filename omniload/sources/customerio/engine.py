@@ -9,17 +9,18 @@ interval and drops repeated keys. Paging lives in `paging.py`, the parent lists 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from omniload.concurrency import parallel_pages
 from omniload.errors import NotFound
 from omniload.http import HttpClient
 from omniload.keys import KeySet
-from omniload.source import Interval, Page, Row, TableRequest
+from omniload.source import Interval, Item, Page, Position, Row, TableRequest
 from omniload.sources.customerio import periods
 from omniload.sources.customerio.catalog import (
     PARENT_LISTS,
@@ -42,16 +43,22 @@ log = logging.getLogger("omniload")
 PAGE_ROWS = 5000
 #: A metrics body flattens into pages of this many rows: each reading thread holds one such page at a time.
 FLATTEN_ROWS = 1000
+#: A read per person (or per batch of people) over more people than this goes in chunks of this many, each a
+#: point a killed run resumes from (README "Checkpoints and resume"); `OMNILOAD_CHUNK_PARENTS` changes it.
+CHUNK_PARENTS = 20_000
+CHUNK_VARIABLE = "OMNILOAD_CHUNK_PARENTS"
 #: Tables whose rows are an on-disk parent list: read first, they double as the fan-out list for the rest.
 LIST_FIRST = frozenset(p.table for p in PARENTS if p.on_disk)
 
 Request = TableRequest[Table]
+T = TypeVar("T")
 
 
 @dataclass
 class Reader:
     http: HttpClient
     workers: int = 8
+    chunk_parents: int = field(default_factory=lambda: int(os.environ.get(CHUNK_VARIABLE) or CHUNK_PARENTS))
     now: int = field(default_factory=lambda: int(time.time()))
     pager: Pager = field(init=False)
     parents: ParentLists = field(init=False)
@@ -63,7 +70,7 @@ class Reader:
         self.parents = ParentLists(self.pager)
         self.passes = PassReader(self.pager, self.parents, self.workers, self.now)
 
-    def read_all(self, requests: list[Request]) -> Iterator[tuple[Request, Page | None]]:
+    def read_all(self, requests: list[Request]) -> Iterator[tuple[Request, Item]]:
         """Every page of every requested table, each table ended by `(request, None)` (the `Reader` protocol).
         Tables fed by the same workspace-wide pass are read together in one streaming pass, so loading all four
         delivery tables costs one delivery read, not four; they are complete together, when the pass ends."""
@@ -82,17 +89,18 @@ class Reader:
                     yield request, page
                 yield request, None
 
-    def _read(self, request: Request) -> Iterator[Page]:
+    def _read(self, request: Request) -> Iterator[Page | Position]:
         """Every page of rows for one table not fed by a pass, filtered and de-duplicated per the catalog."""
         table = request.table
         read = table.read
+        pages: Iterable[Page | Position]
         if isinstance(read, Metrics):
             assert request.period is not None
             pages = self._metrics(table, read, cast(periods.Period, request.period), request.interval)
+        elif isinstance(read, PerParent | Batched) and PARENT_LISTS[read.parent].on_disk:
+            pages = self._over_disk_list(request, read)
         elif isinstance(read, PerParent):
-            pages = self._per_parent(table, read)
-        elif isinstance(read, Batched):
-            pages = self._batched(table, read)
+            pages = self._per_parent(table, read, self.parents.parents(read.parent))
         elif isinstance(read, Contents):
             pages = self._contents(table, read)
         else:
@@ -100,7 +108,26 @@ class Reader:
             pages = self.parents.list_table(table)
         return _finish(request, pages)
 
-    def _per_parent(self, table: Table, read: PerParent) -> Iterator[Page]:
+    def _over_disk_list(self, request: Request, read: PerParent | Batched) -> Iterator[Page | Position]:
+        """A read per parent (or per batch of parents) of a list kept on disk (the people). Past `chunk_parents`
+        parents, or when resuming, it goes in chunks of that many, in the order of their ids, each followed by a
+        `Position` (README "Checkpoints and resume")."""
+        keys = self.parents.on_disk(read.parent)
+        if request.resume_from is None and len(keys) <= self.chunk_parents:
+            yield from self._over_keys(request.table, read, keys)
+            return
+        yield Position()
+        for chunk in keys.sorted_after(request.resume_from, self.chunk_parents):
+            yield from self._over_keys(request.table, read, chunk)
+            yield Position(chunk[-1])
+
+    def _over_keys(self, table: Table, read: PerParent | Batched, keys: Iterable[Any]) -> Iterator[Page]:
+        if isinstance(read, Batched):
+            return self._batched(table, read, keys)
+        key = PARENT_LISTS[read.parent].key
+        return self._per_parent(table, read, (Parent({key: value}) for value in keys))
+
+    def _per_parent(self, table: Table, read: PerParent, parents: Iterable[Parent]) -> Iterator[Page]:
         def task(parent: Parent) -> Callable[[], Iterator[Page]]:
             def run() -> Iterator[Page]:
                 # Page by page, so a parent with many children (objects of one type) costs a page of memory.
@@ -112,11 +139,11 @@ class Reader:
 
             return run
 
-        tasks = (task(parent) for parent in self.parents.parents(read.parent))
+        tasks = (task(parent) for parent in parents)
         return _gather(parallel_pages(tasks, self.workers))
 
-    def _batched(self, table: Table, read: Batched) -> Iterator[Page]:
-        batches = self.parents.on_disk(read.parent).batches(read.size)
+    def _batched(self, table: Table, read: Batched, keys: Iterable[Any]) -> Iterator[Page]:
+        batches = _chunks(keys, read.size)
         key = PARENT_LISTS[read.parent].key
         missing = 0
 
@@ -195,7 +222,7 @@ class Reader:
         return _gather(parallel_pages(tasks, self.workers))
 
 
-def _finish(request: Request, pages: Iterable[Page]) -> Iterator[Page]:
+def _finish(request: Request, pages: Iterable[Page | Position]) -> Iterator[Page | Position]:
     """Rows outside the interval dropped (on the incremental key), and keys already loaded where pages may
     repeat records (`dedupe`)."""
     table, interval = request.table, request.interval
@@ -203,6 +230,9 @@ def _finish(request: Request, pages: Iterable[Page]) -> Iterator[Page]:
     seen = KeySet() if table.dedupe else None  # keys loaded so far, where pages may repeat records
     try:
         for page in pages:
+            if isinstance(page, Position):
+                yield page
+                continue
             rows = [row for row in page if not filter_key or interval.holds(row.get(filter_key))]
             if seen is not None:
                 keys = [tuple(row.get(column) for column in request.primary_key) for row in rows]
@@ -240,16 +270,16 @@ def _pass_of(request: Request) -> str | None:
     return read.name if isinstance(read, FromPass) else None
 
 
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[Page]:
-    """Consecutive pages of at most `size` rows, made as they are consumed."""
-    page: Page = []
-    for row in rows:
-        page.append(row)
-        if len(page) >= size:
-            yield page
-            page = []
-    if page:
-        yield page
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most `size` items (rows, parent ids), made as they are consumed."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _gather(pages: Iterable[Page]) -> Iterator[Page]:
