@@ -1,0 +1,128 @@
+"""`omniload ingest --plan` for Customer.io: what each table's read will cost, from the catalog's declarations and
+the cheap parent lists alone (README "A plan before the run").
+
+The plan reads the small lists that tables fan out over (campaigns, broadcasts, newsletters, transactional
+messages, segments, collections, object types, and the actions inside campaigns and broadcasts) through one
+run's `ParentLists`, so each is read once, and counts the requests each took. It never reads the people listing
+(a request per 1,000 people, and Customer.io gives no count of people) nor the delivery and activity passes
+(docs/contract/customerio/tables.md section 5): a table whose cost grows with those is unknown, and its note gives
+the rule its cost follows. Like a run, the first table that needs a list pays for reading it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from omniload.source import Estimate, TableRequest
+from omniload.sources.customerio.catalog import (
+    CATALOG,
+    PARENT_LISTS,
+    PASS_READS,
+    Batched,
+    Contents,
+    FromPass,
+    Listing,
+    Metrics,
+    Parents,
+    PerParent,
+    Table,
+)
+from omniload.sources.customerio.engine import Reader
+from omniload.sources.customerio.parents import ON_DISK, SHARED_TABLES, Parent
+from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
+
+Request = TableRequest[Table]
+
+
+def plan(requests: list[Request], reader: Reader) -> list[Estimate]:
+    """One estimate per request, in their order. Tables fed by a pass are estimated last, so the parent lists a
+    delivery pass reads for its windows are counted by the tables that are those lists."""
+    planner = Planner(reader)
+    ordered = sorted(requests, key=lambda r: isinstance(r.table.read, FromPass))
+    estimates = {id(request): planner.estimate(request) for request in ordered}
+    return [estimates[id(request)] for request in requests]
+
+
+@dataclass
+class Planner:
+    reader: Reader
+
+    def estimate(self, request: Request) -> Estimate:
+        read = request.table.read
+        if isinstance(read, FromPass):
+            return Estimate(request.load_name, None, note=self._pass_rule(read))
+        if isinstance(read, Listing):
+            return self._listing(request, read)
+        if PARENT_LISTS[read.parent].on_disk:
+            return Estimate(request.load_name, None, note=_per_member_rule(read))
+        parents, listed = self._parents(read.parent)
+        label = _singular(read.parent)
+        fan_out = f"one {'read' if isinstance(read, PerParent) else 'request'} per {label} ({len(parents)})"
+        outer = PARENT_LISTS[read.parent].within or read.parent
+        note = f"{listed} to list {outer.replace('_', ' ')}, then {fan_out}" if listed else fan_out
+        if isinstance(read, PerParent):
+            note += ", more where one spans pages"
+        return Estimate(request.load_name, listed + len(parents), at_least=isinstance(read, PerParent), note=note)
+
+    def _listing(self, request: Request, read: Listing) -> Estimate:
+        """A parent list is read now and costs the pages it took; the people listing is unknown; any other
+        listing is not read ahead and costs a request per endpoint, more where the endpoint pages."""
+        table = request.table
+        if table.name in SHARED_TABLES:
+            before = self._sent()
+            rows = sum(len(self.reader.parents.listing(endpoint)) for endpoint in read.endpoints)
+            sent = self._sent() - before
+            note = f"{rows} rows, read by the plan" if sent else "read already for a table before it"
+            return Estimate(request.load_name, sent, note=note)
+        on_disk = next((p for p in ON_DISK if p.table == table.name), None)
+        if on_disk:
+            return Estimate(request.load_name, None, note=f"{_listing_rule(on_disk)}; {_no_count(on_disk.name)}")
+        paged = any(endpoint.limit for endpoint in read.endpoints)
+        note = "one request a page, not read ahead" if paged else "one request, not read ahead"
+        return Estimate(request.load_name, len(read.endpoints), at_least=paged, note=note)
+
+    def _parents(self, name: str) -> tuple[list[Parent], int]:
+        """A cheap parent list and the requests reading it took now: none when this run's plan read it already."""
+        before = self._sent()
+        parents = list(self.reader.parents.parents(name))
+        return parents, self._sent() - before
+
+    def _pass_rule(self, read: FromPass) -> str:
+        """How a pass's cost grows: a request per page of records, in time windows from the oldest parent."""
+        workspace_pass = PASS_READS[read.name]
+        endpoint = workspace_pass.endpoint
+        rule = f"one request per {endpoint.limit or 1:,} {endpoint.records}"
+        if workspace_pass.windows_from:
+            start = self.reader.passes.earliest_parent(workspace_pass)
+            count = sum(1 for _ in windows(start, self.reader.now))
+            since = datetime.fromtimestamp(start, UTC).date().isoformat()
+            rule += f", in {count} windows of {WINDOW_SECONDS // 86400} days since {since} (at least one each)"
+        if read.member_of and PARENT_LISTS[read.member_of].on_disk:
+            rule += f", after {_listing_rule(PARENT_LISTS[read.member_of])}"
+        return f"{rule}; {_no_count(endpoint.records)}; one read for every table it feeds"
+
+    def _sent(self) -> int:
+        return self.reader.http.stats.requests
+
+
+def _listing_rule(on_disk: Parents) -> str:
+    """The cost of listing an on-disk parent list (the people, docs/contract/customerio/tables.md 4.13)."""
+    read = CATALOG[on_disk.table or ""].read
+    assert isinstance(read, Listing)
+    return f"listing the {on_disk.name}: one request per {read.endpoints[0].limit or 1:,}"
+
+
+def _per_member_rule(read: PerParent | Batched | Metrics | Contents) -> str:
+    """A read over an on-disk list: a request per batch of members, or at least one per member."""
+    on_disk = PARENT_LISTS[read.parent]
+    each = f"one request per {read.size}" if isinstance(read, Batched) else "at least one request for each"
+    return f"{each} of the {on_disk.name}, after {_listing_rule(on_disk)}; {_no_count(on_disk.name)}"
+
+
+def _no_count(what: str) -> str:
+    return f"Customer.io gives no count of {what}"
+
+
+def _singular(name: str) -> str:
+    return name.replace("_", " ").removesuffix("s")
