@@ -50,10 +50,10 @@ def _totals(plan: Plan) -> list[str]:
     floor = "at least " if any(e.at_least for e in known) else ""
     seconds = plan.seconds(total)
     timed = f", about {_duration(seconds)} at {plan.rate:g} req/s" if seconds is not None else ""
-    lines = [f"total: {floor}{total:,} requests for {_tables(len(known))}{timed}"]
+    lines = [f"total: {floor}{_plural(total, 'request')} for {_tables(len(known))}{timed}"]
     if unknown:
-        lines.append(f"unknown: {_tables(unknown)}, whose cost the API gives no cheap count of (see their notes)")
-    lines.append(f"the plan made {plan.spent:,} requests; nothing was written")
+        lines.append(f"unknown: {_tables(unknown)}, whose cost the API gives no cheap count of (see the notes)")
+    lines.append(f"the plan made {_plural(plan.spent, 'request')}; nothing was written")
     return lines
 
 
@@ -64,7 +64,11 @@ def _requests(estimate: Estimate) -> str:
 
 
 def _tables(count: int) -> str:
-    return f"{count} table{'s' if count != 1 else ''}"
+    return _plural(count, "table")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
 
 
 def _duration(seconds: float | None) -> str:
