@@ -1,9 +1,10 @@
-"""`omniload ingest --plan` for Customer.io: what each table's read will cost, from the catalog's declarations and
-the cheap parent lists alone (README "A plan before the run").
+"""`omniload ingest --plan` for Customer.io: what each table's read will cost, from the catalog's declarations, the
+cheap parent lists and the counts the API gives (README "A plan before the run").
 
 The plan reads the small lists that tables fan out over (campaigns, broadcasts, newsletters, transactional
 messages, segments, collections, object types, and the actions inside campaigns and broadcasts) through one
-run's `ParentLists`, so each is read once, and counts the requests each took. It never reads the people listing
+run's `ParentLists`, so each is read once, and counts the requests each took; where the catalog names a count
+(a segment's customer count), it reads that too, once per parent. It never reads the people listing
 (a request per 1,000 people, and Customer.io gives no count of people) nor the delivery and activity passes
 (docs/contract/customerio/tables.md section 5): a table whose cost grows with those is unknown, and its note gives
 the rule its cost follows. Like a run, the first table that needs a list pays for reading it.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from omniload.errors import NotFound
 from omniload.source import Estimate, TableRequest
 from omniload.sources.customerio.catalog import (
     CATALOG,
@@ -29,6 +31,7 @@ from omniload.sources.customerio.catalog import (
     Table,
 )
 from omniload.sources.customerio.engine import Reader
+from omniload.sources.customerio.paging import fill
 from omniload.sources.customerio.parents import ON_DISK, SHARED_TABLES, Parent
 from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
 
@@ -59,11 +62,33 @@ class Planner:
         parents, listed = self._parents(read.parent)
         label = _singular(read.parent)
         fan_out = f"one {'read' if isinstance(read, PerParent) else 'request'} per {label} ({len(parents)})"
+        requests, at_least = len(parents), isinstance(read, PerParent)
+        if isinstance(read, PerParent) and read.count:
+            requests, records = self._counted_pages(read, parents)
+            endpoint = read.endpoint
+            fan_out += f", {records:,} {endpoint.records} by the API's counts, {endpoint.limit or 1:,} a page"
+            at_least = False
+        elif at_least:
+            fan_out += ", more where one spans pages"
         outer = PARENT_LISTS[read.parent].within or read.parent
         note = f"{listed} to list {outer.replace('_', ' ')}, then {fan_out}" if listed else fan_out
-        if isinstance(read, PerParent):
-            note += ", more where one spans pages"
-        return Estimate(request.load_name, listed + len(parents), at_least=isinstance(read, PerParent), note=note)
+        return Estimate(request.load_name, listed + requests, at_least=at_least, note=note)
+
+    def _counted_pages(self, read: PerParent, parents: list[Parent]) -> tuple[int, int]:
+        """The pages of every parent, from the count the API gives of each (`PerParent.count`), at least one
+        each: an empty parent still answers one empty page. Also the records counted in all."""
+        counts = [self._count(fill(read.count or "", parent.fields)) for parent in parents]
+        limit = read.endpoint.limit or 1
+        return sum(max(1, -(-count // limit)) for count in counts), sum(counts)
+
+    def _count(self, path: str) -> int:
+        """A parent's count; a parent deleted since it was listed has none (its read will answer 404 too)."""
+        try:
+            body = self.reader.http.get(path)
+        except NotFound:
+            return 0
+        count = body.get("count") if isinstance(body, dict) else None
+        return count if isinstance(count, int) else 0
 
     def _listing(self, request: Request, read: Listing) -> Estimate:
         """A parent list is read now and costs the pages it took; the people listing is unknown; any other

@@ -12,8 +12,9 @@ from omniload.sources.customerio.catalog import PRODUCT_TABLES
 from omniload.testing.customerio import FakeCustomerIO, Workspace
 from tests.conftest import Ran, ingest
 
-#: Tables whose cost the plan knows from the parent lists alone; on the small fake no object type spans pages.
-CHEAP = "campaigns,broadcast_action_metrics:days,collection_contents,objects,exports"
+#: Tables whose cost the plan knows from the parent lists and the segments' counts; on the small fake no object
+#: type spans pages.
+CHEAP = "campaigns,broadcast_action_metrics:days,collection_contents,objects,segment_memberships,exports"
 
 #: `GET /v1/campaigns/{id}/actions` pages are fixed at 10 (docs/contract/customerio/README.md, page-size maxima).
 ACTIONS_PAGE = 10
@@ -51,6 +52,12 @@ def test_the_plan_of_cheap_tables_is_what_the_run_then_requests(
     assert estimates["objects"] == (
         f">= {1 + types}",
         f"1 to list object types, then one read per object type ({types}), more where one spans pages",
+    )
+    segments, members = len(workspace.rows("segments")), len(workspace.rows("segment_memberships"))
+    assert estimates["segment_memberships"] == (
+        str(1 + segments),  # each segment fits one page of 30,000
+        f"1 to list segments, then one read per segment ({segments}), "
+        f"{members:,} identifiers by the API's counts, 30,000 a page",
     )
     assert estimates["exports"] == ("1", "one request, not read ahead")
     assert f"the plan made {planned} requests; nothing was written" in ran.stdout
