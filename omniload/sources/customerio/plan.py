@@ -49,6 +49,8 @@ def plan(requests: list[Request], reader: Reader) -> list[Estimate]:
 
 @dataclass
 class Planner:
+    """One plan's estimates, reading the parent lists through `reader` (once each, shared with its passes)."""
+
     reader: Reader
 
     def estimate(self, request: Request) -> Estimate:
@@ -57,21 +59,24 @@ class Planner:
             return Estimate(request.load_name, None, note=self._pass_rule(read))
         if isinstance(read, Listing):
             return self._listing(request, read)
-        if PARENT_LISTS[read.parent].on_disk:
+        if isinstance(read, Batched) or PARENT_LISTS[read.parent].on_disk:
             return Estimate(request.load_name, None, note=_per_member_rule(read))
+        return self._fan_out(request, read)
+
+    def _fan_out(self, request: Request, read: PerParent | Metrics | Contents) -> Estimate:
+        """The list (where this plan reads it first), then a request per parent: a floor where a parent's records
+        may span pages, unless the API counts them (`PerParent.count`)."""
         parents, listed = self._parents(read.parent)
-        label = _singular(read.parent)
-        fan_out = f"one {'read' if isinstance(read, PerParent) else 'request'} per {label} ({len(parents)})"
-        requests, at_least = len(parents), isinstance(read, PerParent)
+        each = f"per {_singular(read.parent)} ({len(parents)})"
+        requests, at_least, rule = len(parents), False, f"one request {each}"
         if isinstance(read, PerParent) and read.count:
             requests, records = self._counted_pages(read, parents)
-            endpoint = read.endpoint
-            fan_out += f", {records:,} {endpoint.records} by the API's counts, {endpoint.limit or 1:,} a page"
-            at_least = False
-        elif at_least:
-            fan_out += ", more where one spans pages"
+            page = f"{read.endpoint.limit or 1:,} a page"
+            rule = f"one read {each}, {records:,} {read.endpoint.records} by the API's counts, {page}"
+        elif isinstance(read, PerParent):
+            at_least, rule = True, f"one read {each}, more where one spans pages"
         outer = PARENT_LISTS[read.parent].within or read.parent
-        note = f"{listed} to list {outer.replace('_', ' ')}, then {fan_out}" if listed else fan_out
+        note = f"{listed} to list {outer.replace('_', ' ')}, then {rule}" if listed else rule
         return Estimate(request.load_name, listed + requests, at_least=at_least, note=note)
 
     def _counted_pages(self, read: PerParent, parents: list[Parent]) -> tuple[int, int]:
