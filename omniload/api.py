@@ -19,6 +19,7 @@ from omniload.sources import BUILT_IN, source_for_uri
 if TYPE_CHECKING:
     from omniload.destinations import Destination
     from omniload.pipeline import Run
+    from omniload.plan import Plan
     from omniload.progress import Progress
     from omniload.results import RunResult
     from omniload.source import Interval, TableRequest
@@ -65,6 +66,42 @@ def ingest(
         raise
     progress.run_finished(result, None)
     return result
+
+
+def plan(
+    source_uri: str,
+    source_table: str,
+    dest_uri: str,
+    dest_table: str | None = None,
+    interval_start: str | None = None,
+    interval_end: str | None = None,
+    incremental_strategy: str | None = None,
+    incremental_key: str | None = None,
+    primary_key: Sequence[str] = (),
+) -> Plan:
+    """What `ingest` with the same arguments would cost, per table, without running it (`omniload ingest
+    --plan`, README "A plan before the run"): the input is checked as for `ingest`, the source reads only what
+    is cheap, and the destination is not touched. An estimate's `requests` is None where the API gives no
+    cheap count; its note then says how the cost grows."""
+    from omniload.plan import Plan
+
+    run = build_run(
+        source_uri=source_uri,
+        source_table=source_table,
+        dest_uri=dest_uri,
+        dest_table=dest_table,
+        interval_start=interval_start,
+        interval_end=interval_end,
+        incremental_strategy=incremental_strategy,
+        incremental_key=incremental_key,
+        primary_key=primary_key,
+    )
+    http = run.reader.http
+    try:
+        estimates = source_for_uri(source_uri).connect(source_uri).plan(run.requests, run.reader)
+    finally:
+        http.close()
+    return Plan(estimates, rate=http.limiter.ceiling, spent=http.stats.requests)
 
 
 def build_run(

@@ -18,7 +18,7 @@ import sys
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -158,6 +158,14 @@ def ingest(
             envvar=from_env("PROGRESS"),
         ),
     ] = None,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Print each table's estimated requests and time at the rate limit, then stop (writes nothing).",
+            envvar="OMNILOAD_PLAN",
+        ),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
 ) -> None:
     """Copy a source table into a destination table."""
@@ -166,6 +174,22 @@ def ingest(
     install()  # Ctrl-C and SIGTERM: one line saying what was kept, exit 130 or 143
     mode = progress.value if progress else ("interactive" if sys.stdout.isatty() else "log")
     _configure_logging(debug)
+    if plan:
+        _show_plan(
+            {
+                "source_uri": source_uri,
+                "source_table": source_table,
+                "dest_uri": dest_uri,
+                "dest_table": dest_table,
+                "interval_start": interval_start,
+                "interval_end": interval_end,
+                "incremental_strategy": incremental_strategy,
+                "incremental_key": incremental_key,
+                "primary_key": tuple(primary_key or ()),
+            },
+            debug,
+        )
+        return
     sink = progress_module.make(mode, console=out)
     waited = 0.0
     try:
@@ -209,6 +233,27 @@ def ingest(
             [] if incremental_strategy else [r.load_name for r in run.requests if r.strategy != r.table.strategy]
         )
         progress_module.print_summary(result, waited, out, plain=mode == "log", snapshots=snapshots)
+
+
+def _show_plan(arguments: dict[str, Any], debug: bool) -> None:
+    """`--plan`: the estimates of `api.plan` as a table, or the usual one-line error."""
+    from omniload.plan import plan_lines
+
+    try:
+        found = api.plan(**arguments)
+    except OmniloadError as error:
+        _fail(error, debug)
+    except Exception as error:  # a bug: one line, the traceback only when asked for
+        if debug:
+            raise
+        err.print(
+            f"error: {type(error).__name__}: {_first_line(error)} (run with --debug for the traceback)",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1) from None
+    for line in plan_lines(found):
+        out.out(line, highlight=False)
 
 
 def _confirmed(run: Run) -> bool:

@@ -128,6 +128,21 @@ class Position:
 Item = Page | Position | None
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """What reading one table of a run will cost, as `--plan` prints it (README "A plan before the run").
+
+    `requests`: the requests the table's read will make, or None where that cannot be known cheaply;
+    `at_least`: the count is a floor (a parent whose children span pages costs more); `note`: how the figure
+    was made, or, for an unknown, the rule its cost follows.
+    """
+
+    load_name: str
+    requests: int | None
+    at_least: bool = False
+    note: str = ""
+
+
 class Reader(Protocol):
     """A run's reads: every page of every requested table, through one HTTP client (counted, rate limited).
 
@@ -187,6 +202,11 @@ class Connection(Protocol):
     def select(self, spec: str) -> list[TableRequest[Any]]: ...
 
     def reader(self) -> Reader: ...
+
+    def plan(self, requests: list[TableRequest[Any]], reader: Reader) -> list[Estimate]:
+        """One `Estimate` per request, in their order, from what `reader` reads cheaply (lists of parents, counts
+        the API gives) and nothing else: `omniload ingest --plan` (README "A plan before the run")."""
+        ...
 
 
 def select_tables(tables: Sequence[T], spec: str, title: str) -> list[TableRequest[T]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import omniload
+from omniload import api
 from omniload.errors import OmniloadError, UsageError
 from omniload.progress import JsonProgress
 from omniload.testing.customerio import FakeCustomerIO
@@ -70,3 +71,18 @@ def test_a_failed_run_ends_its_progress_and_raises(fake: FakeCustomerIO, tmp_pat
 
     last = json.loads(stream.getvalue().splitlines()[-1])
     assert (last["event"], last["status"]) == ("end", "failed") and "rejected the API key" in last["error"]
+
+
+def test_plan_returns_the_estimates_and_writes_nothing(fake: FakeCustomerIO, tmp_path: Path) -> None:
+    """`omniload.api.plan()`: what `--plan` prints, as figures (README "A plan before the run")."""
+    before = fake.count()
+
+    found = api.plan(source_uri(fake), "segments,customers", f"duckdb:///{tmp_path / 'x.duckdb'}")
+
+    assert [(e.load_name, e.requests, e.at_least) for e in found.estimates] == [
+        ("segments", 1, False),
+        ("customers", None, False),
+    ]
+    assert found.rate == 1000
+    assert found.spent == fake.count() - before == 1  # the segments list, nothing of the people
+    assert not (tmp_path / "x.duckdb").exists()

@@ -48,10 +48,15 @@ class Listing:
 
 @dataclass(frozen=True)
 class PerParent:
-    """One read per parent; the parent's fields (e.g. `campaign_id`) fill the path and are set on every row."""
+    """One read per parent; the parent's fields (e.g. `campaign_id`) fill the path and are set on every row.
+
+    `count`: where the API gives a parent's number of records cheaply (`{"count": N}`, a segment's customer
+    count, OpenAPI `getSegmentCount`), which `--plan` reads to count the pages of each parent.
+    """
 
     parent: str
     endpoint: Endpoint
+    count: str | None = None
 
 
 @dataclass(frozen=True)
@@ -341,7 +346,8 @@ EXTRA_TABLES: tuple[Table, ...] = (
     Table(name="segment_memberships", in_all=False,
           description=beyond_all("Who is in which segment: one row per segment and person."),
           primary_key=("segment_id", "cio_id"), strategy=Strategy.REPLACE,
-          read=PerParent("segments", Endpoint("/v1/segments/{segment_id}/membership", "identifiers", limit=30000)),
+          read=PerParent("segments", Endpoint("/v1/segments/{segment_id}/membership", "identifiers", limit=30000),
+                         count="/v1/segments/{segment_id}/customer_count"),
           types={"segment_id": int, "cio_id": str}, shape=shapes.segment_member, dedupe=True),
     Table(name="esp_suppressions", in_all=False,
           description=beyond_all("Suppressed addresses (bounces, spam reports), one row per type and email."),

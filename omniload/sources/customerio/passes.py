@@ -53,7 +53,7 @@ class PassReader:
         consecutive windows on parallel threads. Otherwise the endpoint paged once."""
         if not read.windows_from:
             return self.pager.pages(read.endpoint)
-        start = interval.start if interval.start is not None else self._earliest_parent(read)
+        start = interval.start if interval.start is not None else self.earliest_parent(read)
         end = interval.end if interval.end is not None else self.now
 
         def task(window: tuple[int, int]) -> Callable[[], Iterator[Page]]:
@@ -62,7 +62,7 @@ class PassReader:
 
         return parallel_pages((task(w) for w in windows(start, end)), self.workers)
 
-    def _earliest_parent(self, read: Pass) -> int:
+    def earliest_parent(self, read: Pass) -> int:
         """A delivery cannot be older than its parent, so the oldest parent bounds the full history."""
         created = [p.created for name in read.windows_from for p in self.parents.parents(name)]
         known = [value for value in created if isinstance(value, int) and value > 0]

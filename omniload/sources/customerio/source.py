@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 from omniload import __version__
 from omniload.http import HttpClient, RetryPolicy
-from omniload.source import TableRequest, select_tables
-from omniload.sources.customerio import docs
+from omniload.source import Estimate, Reader, TableRequest, select_tables
+from omniload.sources.customerio import docs, engine, plan
 from omniload.sources.customerio.catalog import TABLES, Table
 from omniload.sources.customerio.config import CustomerIOConfig, parse_uri
-from omniload.sources.customerio.engine import Reader
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,12 @@ class CustomerIOConnection:
         """`--source-table`: one table, a comma-separated list, or `all`; metrics tables need `:period`."""
         return select_tables(TABLES, spec, "Customer.io")
 
-    def reader(self) -> Reader:
+    def plan(self, requests: list[TableRequest[Table]], reader: Reader) -> list[Estimate]:
+        """`--plan`: estimates from the cheap parent lists, read through `reader` (`plan.py`)."""
+        assert isinstance(reader, engine.Reader)
+        return plan.plan(requests, reader)
+
+    def reader(self) -> engine.Reader:
         config = self.config
         http = HttpClient(
             config.base_url,
@@ -64,7 +68,7 @@ class CustomerIOConnection:
                 "and that the account lives in this region (region=us or region=eu)"
             ),
         )
-        return Reader(http)
+        return engine.Reader(http)
 
 
 SOURCE = CustomerIO()

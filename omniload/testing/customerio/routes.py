@@ -461,6 +461,17 @@ def list_segments(req: Req) -> dict[str, Any]:
     return {"segments": req.ws.catalog.segments}
 
 
+@route("GET", "/v1/segments/{id}/customer_count")
+def segment_count(req: Req) -> dict[str, Any]:
+    """The members the membership pages list (OpenAPI `getSegmentCount`)."""
+    sid = req.int_param(0)
+    if not any(s["id"] == sid for s in req.ws.catalog.segments) or req.ctx.is_deleted("segment", sid):
+        raise ApiError(404, "segment not found")
+    people = req.ws.people
+    members = (i for i in range(people.count) if people.in_segment(i, sid) and not req.ctx.is_deleted("person", i))
+    return {"count": sum(1 for _ in members)}
+
+
 @route("GET", "/v1/segments/{id}/membership")
 def segment_membership(req: Req) -> dict[str, Any]:
     sid = req.int_param(0)

@@ -15,7 +15,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from omniload.errors import UsageError
 from omniload.http import HttpClient
-from omniload.source import Page, Strategy, TableRequest, TableSpec, select_tables, tables_markdown
+from omniload.source import (
+    Estimate,
+    Page,
+    Reader,
+    Strategy,
+    TableRequest,
+    TableSpec,
+    select_tables,
+    tables_markdown,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +79,11 @@ class TinyConnection:
 
     def reader(self) -> TinyReader:
         return TinyReader(HttpClient(self.base_url, headers={}, rate_limit=None))
+
+    def plan(self, requests: list[TableRequest[Any]], reader: Reader) -> list[Estimate]:
+        """`--plan`: nothing is cheap to read ahead here; each table costs a request per page, at least one."""
+        note = "one request per page, not read ahead"
+        return [Estimate(r.load_name, 1, at_least=True, note=note) for r in requests]
 
 
 @dataclass(frozen=True)

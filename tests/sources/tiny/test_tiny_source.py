@@ -52,3 +52,20 @@ def test_a_second_run_continues_from_the_cursor(base_url: str, tmp_path: Path) -
 def test_an_unknown_source_names_the_registered_ones() -> None:
     ran = omniload("tables", "hubspot", env=ENV)
     assert ran.code == 2 and ran.output.strip() == "error: unknown source 'hubspot'; sources: customerio, tiny"
+
+
+def test_a_plan_before_the_run(base_url: str, tmp_path: Path) -> None:
+    """`--plan` is the core's: the tiny source gives its estimates, the CLI prints them and writes nothing."""
+    db = tmp_path / "tiny.duckdb"
+    ran = omniload("ingest", "--source-uri", f"tiny://?base_url={base_url}", "--source-table", "notes,authors",
+                   "--dest-uri", f"duckdb:///{db}", "--plan", env=ENV)
+    assert ran.code == 0, ran.output
+    assert ran.stdout.splitlines() == [
+        "table    requests  time (no rate limit)  note",
+        "notes        >= 1                     -  one request per page, not read ahead",
+        "authors      >= 1                     -  one request per page, not read ahead",
+        "",
+        "total: at least 2 requests for 2 tables",
+        "the plan made 0 requests; nothing was written",
+    ]
+    assert not db.exists()

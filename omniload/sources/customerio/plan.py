@@ -1,0 +1,158 @@
+"""`omniload ingest --plan` for Customer.io: what each table's read will cost, from the catalog's declarations, the
+cheap parent lists and the counts the API gives (README "A plan before the run").
+
+The plan reads the small lists that tables fan out over (campaigns, broadcasts, newsletters, transactional
+messages, segments, collections, object types, and the actions inside campaigns and broadcasts) through one
+run's `ParentLists`, so each is read once, and counts the requests each took; where the catalog names a count
+(a segment's customer count), it reads that too, once per parent. It never reads the people listing
+(a request per 1,000 people, and Customer.io gives no count of people) nor the delivery and activity passes
+(docs/contract/customerio/tables.md section 5): a table whose cost grows with those is unknown, and its note gives
+the rule its cost follows. Like a run, the first table that needs a list pays for reading it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from omniload.errors import NotFound
+from omniload.source import Estimate, TableRequest
+from omniload.sources.customerio.catalog import (
+    CATALOG,
+    PARENT_LISTS,
+    PASS_READS,
+    Batched,
+    Contents,
+    FromPass,
+    Listing,
+    Metrics,
+    Parents,
+    PerParent,
+    Table,
+)
+from omniload.sources.customerio.engine import Reader
+from omniload.sources.customerio.paging import fill
+from omniload.sources.customerio.parents import ON_DISK, SHARED_TABLES, Parent
+from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
+
+Request = TableRequest[Table]
+
+
+def plan(requests: list[Request], reader: Reader) -> list[Estimate]:
+    """One estimate per request, in their order. Tables fed by a pass are estimated last, so the parent lists a
+    delivery pass reads for its windows are counted by the tables that are those lists."""
+    planner = Planner(reader)
+    ordered = sorted(requests, key=lambda r: isinstance(r.table.read, FromPass))
+    estimates = {id(request): planner.estimate(request) for request in ordered}
+    return [estimates[id(request)] for request in requests]
+
+
+@dataclass
+class Planner:
+    """One plan's estimates, reading the parent lists through `reader` (once each, shared with its passes)."""
+
+    reader: Reader
+
+    def estimate(self, request: Request) -> Estimate:
+        read = request.table.read
+        if isinstance(read, FromPass):
+            return Estimate(request.load_name, None, note=self._pass_rule(read))
+        if isinstance(read, Listing):
+            return self._listing(request, read)
+        if isinstance(read, Batched) or PARENT_LISTS[read.parent].on_disk:
+            return Estimate(request.load_name, None, note=_per_member_rule(read))
+        return self._fan_out(request, read)
+
+    def _fan_out(self, request: Request, read: PerParent | Metrics | Contents) -> Estimate:
+        """The list (where this plan reads it first), then a request per parent: a floor where a parent's records
+        may span pages, unless the API counts them (`PerParent.count`)."""
+        parents, listed = self._parents(read.parent)
+        each = f"per {_singular(read.parent)} ({len(parents)})"
+        requests, at_least, rule = len(parents), False, f"one request {each}"
+        if isinstance(read, PerParent) and read.count:
+            requests, records = self._counted_pages(read, parents)
+            page = f"{read.endpoint.limit or 1:,} a page"
+            rule = f"one read {each}, {records:,} {read.endpoint.records} by the API's counts, {page}"
+        elif isinstance(read, PerParent):
+            at_least, rule = True, f"one read {each}, more where one spans pages"
+        outer = PARENT_LISTS[read.parent].within or read.parent
+        note = f"{listed} to list {outer.replace('_', ' ')}, then {rule}" if listed else rule
+        return Estimate(request.load_name, listed + requests, at_least=at_least, note=note)
+
+    def _counted_pages(self, read: PerParent, parents: list[Parent]) -> tuple[int, int]:
+        """The pages of every parent, from the count the API gives of each (`PerParent.count`), at least one
+        each: an empty parent still answers one empty page. Also the records counted in all."""
+        counts = [self._count(fill(read.count or "", parent.fields)) for parent in parents]
+        limit = read.endpoint.limit or 1
+        return sum(max(1, -(-count // limit)) for count in counts), sum(counts)
+
+    def _count(self, path: str) -> int:
+        """A parent's count; a parent deleted since it was listed has none (its read will answer 404 too)."""
+        try:
+            body = self.reader.http.get(path)
+        except NotFound:
+            return 0
+        count = body.get("count") if isinstance(body, dict) else None
+        return count if isinstance(count, int) else 0
+
+    def _listing(self, request: Request, read: Listing) -> Estimate:
+        """A parent list is read now and costs the pages it took; the people listing is unknown; any other
+        listing is not read ahead and costs a request per endpoint, more where the endpoint pages."""
+        table = request.table
+        if table.name in SHARED_TABLES:
+            before = self._sent()
+            rows = sum(len(self.reader.parents.listing(endpoint)) for endpoint in read.endpoints)
+            sent = self._sent() - before
+            note = f"{rows} rows, read by the plan" if sent else "read already for a table before it"
+            return Estimate(request.load_name, sent, note=note)
+        on_disk = next((p for p in ON_DISK if p.table == table.name), None)
+        if on_disk:
+            return Estimate(request.load_name, None, note=f"{_listing_rule(on_disk)}; {_no_count(on_disk.name)}")
+        paged = any(endpoint.limit for endpoint in read.endpoints)
+        note = "one request a page, not read ahead" if paged else "one request, not read ahead"
+        return Estimate(request.load_name, len(read.endpoints), at_least=paged, note=note)
+
+    def _parents(self, name: str) -> tuple[list[Parent], int]:
+        """A cheap parent list and the requests reading it took now: none when this run's plan read it already."""
+        before = self._sent()
+        parents = list(self.reader.parents.parents(name))
+        return parents, self._sent() - before
+
+    def _pass_rule(self, read: FromPass) -> str:
+        """How a pass's cost grows: a request per page of records, in time windows from the oldest parent."""
+        workspace_pass = PASS_READS[read.name]
+        endpoint = workspace_pass.endpoint
+        rule = f"one request per {endpoint.limit or 1:,} {endpoint.records}"
+        if workspace_pass.windows_from:
+            start = self.reader.passes.earliest_parent(workspace_pass)
+            count = sum(1 for _ in windows(start, self.reader.now))
+            since = datetime.fromtimestamp(start, UTC).date().isoformat()
+            rule += f", in {count} windows of {WINDOW_SECONDS // 86400} days since {since} (at least one each)"
+        if read.member_of and PARENT_LISTS[read.member_of].on_disk:
+            rule += f", after {_listing_rule(PARENT_LISTS[read.member_of])}"
+        return f"{rule}; {_no_count(endpoint.records)}; one read for every table it feeds"
+
+    def _sent(self) -> int:
+        return self.reader.http.stats.requests
+
+
+def _listing_rule(on_disk: Parents) -> str:
+    """The cost of listing an on-disk parent list (the people, docs/contract/customerio/tables.md 4.13)."""
+    read = CATALOG[on_disk.table or ""].read
+    assert isinstance(read, Listing)
+    return f"listing the {on_disk.name}: one request per {read.endpoints[0].limit or 1:,}"
+
+
+def _per_member_rule(read: PerParent | Batched | Metrics | Contents) -> str:
+    """A read over an on-disk list: a request per batch of members, or at least one per member."""
+    on_disk = PARENT_LISTS[read.parent]
+    each = f"one request per {read.size}" if isinstance(read, Batched) else "at least one request for each"
+    return f"{each} of the {on_disk.name}, after {_listing_rule(on_disk)}; {_no_count(on_disk.name)}"
+
+
+def _no_count(what: str) -> str:
+    return f"Customer.io gives no count of {what}"
+
+
+def _singular(name: str) -> str:
+    return name.replace("_", " ").removesuffix("s")
