@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - typer versions that use click itself
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
+    from omniload.controls import Controls
     from omniload.destinations import Destination
     from omniload.pipeline import Run
     from omniload.source import Interval, Source, TableRequest
@@ -62,6 +63,13 @@ def _help_examples() -> str:
     except UsageError:
         registered = BUILT_IN
     return "".join(source.help_examples() for source in registered)
+
+
+class SchemaContract(StrEnum):
+    evolve = "evolve"
+    freeze = "freeze"
+    discard_row = "discard_row"
+    discard_value = "discard_value"
 
 
 class ProgressMode(StrEnum):
@@ -160,10 +168,62 @@ def ingest(
             envvar=from_env("PROGRESS"),
         ),
     ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="Rename and retype columns: name:type, name:type:source or name::source, comma-separated.",
+            envvar=["INGESTR_COLUMNS"],  # ingestr's only name for it: COLUMNS is the terminal's width
+        ),
+    ] = None,
+    mask: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Mask a column before it leaves the machine: column:algorithm[:param] (hash, md5, hmac:KEY, "
+            "redact, stars, fixed:TEXT, partial:N, first_letter, email, phone, credit_card, ssn, round:N, "
+            "range:N, null); repeat, or separate with commas.",
+            envvar=from_env("MASK"),
+        ),
+    ] = None,
+    schema_contract: Annotated[
+        SchemaContract,
+        typer.Option(
+            help="What a new column or type may do to an existing table: evolve (add it), freeze (fail), "
+            "discard_row (drop those rows), discard_value (drop those values).",
+            case_sensitive=False,
+            envvar=from_env("SCHEMA_CONTRACT"),
+        ),
+    ] = SchemaContract.evolve,
+    page_size: Annotated[
+        int | None,
+        typer.Option(help="Records per API page, up to the API's maximum (default: the source's).",
+                     envvar=from_env("PAGE_SIZE")),
+    ] = None,
+    staging_bucket: Annotated[
+        str | None,
+        typer.Option(help="Bucket a warehouse loads from (s3://, gs://, az://), for BigQuery, Snowflake, "
+                     "Redshift, Databricks, ClickHouse, Athena.", envvar=from_env("STAGING_BUCKET")),
+    ] = None,
+    partition_by: Annotated[
+        str | None,
+        typer.Option(help="BigQuery: the column to partition tables by.", envvar=from_env("PARTITION_BY")),
+    ] = None,
+    cluster_by: Annotated[
+        str | None,
+        typer.Option(help="BigQuery: columns to cluster by, comma-separated.", envvar=from_env("CLUSTER_BY")),
+    ] = None,
+    no_load_timestamp: Annotated[
+        bool,
+        typer.Option(
+            "--no-load-timestamp",
+            help="Do not add _omniload_loaded_at (the run's start, UTC) to every row.",
+            envvar=from_env("NO_LOAD_TIMESTAMP"),
+        ),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
 ) -> None:
     """Copy a source table into a destination table."""
     from omniload import progress as progress_module
+    from omniload.controls import Controls
 
     install()  # Ctrl-C and SIGTERM: one line saying what was kept, exit 130 or 143
     mode = progress.value if progress else ("interactive" if sys.stdout.isatty() else "log")
@@ -171,9 +231,14 @@ def ingest(
     sink = progress_module.make(mode, console=out)
     waited = 0.0
     try:
+        controls = Controls.parse(
+            columns=columns, masks=mask or (), schema_contract=schema_contract.value, page_size=page_size,
+            staging_bucket=staging_bucket, partition_by=partition_by, cluster_by=cluster_by,
+            load_timestamp=not no_load_timestamp,
+        )
         run = _build_run(
             source_uri, source_table, dest_uri, dest_table, interval_start, interval_end,
-            Overrides(incremental_strategy, incremental_key, tuple(primary_key or ())), full_refresh,
+            Overrides(incremental_strategy, incremental_key, tuple(primary_key or ())), full_refresh, controls,
         )
         if not yes and sys.stdin.isatty() and not _confirmed(run):
             raise OmniloadError("cancelled: nothing was read or written (use --yes to skip the question)")
@@ -292,6 +357,7 @@ def _build_run(
     interval_end: str | None,
     overrides: Overrides,
     full_refresh: bool,
+    controls: Controls,
 ) -> Run:
     from omniload import destinations
     from omniload.pipeline import Run, check_request, make_interval, split_dest_table
@@ -315,7 +381,7 @@ def _build_run(
     dataset, table_name = split_dest_table(dest_table, destination.default_dataset, several=len(requests) > 1)
     return Run(
         requests, source.reader(), destination, dataset, table_name, interval, full_refresh,
-        source.lookback_days,
+        source.lookback_days, controls=controls,
     )
 
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from omniload import faults, interrupts, workdir
 from omniload.arrow import PageConverter
+from omniload.controls import Controls
 from omniload.destinations import Destination
 from omniload.dlt_duckdb import adjust_dlt_duckdb
 from omniload.errors import OmniloadError, UsageError
@@ -58,6 +59,10 @@ class Run:
     full_refresh: bool = False
     lookback_days: int = 30
     progress: ProgressSink | None = None  # told of each table's start, each page and the load stage
+    controls: Controls = field(default_factory=Controls)  # --columns, --mask, ... (omniload/controls.py)
+
+    def __post_init__(self) -> None:
+        self.destination = self.controls.check(self.requests, self.reader, self.destination)
 
     def execute(self) -> RunResult:
         import dlt
@@ -151,6 +156,8 @@ class Run:
             rows = cursors.new_rows(request, rows)
             if rows:
                 yield self._page(request, rows, result, reading, cursors)
+        if reading.converters:
+            self.controls.check_seen()
         for request in self.requests:
             if request.load_name not in reading.converters:
                 yield self._empty_table(request, results[request.load_name])
@@ -173,16 +180,17 @@ class Run:
         result.pages += 1
         result.seconds = time.monotonic() - reading.started[request.load_name]
         cursors.observe(request, arrow)
+        arrow = self.controls.apply(request, arrow)
         if self.progress is not None:
             if first:
                 self.progress.table_started(result)
             self.progress.page_read(result)
         reading.last_page = time.monotonic()
         if first or new_json:
-            hints = make_hints(
-                columns=_column_hints(request.primary_key if first else (), new_json),
+            hints = make_hints(**self.controls.hints(
+                _column_hints(request.primary_key if first else (), new_json),
                 **_table_hints(request, result.destination_table),
-            )
+            ))
             return dlt.mark.with_hints(arrow, hints, create_table_variant=True)
         return dlt.mark.with_table_name(arrow, result.destination_table)
 
@@ -193,13 +201,13 @@ class Run:
 
         if self.progress is not None:
             self.progress.table_started(result)
-        hints = make_hints(
-            columns=_column_hints(request.primary_key, ()),
-            **_table_hints(request, result.destination_table),
-        )
+        hints = make_hints(**self.controls.hints(
+            _column_hints(request.primary_key, ()), **_table_hints(request, result.destination_table)
+        ))
         empty = _empty(request.table)
         if request.strategy == Strategy.SCD2:
             empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
+        empty = self.controls.apply(request, empty)
         return dlt.mark.with_hints(empty, hints, create_table_variant=True)
 
     def _refuse_emptying(self, pipeline: Any, results: dict[str, TableResult]) -> None:
