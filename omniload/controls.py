@@ -382,7 +382,7 @@ class Controls:
             stamp = pa.array([self.loaded_at] * page.num_rows, pa.timestamp("us", tz="UTC"))
             if LOADED_AT in page.column_names:
                 page = page.drop_columns([LOADED_AT])
-            page = page.append_column(pa.field(LOADED_AT, stamp.type, nullable=False), stamp)
+            page = page.append_column(LOADED_AT, stamp)  # nullable: rows other tools insert have none
         return page
 
     def hints(self, columns: list[dict[str, Any]], **table: Any) -> dict[str, Any]:
@@ -470,6 +470,10 @@ class Controls:
             raise UsageError(
                 f"destination {destination.kind} does not load from a staging bucket (dlt has no staging for it); "
                 "--staging-bucket works with BigQuery, Snowflake, Redshift, Databricks, ClickHouse and Athena"
+            )
+        if self.staging_bucket.lower().startswith("file:"):
+            raise UsageError(
+                "--staging-bucket must be a bucket the warehouse reads (s3://, gs://, az://), not a local folder"
             )
         bucket = destinations.resolve(self.staging_bucket)
         if bucket.kind != "files":

@@ -3,13 +3,20 @@ and PostgreSQL (README "Shaping what lands"): what the flag says is what the tab
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from omniload.controls import Controls
+from omniload.destinations import Destination, resolve
+from omniload.errors import UsageError
+from omniload.sources.customerio.source import SOURCE
 from omniload.testing.customerio import FakeCustomerIO, Workspace
 from tests.conftest import API_KEY, Ran, omniload
 from tests.state.support import SPEC, Dest, dest_for, ingest_args, loaded, one_line_error, run
@@ -49,9 +56,8 @@ def test_masks_hide_pii_before_it_is_loaded(fake: FakeCustomerIO, dest: Dest) ->
         assert (email is None) == (person.get("email") is None)  # a null holds nothing to hide
         if email is not None:
             local, domain = person["email"].split("@")
-            assert email == local[0] + "*" * (len(local) - 2) + local[-1] + "@" + domain if len(local) > 2 else (
-                "*" * len(local) + "@" + domain
-            )
+            hidden = local[0] + "*" * (len(local) - 2) + local[-1] if len(local) > 2 else "*" * len(local)
+            assert email == f"{hidden}@{domain}"
     assert ("3000001", hashlib.sha256(b"u-1000").hexdigest(), "**@example.org") in rows  # p0@example.org
 
 
@@ -92,7 +98,7 @@ def test_load_timestamp_is_one_utc_value_per_run_and_can_be_dropped(fake: FakeCu
 
 def add_owner_to_a_segment(fake: FakeCustomerIO) -> None:
     """A new field on a segment the next run reads again (its `updated_at` moves past the cursor)."""
-    segment = fake.ws.catalog.segments[0]
+    segment: dict[str, Any] = fake.ws.catalog.segments[0]
     fake.ws.update_records(touch=[("segment", segment["id"])], at=fake.ws.now)
     segment["owner"] = "ops@example.org"
 
@@ -168,3 +174,42 @@ def test_a_mask_no_table_has_stops_the_run_before_anything_is_written(fake: Fake
 
     assert line.startswith("error: --mask: no table of this run has a column 'e_mail'; nothing was written")
     assert "customers" not in dest.tables()
+
+
+READER = SOURCE.connect(f"customerio://?api_key={API_KEY}").reader()
+
+
+def bigquery() -> Destination:
+    """A BigQuery destination as `resolve` builds it (no account here: the driver is not needed to build it)."""
+    key = {"type": "service_account", "project_id": "demo", "client_email": "loader@demo.iam.gserviceaccount.com"}
+    encoded = base64.b64encode(json.dumps(key).encode()).decode()
+    return resolve(f"bigquery://demo?credentials_base64={encoded}", check_drivers=False)
+
+
+def test_bigquery_tables_get_dlts_partition_and_cluster_hints() -> None:
+    """Not loaded for real (no BigQuery here): the hints are dlt's bigquery_adapter's, which its BigQuery client
+    turns into PARTITION BY and CLUSTER BY."""
+    controls = Controls.parse(partition_by="created_at", cluster_by="type, name")
+    controls.check([], READER, bigquery())
+
+    hints = controls.hints([{"name": "id", "nullable": False}], table_name="segments")
+
+    assert hints == {
+        "columns": [
+            {"name": "id", "nullable": False},
+            {"name": "created_at", "x-bigquery-partition": True},
+            {"name": "type", "x-bigquery-cluster": True},
+            {"name": "name", "x-bigquery-cluster": True},
+        ],
+        "table_name": "segments",
+        "additional_table_hints": {"x-bigquery-cluster-columns": ["type", "name"]},
+    }
+
+
+def test_a_staging_bucket_needs_a_bucket_and_its_driver() -> None:
+    local = Controls.parse(staging_bucket="file:///tmp/stage")
+    with pytest.raises(UsageError, match="not a local folder"):
+        local.check([], READER, bigquery())
+    s3 = Controls.parse(staging_bucket="s3://bucket/stage")
+    with pytest.raises(UsageError, match=r"needs the s3fs driver: pip install 'omniload\[s3\]'"):
+        s3.check([], READER, bigquery())
