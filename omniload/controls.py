@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from omniload.errors import UsageError
+from omniload.errors import OmniloadError, UsageError
 from omniload.source import PageSized, Reader, Strategy, TableRequest
 
 if TYPE_CHECKING:
@@ -484,6 +484,20 @@ class Controls:
         return dataclasses.replace(destination, staging=bucket.dlt_destination, loader_file_format=None)
 
 
+def contract_violation(error: BaseException) -> OmniloadError | None:
+    """dlt's refusal under `--schema-contract freeze`, raised while pages are extracted (so before anything is
+    written), as the user's one line; None for any other error."""
+    from dlt.common.schema.exceptions import DataValidationError
+
+    if not isinstance(error, DataValidationError):
+        return None
+    what = "a new column" if error.schema_entity == "columns" else "a new type in the column"
+    return OmniloadError(
+        f"{error.table_name}: --schema-contract {error.contract_mode} refuses {what} {error.column_name!r}; "
+        "nothing was written (evolve adds it, discard_value drops its values, discard_row the rows with one)"
+    )
+
+
 def _no_repeats(names: list[str], message: str) -> None:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -522,7 +536,7 @@ def _cast(array: pa.ChunkedArray, target: pa.DataType, where: str) -> pa.Chunked
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             continue
     # the value itself is not shown: it may be what a --mask was meant to hide
-    raise UsageError(f"--columns: {where} has values that cannot be read as {target}")
+    raise UsageError(f"--columns: {where} has values that cannot be read as {target}; nothing was written")
 
 
 def _zoned(array: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:

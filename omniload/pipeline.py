@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from omniload import faults, interrupts, workdir
 from omniload.arrow import PageConverter
-from omniload.controls import Controls
+from omniload.controls import Controls, contract_violation
 from omniload.destinations import Destination
 from omniload.dlt_duckdb import adjust_dlt_duckdb
 from omniload.errors import OmniloadError, UsageError
@@ -387,6 +387,9 @@ def _user_error(error: BaseException, destination: str) -> BaseException:
     innermost, hops = error, 0
     while innermost.__cause__ is not None and hops < 20:  # dlt's step wrapper says where; its cause says why
         innermost, hops = innermost.__cause__, hops + 1
+    refused = contract_violation(innermost)
+    if refused is not None:
+        return refused
     text = [line.strip() for line in str(innermost).splitlines() if line.strip()]
     reason = text[0] if text else type(innermost).__name__
     connection = _DLT_CONNECTION_FAILED.search(reason)
