@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,13 +62,19 @@ def test_masks_hide_pii_before_it_is_loaded(fake: FakeCustomerIO, dest: Dest) ->
     assert ("3000001", hashlib.sha256(b"u-1000").hexdigest(), "**@example.org") in rows  # p0@example.org
 
 
-def test_masks_as_one_variable_redact_and_null(fake: FakeCustomerIO, dest: Dest) -> None:
-    ran = omniload(*ingest_args(fake, dest, "customers"), env={"MASK": "email:redact,id:null"})
+def test_masks_from_the_variable_reach_nested_values_and_every_table(fake: FakeCustomerIO, dest: Dest) -> None:
+    """Nested objects are one JSON column each: masking the column masks every address inside it."""
+    masks = "email:redact,id:null,identifiers:hash,attributes:redact"
+    ran = omniload(*ingest_args(fake, dest, "customers,customer_attributes"), env={"MASK": masks})
 
     loaded(ran)
     people = fake.ws.rows("customers")
     values = sorted(dest.rows("customers", "email, id"), key=repr)
     assert values == sorted((((p.get("email") and "REDACTED"), None) for p in people), key=repr)
+    attributes = dest.rows("customer_attributes", "identifiers, attributes")
+    assert len(attributes) == len(people)
+    assert all(re.fullmatch("[0-9a-f]{64}", hashed) and redacted == "REDACTED" for hashed, redacted in attributes)
+    assert "@example.org" not in repr(dest.rows("customers") + dest.rows("customer_attributes"))
 
 
 def test_columns_rename_and_retype(fake: FakeCustomerIO, dest: Dest) -> None:
