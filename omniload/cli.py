@@ -65,13 +65,6 @@ def _help_examples() -> str:
     return "".join(source.help_examples() for source in registered)
 
 
-class SchemaContract(StrEnum):
-    evolve = "evolve"
-    freeze = "freeze"
-    discard_row = "discard_row"
-    discard_value = "discard_value"
-
-
 class ProgressMode(StrEnum):
     interactive = "interactive"
     log = "log"
@@ -185,14 +178,13 @@ def ingest(
         ),
     ] = None,
     schema_contract: Annotated[
-        SchemaContract,
+        str,
         typer.Option(
             help="What a new column or type may do to an existing table: evolve (add it), freeze (fail), "
             "discard_row (drop those rows), discard_value (drop those values).",
-            case_sensitive=False,
             envvar=from_env("SCHEMA_CONTRACT"),
         ),
-    ] = SchemaContract.evolve,
+    ] = "evolve",
     page_size: Annotated[
         int | None,
         typer.Option(help="Records per API page, up to the API's maximum (default: the source's).",
@@ -232,7 +224,7 @@ def ingest(
     waited = 0.0
     try:
         controls = Controls.parse(
-            columns=columns, masks=mask or (), schema_contract=schema_contract.value, page_size=page_size,
+            columns=columns, masks=mask or (), schema_contract=schema_contract, page_size=page_size,
             staging_bucket=staging_bucket, partition_by=partition_by, cluster_by=cluster_by,
             load_timestamp=not no_load_timestamp,
         )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from omniload.controls import Controls
@@ -204,6 +205,7 @@ def test_a_mask_no_table_has_stops_the_run_before_anything_is_written(fake: Fake
 
 
 READER = SOURCE.connect(f"customerio://?api_key={API_KEY}").reader()
+SEGMENTS = SOURCE.connect(f"customerio://?api_key={API_KEY}").select("segments")[0]
 
 
 def bigquery() -> Destination:
@@ -240,3 +242,56 @@ def test_a_staging_bucket_needs_a_bucket_and_its_driver() -> None:
     s3 = Controls.parse(staging_bucket="s3://bucket/stage")
     with pytest.raises(UsageError, match=r"needs the s3fs driver: pip install 'omniload\[s3\]'"):
         s3.check([], READER, bigquery())
+
+
+@pytest.mark.parametrize(
+    ("mask", "value", "masked"),
+    [  # the examples of ingestr's data-masking page, where its code agrees with them
+        ("partial:2", "Jonathan", "Jo****an"),
+        ("first_letter", "Alice", "A****"),
+        ("stars", "secret123", "*********"),
+        ("email", "john.doe@example.com", "j******e@example.com"),
+        ("ssn", "123-45-6789", "***-**-6789"),
+        ("credit_card", "4111-1111-1111-1111", "************1111"),
+        ("round:5000", 52300, 50000),
+        ("range:10000", 45000, "40000-50000"),
+        ("fixed:MASKED_KEY", "sk_live_abc123", "MASKED_KEY"),
+        ("redact", "Customer complaint about...", "REDACTED"),
+        ("md5", "abc", "900150983cd24fb0d6963f7d28e17f72"),
+    ],
+)
+def test_mask_algorithms_give_ingestrs_outputs(mask: str, value: Any, masked: Any) -> None:
+    controls = Controls.parse(masks=[f"value:{mask}"], load_timestamp=False)
+    page = pa.table({"value": [value, None]})
+
+    assert controls.apply(SEGMENTS, page).column("value").to_pylist() == [masked, None]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"columns": "a:notatype"}, "--columns 'a:notatype': unknown type 'notatype'; use one of boolean"),
+        ({"columns": "a:int:"}, "--columns 'a:int:': the source column after the second ':' is empty"),
+        ({"columns": "a:int,a:text:b"}, "--columns names the column a twice"),
+        ({"masks": ["email"]}, "--mask 'email' must look like column:algorithm[:param], e.g. email:hash"),
+        (
+            {"masks": ["name:partial:two"]},
+            "--mask 'name:partial:two': the parameter must be a whole number above 0",
+        ),
+        ({"masks": ["id:hmac"]}, "--mask 'id:hmac' needs a secret key: column:algorithm:key"),
+        (
+            {"masks": ["id:uuid"]},
+            "--mask 'id:uuid': uuid is not supported by omniload: its tokens are new on every",
+        ),
+        (
+            {"schema_contract": "frozen"},
+            "unknown --schema-contract 'frozen'; use one of evolve, freeze, discard_row",
+        ),
+        ({"page_size": 0}, "--page-size must be at least 1, not 0"),
+    ],
+)
+def test_flag_syntax_errors_are_one_line(flags: dict[str, Any], message: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        Controls.parse(**flags)
+
+    assert str(raised.value).startswith(message) and "\n" not in str(raised.value)
