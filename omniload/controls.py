@@ -394,8 +394,9 @@ class Controls:
         retyped = {c.name for c in self.columns if c.kind is not None}
         out: list[dict[str, Any]] = []
         for hint in columns:
-            hint = {**hint, "name": renamed.get(hint["name"], hint["name"])}
-            if hint.get("data_type") == "json" and (hint["name"] in retyped or hint["name"] in masked):
+            source = hint["name"]
+            hint = {**hint, "name": renamed.get(source, source)}
+            if hint.get("data_type") == "json" and (hint["name"] in retyped or source in masked):
                 del hint["data_type"]
             if len(hint) > 1:
                 out.append(hint)
@@ -413,8 +414,6 @@ class Controls:
     def check_seen(self) -> None:
         """After the reads: a `--mask` or `--columns` column that no page had was probably misspelt, and its
         values would land unmasked or untouched; stop before anything is written."""
-        if not self.seen and not self.masks and not self.columns:
-            return
         missing = [m.column for m in self.masks if m.column not in self.seen]
         missing += [c.source for c in self.columns if c.source not in self.seen]
         if missing:

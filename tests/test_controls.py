@@ -64,15 +64,17 @@ def test_masks_hide_pii_before_it_is_loaded(fake: FakeCustomerIO, dest: Dest) ->
 
 
 def test_masks_from_the_variable_reach_nested_values_and_every_table(fake: FakeCustomerIO, dest: Dest) -> None:
-    """Nested objects are one JSON column each: masking the column masks every address inside it."""
+    """Nested objects are one JSON column each: masking the column masks every address inside it, and the
+    masked column is text, renamed or not."""
     masks = "email:redact,id:null,identifiers:hash,attributes:redact"
-    ran = omniload(*ingest_args(fake, dest, "customers,customer_attributes"), env={"MASK": masks})
+    args = ingest_args(fake, dest, "customers,customer_attributes", "--columns", "traits::attributes")
+    ran = omniload(*args, env={"MASK": masks})
 
     loaded(ran)
     people = fake.ws.rows("customers")
     values = sorted(dest.rows("customers", "email, id"), key=repr)
     assert values == sorted((((p.get("email") and "REDACTED"), None) for p in people), key=repr)
-    attributes = dest.rows("customer_attributes", "identifiers, attributes")
+    attributes = dest.rows("customer_attributes", "identifiers, traits")
     assert len(attributes) == len(people)
     assert all(re.fullmatch("[0-9a-f]{64}", hashed) and redacted == "REDACTED" for hashed, redacted in attributes)
     assert "@example.org" not in repr(dest.rows("customers") + dest.rows("customer_attributes"))
