@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from omniload.controls import Controls
 from omniload.errors import OmniloadError, UsageError
 from omniload.source import Strategy
 from omniload.sources import BUILT_IN, source_for_uri
@@ -36,11 +37,13 @@ def ingest(
     incremental_key: str | None = None,
     primary_key: Sequence[str] = (),
     full_refresh: bool = False,
+    controls: Controls | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """Copy `source_table` of `source_uri` into `dest_uri`, exactly as `omniload ingest` with the same flags
     (README "Loading Customer.io" and "Nightly runs"), and return the figures the CLI's summary prints.
 
+    `controls`: ingestr's data-control flags (`omniload.controls.Controls.parse`, README "Shaping what lands").
     `progress`: a display from `omniload.progress.make("log" | "json")`, told of the run's start, each page and
     the end; none by default. Raises `UsageError` for input that cannot work, before anything is read, and
     `OmniloadError` for a run that could not complete (nothing of the failed load is kept, README "Nightly runs").
@@ -56,6 +59,7 @@ def ingest(
         incremental_key=incremental_key,
         primary_key=primary_key,
         full_refresh=full_refresh,
+        controls=controls,
     )
     if progress is None:
         return run.execute()
@@ -116,6 +120,7 @@ def build_run(
     incremental_key: str | None = None,
     primary_key: Sequence[str] = (),
     full_refresh: bool = False,
+    controls: Controls | None = None,
 ) -> Run:
     """The run `ingest` executes, resolved and checked before anything is read (the CLI shows it in its
     confirmation question first)."""
@@ -148,6 +153,7 @@ def build_run(
         interval=interval,
         full_refresh=full_refresh,
         lookback_days=source.lookback_days,
+        controls=controls or Controls(),
     )
 
 

@@ -166,10 +166,61 @@ def ingest(
             envvar="OMNILOAD_PLAN",
         ),
     ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="Rename and retype columns: name:type, name:type:source or name::source, comma-separated.",
+            envvar=["INGESTR_COLUMNS"],  # ingestr's only name for it: COLUMNS is the terminal's width
+        ),
+    ] = None,
+    mask: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Mask a column before it leaves the machine: column:algorithm[:param] (hash, md5, hmac:KEY, "
+            "redact, stars, fixed:TEXT, partial:N, first_letter, email, phone, credit_card, ssn, round:N, "
+            "range:N, null); repeat, or separate with commas.",
+            envvar=from_env("MASK"),
+        ),
+    ] = None,
+    schema_contract: Annotated[
+        str,
+        typer.Option(
+            help="What a new column or type may do to an existing table: evolve (add it), freeze (fail), "
+            "discard_row (drop those rows), discard_value (drop those values).",
+            envvar=from_env("SCHEMA_CONTRACT"),
+        ),
+    ] = "evolve",
+    page_size: Annotated[
+        int | None,
+        typer.Option(help="Records per API page, up to the API's maximum (default: the source's).",
+                     envvar=from_env("PAGE_SIZE")),
+    ] = None,
+    staging_bucket: Annotated[
+        str | None,
+        typer.Option(help="Bucket a warehouse loads from (s3://, gs://, az://), for BigQuery, Snowflake, "
+                     "Redshift, Databricks, ClickHouse, Athena.", envvar=from_env("STAGING_BUCKET")),
+    ] = None,
+    partition_by: Annotated[
+        str | None,
+        typer.Option(help="BigQuery: the column to partition tables by.", envvar=from_env("PARTITION_BY")),
+    ] = None,
+    cluster_by: Annotated[
+        str | None,
+        typer.Option(help="BigQuery: columns to cluster by, comma-separated.", envvar=from_env("CLUSTER_BY")),
+    ] = None,
+    no_load_timestamp: Annotated[
+        bool,
+        typer.Option(
+            "--no-load-timestamp",
+            help="Do not add _omniload_loaded_at (the run's start, UTC) to every row.",
+            envvar=from_env("NO_LOAD_TIMESTAMP"),
+        ),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
 ) -> None:
     """Copy a source table into a destination table."""
     from omniload import progress as progress_module
+    from omniload.controls import Controls
 
     install()  # Ctrl-C and SIGTERM: one line saying what was kept, exit 130 or 143
     mode = progress.value if progress else ("interactive" if sys.stdout.isatty() else "log")
@@ -193,6 +244,11 @@ def ingest(
     sink = progress_module.make(mode, console=out)
     waited = 0.0
     try:
+        controls = Controls.parse(
+            columns=columns, masks=mask or (), schema_contract=schema_contract, page_size=page_size,
+            staging_bucket=staging_bucket, partition_by=partition_by, cluster_by=cluster_by,
+            load_timestamp=not no_load_timestamp,
+        )
         run = api.build_run(
             source_uri=source_uri,
             source_table=source_table,
@@ -204,6 +260,7 @@ def ingest(
             incremental_key=incremental_key,
             primary_key=tuple(primary_key or ()),
             full_refresh=full_refresh,
+            controls=controls,
         )
         if not yes and sys.stdin.isatty() and not _confirmed(run):
             raise OmniloadError("cancelled: nothing was read or written (use --yes to skip the question)")

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from omniload import faults, interrupts, workdir
 from omniload.arrow import PageConverter
+from omniload.controls import Controls, contract_violation
 from omniload.destinations import Destination
 from omniload.dlt_duckdb import adjust_dlt_duckdb
 from omniload.errors import OmniloadError, UsageError
@@ -68,6 +69,10 @@ class Run:
     lookback_days: int = 30
     progress: ProgressSink | None = None  # told of each table's start, each page and the load stage
     checkpoint_seconds: float = field(default_factory=lambda: _seconds(CHECKPOINT_VARIABLE, CHECKPOINT_SECONDS))
+    controls: Controls = field(default_factory=Controls)  # --columns, --mask, ... (omniload/controls.py)
+
+    def __post_init__(self) -> None:
+        self.destination = self.controls.check(self.requests, self.reader, self.destination)
 
     def execute(self) -> RunResult:
         import dlt
@@ -180,6 +185,7 @@ class Run:
         result.pages += 1
         result.seconds = time.monotonic() - reading.started[request.load_name]
         cursors.observe(request, arrow)
+        arrow = self.controls.apply(request, arrow)
         if self.progress is not None:
             if first:
                 self.progress.table_started(result)
@@ -195,10 +201,10 @@ class Run:
         from dlt.extract.hints import make_hints
 
         if first or new_json:
-            hints = make_hints(
-                columns=_column_hints(request.primary_key if first else (), new_json),
+            hints = make_hints(**self.controls.hints(
+                _column_hints(request.primary_key if first else (), new_json),
                 **_table_hints(request, result.destination_table),
-            )
+            ))
             return dlt.mark.with_hints(arrow, hints, create_table_variant=True)
         return dlt.mark.with_table_name(arrow, result.destination_table)
 
@@ -209,13 +215,13 @@ class Run:
 
         if self.progress is not None:
             self.progress.table_started(result)
-        hints = make_hints(
-            columns=_column_hints(request.primary_key, ()),
-            **_table_hints(request, result.destination_table),
-        )
+        hints = make_hints(**self.controls.hints(
+            _column_hints(request.primary_key, ()), **_table_hints(request, result.destination_table)
+        ))
         empty = _empty(request.table)
         if request.strategy == Strategy.SCD2:
             empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
+        empty = self.controls.apply(request, empty)
         return dlt.mark.with_hints(empty, hints, create_table_variant=True)
 
     def _refuse_emptying(
@@ -321,6 +327,8 @@ class _Segments:
                 spill.add(arrow, new_json)
             elif rows:
                 yield self.run._page(request, rows, result, reading, cursors)
+        if reading.converters:
+            self.run.controls.check_seen()
         for request in self._requests:  # a reader that never said a table was complete: complete at its end
             if request.load_name not in self._record["committed"]:
                 yield from self._complete(request)
@@ -396,6 +404,8 @@ class _Segments:
         return len(set(self._record["committed"])) >= len(self.run.requests)
 
     def _checkpoint_due(self, began: float) -> bool:
+        if self.run.controls.names_columns:
+            return False
         return time.monotonic() - began >= self.run.checkpoint_seconds
 
     def _pull(self) -> tuple[TableRequest[Any], Item] | None:
@@ -565,6 +575,9 @@ def _user_error(error: BaseException, destination: str) -> BaseException:
     innermost, hops = error, 0
     while innermost.__cause__ is not None and hops < 20:  # dlt's step wrapper says where; its cause says why
         innermost, hops = innermost.__cause__, hops + 1
+    refused = contract_violation(innermost)
+    if refused is not None:
+        return refused
     text = [line.strip() for line in str(innermost).splitlines() if line.strip()]
     reason = text[0] if text else type(innermost).__name__
     connection = _DLT_CONNECTION_FAILED.search(reason)

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from omniload.errors import UsageError
 from omniload.http import HttpClient
@@ -160,6 +160,16 @@ class Reader(Protocol):
         ...
 
     def read_all(self, requests: list[TableRequest[Any]]) -> Iterator[tuple[TableRequest[Any], Item]]: ...
+
+
+@runtime_checkable
+class PageSized(Protocol):
+    """A reader whose API takes a page size (`--page-size`, README "Shaping what lands")."""
+
+    def set_page_size(self, requests: list[TableRequest[Any]], size: int) -> None:
+        """Ask for `size` records a page on the paged reads of `requests`; a UsageError line when `size` is above
+        an API maximum or when none of the tables is read in pages of a size the client chooses."""
+        ...
 
 
 class Source(Protocol):

@@ -253,7 +253,7 @@ def contents(dest: Dest, tables: tuple[str, ...]) -> dict[str, Any]:
                 "select column_name from information_schema.columns "
                 f"where table_schema = '{dest.dataset}' and table_name = '{table}' order by column_name"
             )
-            if not row[0].startswith("_dlt_")
+            if not row[0].startswith(("_dlt_", "_omniload_"))
         ]
         out[table] = tuple(dest.rows(table, ", ".join(f'"{c}"' for c in columns)))
     return out

@@ -406,3 +406,22 @@ TABLES: tuple[Table, ...] = (*PRODUCT_TABLES, *EXTRA_TABLES)
 CATALOG: Mapping[str, Table] = {table.name: table for table in TABLES}
 PARENT_LISTS: Mapping[str, Parents] = {parents.name: parents for parents in PARENTS}
 PASS_READS: Mapping[str, Pass] = {read.name: read for read in PASSES}
+
+#: The documented page-size maxima of the endpoints omniload pages with a `limit` (docs/contract/customerio/README.md
+#: "Page-size maxima"); the other paged endpoints document none, and one that refuses a size is read at its own.
+PAGE_MAXIMA: Mapping[str, int] = {"/v1/activities": 100, "/v1/messages": 1000, "/v1/customers": 1000,
+                                  "/v1/newsletters": 100}
+
+
+def paged_endpoints(table: Table) -> tuple[Endpoint, ...]:
+    """The endpoints a table pages through with a `limit` the client chooses (`--page-size` sets it)."""
+    read = table.read
+    if isinstance(read, Listing):
+        endpoints = read.endpoints
+    elif isinstance(read, PerParent):
+        endpoints = (read.endpoint,)
+    elif isinstance(read, FromPass):
+        endpoints = tuple(p.endpoint for p in PASSES if p.name == read.name)
+    else:  # batched bodies and metrics are not paged by size
+        endpoints = ()
+    return tuple(endpoint for endpoint in endpoints if endpoint.limit)

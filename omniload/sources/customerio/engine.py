@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from omniload.concurrency import parallel_pages
-from omniload.errors import NotFound
+from omniload.errors import NotFound, UsageError
 from omniload.http import HttpClient
 from omniload.keys import KeySet
 from omniload.source import Interval, Item, Page, Position, Row, TableRequest
 from omniload.sources.customerio import periods
 from omniload.sources.customerio.catalog import (
+    PAGE_MAXIMA,
     PARENT_LISTS,
     PARENTS,
     Batched,
@@ -32,6 +33,7 @@ from omniload.sources.customerio.catalog import (
     Metrics,
     PerParent,
     Table,
+    paged_endpoints,
 )
 from omniload.sources.customerio.paging import Pager, fill
 from omniload.sources.customerio.parents import Parent, ParentLists, describe, shaped_rows
@@ -88,6 +90,25 @@ class Reader:
                 for page in self._read(request):
                     yield request, page
                 yield request, None
+
+    def set_page_size(self, requests: list[Request], size: int) -> None:
+        """`--page-size` (omniload.source.PageSized): the `limit` of every endpoint the tables page through,
+        checked against the maxima the API documents (catalog.PAGE_MAXIMA)."""
+        paged = {endpoint.path: request for request in requests for endpoint in paged_endpoints(request.table)}
+        if not paged:
+            names = ", ".join(r.load_name for r in requests[:3]) + (", …" if len(requests) > 3 else "")
+            raise UsageError(
+                f"--page-size: {names} {'is' if len(requests) == 1 else 'are'} not read in pages of a size "
+                "omniload can choose (a single answer, fixed pages or batches); drop the flag"
+            )
+        for path, request in paged.items():
+            maximum = PAGE_MAXIMA.get(path)
+            if maximum is not None and size > maximum:
+                raise UsageError(
+                    f"--page-size {size} is above the maximum of {path} ({maximum}), which {request.load_name} "
+                    f"reads: use at most {maximum}"
+                )
+        self.pager.page_sizes = dict.fromkeys(paged, size)
 
     def _read(self, request: Request) -> Iterator[Page | Position]:
         """Every page of rows for one table not fed by a pass, filtered and de-duplicated per the catalog."""

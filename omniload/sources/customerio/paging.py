@@ -28,6 +28,7 @@ class Pager:
     """Pages endpoints for one run; remembers the endpoints that refused the page size omniload asked for."""
 
     http: HttpClient
+    page_sizes: dict[str, int] = field(default_factory=dict)  # --page-size, by endpoint path
     _limit_refused: set[str] = field(default_factory=set)  # endpoints whose undocumented maximum is lower
     _keyless: set[str] = field(default_factory=set)  # endpoints already reported for answering without records
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -70,7 +71,7 @@ class Pager:
         path = fill(endpoint.path, fields)
         params: dict[str, Any] = dict(endpoint.params)
         if endpoint.limit and endpoint.path not in self._limit_refused:
-            params["limit"] = endpoint.limit
+            params["limit"] = self.page_sizes.get(endpoint.path, endpoint.limit)
         params.update(extra_params or {})
         body = endpoint.body(fields) if callable(endpoint.body) else endpoint.body
         cursor: str | None = None
