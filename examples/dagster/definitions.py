@@ -7,11 +7,15 @@ import dlt
 from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
 from dagster_dlt import DagsterDltResource
 
-from omniload.dagster import customerio_assets
+from omniload.dagster import source_assets
+from omniload.sources.customerio.dlt_source import customerio_source
 
-customerio = customerio_assets(
-    region="us",
-    tables=["customers", "campaigns", "campaign_messages", "campaign_metrics:days"],
+customerio = source_assets(
+    lambda: customerio_source(
+        region="us",
+        tables=["customers", "campaigns", "campaign_messages", "campaign_metrics:days"],
+    ),
+    name="customerio",
     pipeline=dlt.pipeline(
         pipeline_name="customerio",
         destination=dlt.destinations.duckdb("warehouse.duckdb"),
