@@ -3,17 +3,21 @@
 only the people after the last complete chunk, and still replaces the table at once with every row. Real CLI
 over the fake's real HTTP, real DuckDB file and PostgreSQL schema (README "Checkpoints and resume").
 
-`OMNILOAD_CHUNK_PARENTS=10` makes the small workspace's 40 people four chunks.
+`OMNILOAD_CHUNK_PARENTS=10` makes the small workspace's 40 people four chunks. The delivery pass goes in chunks
+of windows the same way (`OMNILOAD_CHUNK_WINDOWS=1`: any pass over more than one window).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import orjson
 import pytest
 
 from omniload.sources.customerio.engine import CHUNK_VARIABLE
-from omniload.spill import SPILL_VARIABLE
+from omniload.sources.customerio.passes import CHUNK_WINDOWS_VARIABLE
+from omniload.spill import MANIFEST, SPILL_VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
 from tests.state.support import SPEC, Dest, contents, ingest_args, kill_when, loaded, make_dest, run
 
@@ -70,3 +74,59 @@ def test_a_run_killed_inside_a_table_resumes_after_its_last_chunk(
     assert "customer_relationships: resuming inside the table" in resumed.stderr
     assert relationships(fake, mark) == SPEC.people - 2 * CHUNK  # only the people after the second chunk
     assert contents(dest, ("customer_relationships",)) == expected
+
+
+#: The delivery tables the pass feeds, all merged (chunks of a pass need merge tables).
+PASS_TABLES = "messages,campaign_messages,customer_messages"
+PASS_NAMES = tuple(PASS_TABLES.split(","))
+
+
+def positions(spills: Path) -> list[int]:
+    """The positions the manifests of the delivery tables' chunks on disk have reached."""
+    found = []
+    for manifest in spills.glob(f"*/{MANIFEST}"):
+        position = orjson.loads(manifest.read_bytes()).get("position")
+        if position is not None:
+            found.append(position)
+    return found
+
+
+def settle(fake: FakeCustomerIO, quiet: float = 1.0, timeout: float = 10.0) -> None:
+    """Wait until the fake has logged no request for `quiet` seconds (it logs a request when it answers)."""
+    deadline = time.monotonic() + timeout
+    seen = -1
+    while seen != len(fake.log) and time.monotonic() < deadline:
+        seen = len(fake.log)
+        time.sleep(quiet)
+
+
+def test_a_run_killed_inside_the_delivery_pass_resumes_after_its_last_window(
+    fake: FakeCustomerIO, dest: Dest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunks_of_ten: Path
+) -> None:
+    monkeypatch.setenv(CHUNK_WINDOWS_VARIABLE, "1")
+    args = ("--page-size", "20")  # several pages a window
+    (tmp_path / "clean").mkdir()
+    clean = make_dest(dest.kind, tmp_path / "clean")
+    try:
+        mark = len(fake.log)
+        loaded(run(fake, clean, PASS_TABLES, *args))
+        whole_pass = sum(1 for r in fake.log[mark:] if r.path == "/v1/messages")
+        expected = contents(clean, PASS_NAMES)
+    finally:
+        clean.drop()
+
+    fake.inject("/v1/messages", status=None, delay=0.3, times=10_000)  # slow pages: the kill comes mid-pass
+    every_table_has_one = lambda: len(positions(chunks_of_ten)) == len(PASS_NAMES)  # noqa: E731
+    kill_when(ingest_args(fake, dest, PASS_TABLES, *args), every_table_has_one)
+    reached = min(positions(chunks_of_ten))
+    assert not set(PASS_NAMES) & set(dest.tables())  # nothing is loaded before the pass is complete
+    fake.clear_faults()
+    settle(fake)  # the killed run's slow requests still in flight are logged before the next run starts
+
+    mark = len(fake.log)
+    resumed = loaded(run(fake, dest, PASS_TABLES, *args, "--progress", "log"))
+    assert "messages: resuming inside the table" in resumed.stderr
+    again = [r for r in fake.log[mark:] if r.path == "/v1/messages"]
+    assert again and all(int(r.query["start_ts"][0]) > reached for r in again)  # only windows after the position
+    assert len(again) < whole_pass
+    assert contents(dest, PASS_NAMES) == expected  # no row lost, none twice

@@ -5,11 +5,18 @@ The four delivery tables come from one `GET /v1/messages` pass read in time wind
 from one `GET /v1/activities` pass; each table keeps the rows that belong to its parent list. A person's row
 names the person by `customer_identifiers.cio_id` or, where that is null, by its own `customer_id`, the
 person's `id`, found in the people list's alias map (tables.md section 5, items 1 and 2).
+
+A windowed pass over more windows than `chunk_windows` goes in chunks: each time every window up to some point
+has been read, the tables it feeds get a `Position` there (the end of the last of those windows), and a run
+killed later resumes after it (README "Checkpoints and resume"). Windows are read on parallel threads, so pages
+of later windows may already have gone by at such a point, and a resumed run reads them again: chunks are used
+only when every table the pass feeds is a merge, which keeps one row per key.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +25,7 @@ from typing import Any
 from omniload.arrow import coerce
 from omniload.concurrency import parallel_pages
 from omniload.keys import KeySet
-from omniload.source import Interval, Page, Row, TableRequest
+from omniload.source import Interval, Page, Position, Row, Strategy, TableRequest
 from omniload.sources.customerio.catalog import PARENT_LISTS, PASS_READS, FromPass, Pass, Table
 from omniload.sources.customerio.paging import Pager
 from omniload.sources.customerio.parents import ParentLists
@@ -27,6 +34,10 @@ log = logging.getLogger("omniload")
 
 #: Delivery windows stay well inside every endpoint's 6-month span under any reading of "month".
 WINDOW_SECONDS = 90 * 86400
+#: A windowed pass over more windows than this (by default one per reading thread) goes in chunks;
+#: `OMNILOAD_CHUNK_WINDOWS` changes it.
+CHUNK_WINDOWS = 8
+CHUNK_WINDOWS_VARIABLE = "OMNILOAD_CHUNK_WINDOWS"
 
 
 @dataclass
@@ -35,32 +46,80 @@ class PassReader:
     parents: ParentLists
     workers: int
     now: int
+    chunk_windows: int = field(
+        default_factory=lambda: int(os.environ.get(CHUNK_WINDOWS_VARIABLE) or CHUNK_WINDOWS)
+    )
     _unlinked: dict[str, int] = field(default_factory=dict)  # pass rows of no person, per table
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def read(self, name: str, requests: list[TableRequest[Table]]) -> Iterator[tuple[TableRequest[Table], Page]]:
-        """Every page of the pass `name`, each split among the requested tables it feeds."""
+    def read(
+        self, name: str, requests: list[TableRequest[Table]]
+    ) -> Iterator[tuple[TableRequest[Table], Page | Position]]:
+        """Every page of the pass `name`, each split among the requested tables it feeds, and the positions of
+        a pass read in chunks, given to every table it feeds."""
+        read = PASS_READS[name]
         members = [self._members(request.table) for request in requests]
-        for page in self.pages(PASS_READS[name], _widest(r.interval for r in requests)):
+        interval = _widest(r.interval for r in requests)
+        chunked = self._chunked(read, requests, interval)
+        if chunked:
+            interval = _resumed(interval, requests)
+            for request in requests:
+                yield request, Position()
+        for page in self.pages(read, interval):
+            if isinstance(page, Position):
+                for request in requests if chunked else ():
+                    yield request, page
+                continue
             for request, allowed in zip(requests, members, strict=True):
                 rows = self._pass_rows(request.table, page, allowed)
                 if rows:
                     yield request, rows
         self._warn_unlinked(requests)
 
-    def pages(self, read: Pass, interval: Interval) -> Iterator[Page]:
+    def pages(self, read: Pass, interval: Interval) -> Iterator[Page | Position]:
         """A windowed pass: every record created in the interval (by default the whole history), read in
-        consecutive windows on parallel threads. Otherwise the endpoint paged once."""
+        consecutive windows on parallel threads, with a `Position` each time the windows read without a gap
+        from the first reach further. Otherwise the endpoint paged once."""
         if not read.windows_from:
-            return self.pager.pages(read.endpoint)
+            yield from self.pager.pages(read.endpoint)
+            return
+        spans = list(windows(*self._span(read, interval)))
+
+        def task(index: int) -> Callable[[], Iterator[tuple[int, Page | None]]]:
+            params = {"start_ts": spans[index][0], "end_ts": spans[index][1]}
+
+            def run() -> Iterator[tuple[int, Page | None]]:
+                for page in self.pager.pages(read.endpoint, extra_params=params):
+                    yield index, page
+                yield index, None  # the window is read
+
+            return run
+
+        read_windows: set[int] = set()
+        reached = 0  # windows 0 .. reached - 1 are read
+        for index, page in parallel_pages((task(i) for i in range(len(spans))), self.workers):
+            if page is not None:
+                yield page
+                continue
+            read_windows.add(index)
+            if index == reached:
+                while reached in read_windows:
+                    reached += 1
+                yield Position(spans[reached - 1][1])
+
+    def _span(self, read: Pass, interval: Interval) -> tuple[int, int]:
+        """The first and last second a windowed pass reads."""
         start = interval.start if interval.start is not None else self.earliest_parent(read)
-        end = interval.end if interval.end is not None else self.now
+        return start, interval.end if interval.end is not None else self.now
 
-        def task(window: tuple[int, int]) -> Callable[[], Iterator[Page]]:
-            params = {"start_ts": window[0], "end_ts": window[1]}
-            return lambda: self.pager.pages(read.endpoint, extra_params=params)
-
-        return parallel_pages((task(w) for w in windows(start, end)), self.workers)
+    def _chunked(self, read: Pass, requests: list[TableRequest[Table]], interval: Interval) -> bool:
+        """Chunks for a windowed pass whose tables all merge: over more than `chunk_windows` windows, or
+        resumed from a killed run that was reading it in chunks."""
+        if not read.windows_from or any(r.strategy is not Strategy.MERGE for r in requests):
+            return False
+        if any(r.resume_from is not None for r in requests):
+            return True
+        return sum(1 for _ in windows(*self._span(read, interval))) > self.chunk_windows
 
     def earliest_parent(self, read: Pass) -> int:
         """A delivery cannot be older than its parent, so the oldest parent bounds the full history."""
@@ -137,6 +196,15 @@ def _widest(intervals: Iterable[Interval]) -> Interval:
         None if None in starts else min(s for s in starts if s is not None),
         None if None in ends else max(e for e in ends if e is not None),
     )
+
+
+def _resumed(interval: Interval, requests: list[TableRequest[Table]]) -> Interval:
+    """The pass after the earliest position its tables were committed to on disk (all of them, or the pass
+    starts over: a table whose chunks reach further gets some rows again, which its merge absorbs)."""
+    positions = [r.resume_from for r in requests]
+    if None in positions:
+        return interval
+    return Interval(min(positions) + 1, interval.end)
 
 
 def _cio_id(record: Row) -> str | None:

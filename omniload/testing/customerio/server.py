@@ -237,6 +237,11 @@ class FakeCustomerIO:
         with self._lock:
             self._faults.append(_Fault(path_prefix, status, times, after, drop_connection, delay, body))
 
+    def clear_faults(self) -> None:
+        """Every fault `inject` armed and not yet used is dropped."""
+        with self._lock:
+            self._faults.clear()
+
     def fail_after(self, n: int, status: int = 500) -> None:
         """Every request after the ``n``-th (counting all requests) answers ``status``."""
         self._fail_after = (n, status)
