@@ -118,8 +118,9 @@ class TableRequest(Generic[T]):
 @dataclass(frozen=True)
 class Position:
     """A point inside a long table's read (the `Reader` protocol): every row before it has been yielded, and a
-    read asked to resume from `value` (`TableRequest.resume_from`) yields only the rows after it. A reader
-    that reads a table in chunks says so first, with a `Position` whose `value` is None."""
+    read asked to resume from `value` (`TableRequest.resume_from`) yields only the rows after it (for a merge
+    table, some rows after it may have been yielded too: its load keeps one row per key). A reader that reads
+    a table in chunks says so first, with a `Position` whose `value` is None."""
 
     value: Any = None
 
