@@ -10,6 +10,7 @@ Dagster / Airflow"). Errors are `OmniloadError` (a run that could not complete) 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from omniload.controls import Controls
@@ -24,6 +25,24 @@ if TYPE_CHECKING:
     from omniload.progress import Progress
     from omniload.results import RunResult
     from omniload.source import Interval, TableRequest
+
+
+@dataclass(frozen=True)
+class RunArguments:
+    """What a run is asked to do: `omniload ingest`'s flags under their own names (README "Loading Customer.io",
+    "Nightly runs" and "Shaping what lands"), given once to `build_run` and `plan`."""
+
+    source_uri: str
+    source_table: str
+    dest_uri: str
+    dest_table: str | None = None
+    interval_start: str | None = None
+    interval_end: str | None = None
+    incremental_strategy: str | None = None
+    incremental_key: str | None = None
+    primary_key: Sequence[str] = ()
+    full_refresh: bool = False
+    controls: Controls | None = None
 
 
 def ingest(
@@ -49,17 +68,10 @@ def ingest(
     `OmniloadError` for a run that could not complete (nothing of the failed load is kept, README "Nightly runs").
     """
     run = build_run(
-        source_uri=source_uri,
-        source_table=source_table,
-        dest_uri=dest_uri,
-        dest_table=dest_table,
-        interval_start=interval_start,
-        interval_end=interval_end,
-        incremental_strategy=incremental_strategy,
-        incremental_key=incremental_key,
-        primary_key=primary_key,
-        full_refresh=full_refresh,
-        controls=controls,
+        RunArguments(
+            source_uri, source_table, dest_uri, dest_table, interval_start, interval_end, incremental_strategy,
+            incremental_key, primary_key, full_refresh, controls,
+        )
     )
     if progress is None:
         return run.execute()
@@ -72,78 +84,48 @@ def ingest(
     return result
 
 
-def plan(
-    source_uri: str,
-    source_table: str,
-    dest_uri: str,
-    dest_table: str | None = None,
-    interval_start: str | None = None,
-    interval_end: str | None = None,
-    incremental_strategy: str | None = None,
-    incremental_key: str | None = None,
-    primary_key: Sequence[str] = (),
-) -> Plan:
+def plan(arguments: RunArguments) -> Plan:
     """What `ingest` with the same arguments would cost, per table, without running it (`omniload ingest
     --plan`, README "A plan before the run"): the input is checked as for `ingest`, the source reads only what
     is cheap, and the destination is not touched. An estimate's `requests` is None where the API gives no
     cheap count; its note then says how the cost grows."""
     from omniload.plan import Plan
 
-    run = build_run(
-        source_uri=source_uri,
-        source_table=source_table,
-        dest_uri=dest_uri,
-        dest_table=dest_table,
-        interval_start=interval_start,
-        interval_end=interval_end,
-        incremental_strategy=incremental_strategy,
-        incremental_key=incremental_key,
-        primary_key=primary_key,
-    )
+    run = build_run(arguments)
     http = run.reader.http
     try:
-        estimates = source_for_uri(source_uri).connect(source_uri).plan(run.requests, run.reader)
+        connection = source_for_uri(arguments.source_uri).connect(arguments.source_uri)
+        estimates = connection.plan(run.requests, run.reader)
     finally:
         http.close()
     return Plan(estimates, rate=http.limiter.ceiling, spent=http.stats.requests)
 
 
-def build_run(
-    *,
-    source_uri: str,
-    source_table: str,
-    dest_uri: str,
-    dest_table: str | None = None,
-    interval_start: str | None = None,
-    interval_end: str | None = None,
-    incremental_strategy: str | None = None,
-    incremental_key: str | None = None,
-    primary_key: Sequence[str] = (),
-    full_refresh: bool = False,
-    controls: Controls | None = None,
-) -> Run:
+def build_run(arguments: RunArguments) -> Run:
     """The run `ingest` executes, resolved and checked before anything is read (the CLI shows it in its
     confirmation question first)."""
     from omniload import destinations
     from omniload.pipeline import Run, check_request, make_interval, split_dest_table
 
-    if "://" not in source_uri:  # never echo it: a key pasted in the wrong place would be printed
+    if "://" not in arguments.source_uri:  # never echo it: a key pasted in the wrong place would be printed
         raise UsageError(f"--source-uri must be a URI such as {BUILT_IN[0].uri_example}")
-    source = source_for_uri(source_uri).connect(source_uri)
-    requests = source.select(source_table)
-    strategy = Strategy.parse(incremental_strategy) if incremental_strategy else None
+    source = source_for_uri(arguments.source_uri).connect(arguments.source_uri)
+    requests = source.select(arguments.source_table)
+    explicit = arguments.incremental_strategy
+    strategy = Strategy.parse(explicit) if explicit else None
     for request in requests:
         request.strategy = strategy or request.strategy
-        request.incremental_key = incremental_key or request.incremental_key
-        request.primary_key = tuple(primary_key) or request.primary_key
+        request.incremental_key = arguments.incremental_key or request.incremental_key
+        request.primary_key = tuple(arguments.primary_key) or request.primary_key
         check_request(request)
-    interval = make_interval(interval_start, interval_end)
-    destination = destinations.resolve(dest_uri)
-    if not incremental_strategy:
+    interval = make_interval(arguments.interval_start, arguments.interval_end)
+    destination = destinations.resolve(arguments.dest_uri)
+    if not explicit:
         _fall_back(destination, requests, interval)
     for request in requests:
         destination.check_strategy(request.strategy)
-    dataset, table_name = split_dest_table(dest_table, destination.default_dataset, several=len(requests) > 1)
+    several = len(requests) > 1
+    dataset, table_name = split_dest_table(arguments.dest_table, destination.default_dataset, several=several)
     return Run(
         requests=requests,
         reader=source.reader(),
@@ -151,9 +133,9 @@ def build_run(
         dataset=dataset,
         table_name=table_name,
         interval=interval,
-        full_refresh=full_refresh,
+        full_refresh=arguments.full_refresh,
         lookback_days=source.lookback_days,
-        controls=controls or Controls(),
+        controls=arguments.controls or Controls(),
     )
 
 

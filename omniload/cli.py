@@ -11,6 +11,7 @@ cancelled at the prompt, a bug); 2 bad input (URI, table, period, interval, dest
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -18,7 +19,7 @@ import sys
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -225,21 +226,20 @@ def ingest(
     install()  # Ctrl-C and SIGTERM: one line saying what was kept, exit 130 or 143
     mode = progress.value if progress else ("interactive" if sys.stdout.isatty() else "log")
     _configure_logging(debug)
+    arguments = api.RunArguments(
+        source_uri=source_uri,
+        source_table=source_table,
+        dest_uri=dest_uri,
+        dest_table=dest_table,
+        interval_start=interval_start,
+        interval_end=interval_end,
+        incremental_strategy=incremental_strategy,
+        incremental_key=incremental_key,
+        primary_key=tuple(primary_key or ()),
+        full_refresh=full_refresh,
+    )
     if plan:
-        _show_plan(
-            {
-                "source_uri": source_uri,
-                "source_table": source_table,
-                "dest_uri": dest_uri,
-                "dest_table": dest_table,
-                "interval_start": interval_start,
-                "interval_end": interval_end,
-                "incremental_strategy": incremental_strategy,
-                "incremental_key": incremental_key,
-                "primary_key": tuple(primary_key or ()),
-            },
-            debug,
-        )
+        _show_plan(arguments, debug)
         return
     sink = progress_module.make(mode, console=out)
     waited = 0.0
@@ -249,19 +249,7 @@ def ingest(
             staging_bucket=staging_bucket, partition_by=partition_by, cluster_by=cluster_by,
             load_timestamp=not no_load_timestamp,
         )
-        run = api.build_run(
-            source_uri=source_uri,
-            source_table=source_table,
-            dest_uri=dest_uri,
-            dest_table=dest_table,
-            interval_start=interval_start,
-            interval_end=interval_end,
-            incremental_strategy=incremental_strategy,
-            incremental_key=incremental_key,
-            primary_key=tuple(primary_key or ()),
-            full_refresh=full_refresh,
-            controls=controls,
-        )
+        run = api.build_run(dataclasses.replace(arguments, controls=controls))
         if not yes and sys.stdin.isatty() and not _confirmed(run):
             raise OmniloadError("cancelled: nothing was read or written (use --yes to skip the question)")
         result = api.execute_watched(run, sink)
@@ -292,12 +280,12 @@ def ingest(
         progress_module.print_summary(result, waited, out, plain=mode == "log", snapshots=snapshots)
 
 
-def _show_plan(arguments: dict[str, Any], debug: bool) -> None:
+def _show_plan(arguments: api.RunArguments, debug: bool) -> None:
     """`--plan`: the estimates of `api.plan` as a table, or the usual one-line error."""
     from omniload.plan import plan_lines
 
     try:
-        found = api.plan(**arguments)
+        found = api.plan(arguments)
     except OmniloadError as error:
         _fail(error, debug)
     except Exception as error:  # a bug: one line, the traceback only when asked for

@@ -77,7 +77,8 @@ def test_plan_returns_the_estimates_and_writes_nothing(fake: FakeCustomerIO, tmp
     """`omniload.api.plan()`: what `--plan` prints, as figures (README "A plan before the run")."""
     before = fake.count()
 
-    found = api.plan(source_uri(fake), "segments,customers", f"duckdb:///{tmp_path / 'x.duckdb'}")
+    arguments = api.RunArguments(source_uri(fake), "segments,customers", f"duckdb:///{tmp_path / 'x.duckdb'}")
+    found = api.plan(arguments)
 
     assert [(e.load_name, e.requests, e.at_least) for e in found.estimates] == [
         ("segments", 1, False),
