@@ -12,7 +12,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from omniload.testing.customerio import PRIMARY_KEYS, FakeCustomerIO, Workspace, WorkspaceSpec
+from tests import launcher
 
 POSTGRES_URI = os.environ.get("OMNILOAD_TEST_POSTGRES_URI", "postgresql://postgres@127.0.0.1:5432/test")
 MYSQL_URI = os.environ.get("OMNILOAD_TEST_MYSQL_URI", "mysql://root@127.0.0.1:3306/test")
@@ -40,12 +40,13 @@ def fake() -> Iterator[FakeCustomerIO]:
         yield server
 
 
-def ingest(fake: FakeCustomerIO, table: str, dest_uri: str, dest_table: str, *extra: str,
-           cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def ingest(
+    fake: FakeCustomerIO, table: str, dest_uri: str, dest_table: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
     source = f"customerio://?api_key=test-key&base_url={fake.base_url}&rate_limit=1000"
-    command = [sys.executable, "-m", "omniload", "ingest", "--source-uri", source, "--source-table", table,
-               "--dest-uri", dest_uri, "--dest-table", dest_table, "--yes", *extra]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd)
+    command = ["ingest", "--source-uri", source, "--source-table", table, "--dest-uri", dest_uri, "--dest-table",
+               dest_table, "--yes", *extra]
+    return launcher.run(command, timeout=600)
 
 
 def loaded(result: subprocess.CompletedProcess[str]) -> None:
@@ -63,14 +64,14 @@ def check_table(fake: FakeCustomerIO, rows: Rows, table: str, stored_as: str | N
     assert set(keys) == expected(fake, table)
 
 
-def load_and_check(fake: FakeCustomerIO, uri: str, schema: str, rows: Rows, cwd: Path | None = None) -> None:
-    """The merge table twice under a name of our choosing, then three more tables twice each."""
+def load_and_check(fake: FakeCustomerIO, uri: str, schema: str, rows: Rows) -> None:
+    """The merge table twice under a name of our choosing, then three more tables together, twice."""
     for _ in range(2):
-        loaded(ingest(fake, MERGE_TABLE, uri, f"{schema}.cio_{MERGE_TABLE}", cwd=cwd))
+        loaded(ingest(fake, MERGE_TABLE, uri, f"{schema}.cio_{MERGE_TABLE}"))
     check_table(fake, rows, MERGE_TABLE, f"cio_{MERGE_TABLE}")
+    for _ in range(2):
+        loaded(ingest(fake, ",".join(TABLES), uri, schema))
     for table in TABLES:
-        for _ in range(2):
-            loaded(ingest(fake, table, uri, f"{schema}.{table}", cwd=cwd))
         check_table(fake, rows, table)
 
 
@@ -196,9 +197,9 @@ def test_files(fake: FakeCustomerIO, tmp_path: Path, file_format: str) -> None:
     for _ in range(2):
         loaded(ingest(fake, MERGE_TABLE, uri, f"cio.{MERGE_TABLE}", "--incremental-strategy", "replace"))
     check_table(fake, rows, MERGE_TABLE)
+    for _ in range(2):
+        loaded(ingest(fake, ",".join(REPLACE_TABLES), uri, "cio"))
     for table in REPLACE_TABLES:
-        for _ in range(2):
-            loaded(ingest(fake, table, uri, f"cio.{table}"))
         check_table(fake, rows, table)
 
     # Append twice: every key twice.

@@ -1,0 +1,256 @@
+"""Warm starts of the real CLI for the tests: a child process per command, without a second of imports each.
+
+Most tests run `python -m omniload …` in a child process and wait on it, and a fresh interpreter spends about a
+second importing dlt, DuckDB and Arrow before the run reads its first page: on the two cores the suite has (README
+"Tests"), that second, hundreds of times over, was a third of the suite's time. Here a launcher process imports
+what every run imports (`omniload.pipeline`, and dlt, DuckDB and Arrow with it) once, then forks a fresh child per
+command, which runs `omniload` as `python -m omniload` does. The child is still a process of its own: its own
+pid, exit code (a signal's as a negative code, like subprocess), stdout and stderr, stdin on /dev/null, the
+command's environment and working directory; a SIGKILL ends it alone.
+
+What a fork cannot change is decided before: an interpreter's PYTHON* variables (the hash seed, the path) take
+a launcher of their own, and `--debug` or a variable dlt reads when imported (`IMPORT_TIME`) that differs from
+the launcher's runs the command cold, in a new interpreter. Run as a script, this file is the launcher.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+#: The environment the test session started with: the launchers' own (a test's variables go to its commands).
+BASE_ENV = dict(os.environ)
+
+Key = tuple[tuple[str, str], ...]
+
+
+def run(
+    args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | str | None = None, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`python -m omniload *args` with stdin on /dev/null, like `subprocess.run(…, capture_output=True,
+    text=True, timeout=timeout)`; `env` is the child's whole environment (default: this process's)."""
+    env = dict(os.environ if env is None else env)
+    key = tuple(sorted((name, value) for name, value in env.items() if name.startswith("PYTHON")))
+    launcher = _POOL.take(key)
+    try:
+        if "--debug" not in args and launcher.imported_alike(env):
+            return launcher.run(list(args), env, None if cwd is None else str(cwd), timeout)
+    finally:
+        _POOL.give(key, launcher)
+    return subprocess.run(
+        [sys.executable, "-m", "omniload", *args], capture_output=True, text=True, env=env, cwd=cwd,
+        stdin=subprocess.DEVNULL, timeout=timeout,
+    )
+
+
+#: Variables read when dlt is imported or first configures itself (its log level, folders and home): a command
+#: whose values differ from the launcher's runs cold.
+IMPORT_TIME = ("RUNTIME__", "DLT_", "HOME", "XDG_")
+
+
+def _read_at_import(variables: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in variables.items() if name.startswith(IMPORT_TIME)}
+
+
+class _Launcher:
+    """One launcher process and its pipes: a JSON line per command in, the child's pid and then its exit out."""
+
+    def __init__(self, key: Key) -> None:
+        env = {name: value for name, value in BASE_ENV.items() if not name.startswith("PYTHON")} | dict(key)
+        self.process = subprocess.Popen(
+            [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        self.buffer = b""
+        #: The variables its imports set where they were unset (omniload.pipeline's defaults for dlt).
+        self.defaults: dict[str, str] = json.loads(self._line(120))
+        self.imported = _read_at_import({**self.defaults, **env})
+
+    def imported_alike(self, env: Mapping[str, str]) -> bool:
+        """Whether a new interpreter with `env` would have imported dlt as this launcher did."""
+        return _read_at_import({**self.defaults, **env}) == self.imported
+
+    def run(
+        self, args: list[str], env: dict[str, str], cwd: str | None, timeout: float
+    ) -> subprocess.CompletedProcess[str]:
+        handle, out = tempfile.mkstemp(prefix="omniload-out-")
+        os.close(handle)
+        handle, err = tempfile.mkstemp(prefix="omniload-err-")
+        os.close(handle)
+        try:
+            request = {"args": args, "env": env, "cwd": cwd, "stdout": out, "stderr": err}
+            assert self.process.stdin is not None
+            self.process.stdin.write(json.dumps(request).encode() + b"\n")
+            self.process.stdin.flush()
+            pid = int(self._line(timeout))
+            try:
+                code = int(self._line(timeout))
+            except subprocess.TimeoutExpired:
+                os.kill(pid, signal.SIGKILL)
+                self._line(None)
+                raise subprocess.TimeoutExpired(["omniload", *args], timeout) from None
+            return subprocess.CompletedProcess(
+                ["omniload", *args], code, Path(out).read_text(), Path(err).read_text()
+            )
+        finally:
+            os.unlink(out)
+            os.unlink(err)
+
+    def _line(self, timeout: float | None) -> str:
+        """The launcher's next line; TimeoutExpired when none comes within `timeout` seconds."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self.buffer:
+            if not select.select([fd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired("omniload launcher", timeout or 0)
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise RuntimeError(f"the CLI launcher ended (exit {self.process.wait()})")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode()
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+class _Pool:
+    """Idle launchers by interpreter variables; a thread that finds none idle starts another."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.idle: dict[Key, list[_Launcher]] = {}
+        self.started: list[_Launcher] = []
+        atexit.register(self.close)
+
+    def take(self, key: Key) -> _Launcher:
+        with self.lock:
+            if self.idle.get(key):
+                return self.idle[key].pop()
+        launcher = _Launcher(key)
+        with self.lock:
+            self.started.append(launcher)
+        return launcher
+
+    def give(self, key: Key, launcher: _Launcher) -> None:
+        if launcher.process.poll() is None:
+            with self.lock:
+                self.idle.setdefault(key, []).append(launcher)
+
+    def close(self) -> None:
+        for launcher in self.started:
+            if launcher.process.poll() is None:
+                launcher.close()
+
+
+_POOL = _Pool()
+
+
+# ---- the launcher process ----------------------------------------------------------------------------------
+
+#: What an ingest imports, ours first (they set dlt's defaults before it is imported); not omniload.cli, whose
+#: help text reads OMNILOAD_SOURCES.
+PRELOAD = (
+    "omniload.pipeline", "omniload.api", "dlt", "dlt.common.libs.pyarrow", "dlt.sources.helpers.requests",
+    "dlt.destinations.impl.duckdb.duck", "duckdb",
+)
+
+
+def _serve() -> None:
+    """Import what every run imports, then fork a child per request line until stdin closes."""
+    sys.path[0] = os.getcwd()  # as `python -m` has it, not this file's folder
+    before = dict(os.environ)
+    for module in PRELOAD:
+        importlib.import_module(module)
+    defaults = {name: value for name, value in os.environ.items() if name not in before}
+    requests = os.fdopen(os.dup(0), "rb")
+    replies = os.fdopen(os.dup(1), "wb", buffering=0)
+    replies.write(json.dumps(defaults).encode() + b"\n")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    for line in requests:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            requests.close()
+            replies.close()
+            _child(request, defaults)
+        replies.write(f"{pid}\n".encode())
+        _, status = os.waitpid(pid, 0)
+        replies.write(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+
+
+def _child(request: dict, defaults: dict[str, str]) -> None:
+    """Become `python -m omniload *args` in the request's folder and environment, and exit as it would."""
+    stdin = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(stdin, 0)
+    os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_TRUNC), 1)
+    os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_TRUNC), 2)
+    if request["cwd"]:
+        os.chdir(request["cwd"])
+    sys.path[0] = os.getcwd()
+    os.environ.clear()
+    os.environ.update(request["env"])
+    for name, value in defaults.items():  # what the imports set, as they would have in this environment
+        os.environ.setdefault(name, value)
+    tempfile.tempdir = None  # found again from TMPDIR
+    sys.argv = ["omniload", *request["args"]]
+    code = 1
+    try:
+        import runpy
+
+        runpy.run_module("omniload", run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exit_:
+        code = _exit_code(exit_.code)
+    except KeyboardInterrupt:
+        import traceback
+
+        traceback.print_exc()
+        code = -signal.SIGINT
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        _exit(code)
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _exit(code: int) -> None:
+    """End as the interpreter does: join the threads, run the exit handlers, flush; an uncaught Ctrl-C ends by
+    SIGINT."""
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        if code == -signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+        os._exit(code & 0xFF)
+
+
+if __name__ == "__main__":
+    _serve()
