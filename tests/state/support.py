@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from omniload.testing.customerio import FakeCustomerIO, WorkspaceSpec
+from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
 from tests.conftest import API_KEY, Ran, omniload, source_uri
 
 POSTGRES_URI = os.environ.get("OMNILOAD_TEST_POSTGRES_URI", "postgresql://postgres@127.0.0.1:5432/test")
@@ -140,6 +140,20 @@ def dest_for(kind: str, tmp_path: Path) -> Iterator[Dest]:
     target = make_dest(kind, tmp_path)
     yield target
     target.drop()
+
+
+@pytest.fixture(name="fake")
+def small_fake() -> Iterator[FakeCustomerIO]:
+    """`fake` for the state tests and tests/test_controls.py: a small workspace of the test's own, as these tests
+    change its records between runs."""
+    with FakeCustomerIO(Workspace(SPEC), api_key=API_KEY, rate_limit=None) as server:
+        yield server
+
+
+@pytest.fixture(name="dest", params=["duckdb", "postgres"])
+def each_dest(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dest]:
+    """`dest` for the same tests: each test runs against a DuckDB file and a PostgreSQL schema."""
+    yield from dest_for(request.param, tmp_path)
 
 
 def ingest_args(
