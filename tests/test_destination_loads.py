@@ -35,7 +35,8 @@ Rows = Callable[[str], list[tuple[Any, ...]]]
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeCustomerIO]:
-    ws = Workspace(WorkspaceSpec(people=40, deliveries=40, activities=10, objects_per_type=5))
+    # A month of history: `all` loads hourly metrics for every hour of it (400 days: 170,000 rows, half the run).
+    ws = Workspace(WorkspaceSpec(people=40, deliveries=40, activities=10, objects_per_type=5, history_days=30))
     with FakeCustomerIO(ws, api_key="test-key", rate_limit=None) as server:
         yield server
 
