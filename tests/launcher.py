@@ -16,6 +16,7 @@ the launcher's runs the command cold, in a new interpreter. Run as a script, thi
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import json
 import os
@@ -34,23 +35,79 @@ BASE_ENV = dict(os.environ)
 Key = tuple[tuple[str, str], ...]
 
 
-def run(
-    args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | str | None = None, timeout: float
-) -> subprocess.CompletedProcess[str]:
-    """`python -m omniload *args` with stdin on /dev/null, like `subprocess.run(…, capture_output=True,
-    text=True, timeout=timeout)`; `env` is the child's whole environment (default: this process's)."""
+def start(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | str | None = None) -> Process:
+    """`python -m omniload *args` with stdin on /dev/null and stdout and stderr read as text, like
+    `subprocess.Popen`; `env` is the child's whole environment (default: this process's)."""
     env = dict(os.environ if env is None else env)
     key = tuple(sorted((name, value) for name, value in env.items() if name.startswith("PYTHON")))
     launcher = _POOL.take(key)
-    try:
-        if "--debug" not in args and launcher.imported_alike(env):
-            return launcher.run(list(args), env, None if cwd is None else str(cwd), timeout)
-    finally:
-        _POOL.give(key, launcher)
-    return subprocess.run(
-        [sys.executable, "-m", "omniload", *args], capture_output=True, text=True, env=env, cwd=cwd,
-        stdin=subprocess.DEVNULL, timeout=timeout,
+    if "--debug" not in args and launcher.imported_alike(env):
+        return Child(key, launcher, list(args), env, None if cwd is None else str(cwd))
+    _POOL.give(key, launcher)
+    return subprocess.Popen(
+        [sys.executable, "-m", "omniload", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, cwd=cwd, stdin=subprocess.DEVNULL,
     )
+
+
+def run(
+    args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | str | None = None, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`start`, then wait for the end, like `subprocess.run(…, capture_output=True, text=True, timeout=…)`."""
+    process = start(args, env=env, cwd=cwd)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(["omniload", *args], process.returncode, stdout, stderr)
+
+
+class Child:
+    """A forked `python -m omniload`, with the part of `subprocess.Popen` the tests use; its output goes to two
+    files, read when it ends."""
+
+    def __init__(
+        self, key: Key, launcher: _Launcher, args: list[str], env: dict[str, str], cwd: str | None
+    ) -> None:
+        self.key, self.launcher, self.args = key, launcher, ["omniload", *args]
+        self.returncode: int | None = None
+        self.stdout = self.stderr = ""
+        self.files = [launcher.output_file("out"), launcher.output_file("err")]
+        self.pid = launcher.fork({"args": args, "env": env, "cwd": cwd, "stdout": self.files[0],
+                                  "stderr": self.files[1]})
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._ended(self.launcher.line(0))
+        return self.returncode
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        if self.returncode is None:
+            try:
+                self._ended(self.launcher.line(timeout))
+            except subprocess.TimeoutExpired:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0) from None
+        return self.stdout, self.stderr
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def _ended(self, line: str) -> None:
+        self.returncode = int(line)
+        self.stdout, self.stderr = (Path(name).read_text() for name in self.files)
+        for name in self.files:
+            os.unlink(name)
+        _POOL.give(self.key, self.launcher)
+
+
+Process = Child | subprocess.Popen[str]
 
 
 #: Variables read when dlt is imported or first configures itself (its log level, folders and home): a command
@@ -72,40 +129,27 @@ class _Launcher:
         )
         self.buffer = b""
         #: The variables its imports set where they were unset (omniload.pipeline's defaults for dlt).
-        self.defaults: dict[str, str] = json.loads(self._line(120))
+        self.defaults: dict[str, str] = json.loads(self.line(120))
         self.imported = _read_at_import({**self.defaults, **env})
 
     def imported_alike(self, env: Mapping[str, str]) -> bool:
         """Whether a new interpreter with `env` would have imported dlt as this launcher did."""
         return _read_at_import({**self.defaults, **env}) == self.imported
 
-    def run(
-        self, args: list[str], env: dict[str, str], cwd: str | None, timeout: float
-    ) -> subprocess.CompletedProcess[str]:
-        handle, out = tempfile.mkstemp(prefix="omniload-out-")
+    @staticmethod
+    def output_file(stream: str) -> str:
+        handle, name = tempfile.mkstemp(prefix=f"omniload-{stream}-")
         os.close(handle)
-        handle, err = tempfile.mkstemp(prefix="omniload-err-")
-        os.close(handle)
-        try:
-            request = {"args": args, "env": env, "cwd": cwd, "stdout": out, "stderr": err}
-            assert self.process.stdin is not None
-            self.process.stdin.write(json.dumps(request).encode() + b"\n")
-            self.process.stdin.flush()
-            pid = int(self._line(timeout))
-            try:
-                code = int(self._line(timeout))
-            except subprocess.TimeoutExpired:
-                os.kill(pid, signal.SIGKILL)
-                self._line(None)
-                raise subprocess.TimeoutExpired(["omniload", *args], timeout) from None
-            return subprocess.CompletedProcess(
-                ["omniload", *args], code, Path(out).read_text(), Path(err).read_text()
-            )
-        finally:
-            os.unlink(out)
-            os.unlink(err)
+        return name
 
-    def _line(self, timeout: float | None) -> str:
+    def fork(self, request: dict[str, object]) -> int:
+        """Send a command; the pid of the child that runs it."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(request).encode() + b"\n")
+        self.process.stdin.flush()
+        return int(self.line(60))
+
+    def line(self, timeout: float | None) -> str:
         """The launcher's next line; TimeoutExpired when none comes within `timeout` seconds."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
