@@ -1,8 +1,9 @@
 """Warm starts of the real CLI for the tests: a child process per command, without a second of imports each.
 
 Most tests run `python -m omniload …` in a child process and wait on it, and a fresh interpreter spends about a
-second importing dlt, DuckDB and Arrow before the run reads its first page: on the two cores the suite has (README
-"Tests"), that second, hundreds of times over, was a third of the suite's time. Here a launcher process imports
+second importing dlt, DuckDB and Arrow before the run reads its first page: on the two cores of the project's
+machines, where the suite (README, command 2) must end well within ten minutes, that second, hundreds of times
+over, was a third of the suite's CPU time. Here a launcher process imports
 what every run imports (`omniload.pipeline`, and dlt, DuckDB and Arrow with it) once, then forks a fresh child per
 command, which runs `omniload` as `python -m omniload` does. The child is still a process of its own: its own
 pid, exit code (a signal's as a negative code, like subprocess), stdout and stderr, stdin on /dev/null, the
@@ -16,7 +17,6 @@ the launcher's runs the command cold, in a new interpreter. Run as a script, thi
 from __future__ import annotations
 
 import atexit
-import contextlib
 import importlib
 import json
 import os
@@ -77,12 +77,6 @@ class Child:
         self.files = [launcher.output_file("out"), launcher.output_file("err")]
         self.pid = launcher.fork({"args": args, "env": env, "cwd": cwd, "stdout": self.files[0],
                                   "stderr": self.files[1]})
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._ended(self.launcher.line(0))
-        return self.returncode
 
     def communicate(self, timeout: float | None = None) -> tuple[str, str]:
         if self.returncode is None:
@@ -224,6 +218,7 @@ def _serve() -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
+    os.close(devnull)
     for line in requests:
         request = json.loads(line)
         pid = os.fork()
@@ -238,10 +233,11 @@ def _serve() -> None:
 
 def _child(request: dict, defaults: dict[str, str]) -> None:
     """Become `python -m omniload *args` in the request's folder and environment, and exit as it would."""
-    stdin = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(stdin, 0)
-    os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_TRUNC), 1)
-    os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_TRUNC), 2)
+    streams = ((os.devnull, os.O_RDONLY), (request["stdout"], os.O_WRONLY), (request["stderr"], os.O_WRONLY))
+    for fd, (path, flags) in enumerate(streams):
+        opened = os.open(path, flags)
+        os.dup2(opened, fd)
+        os.close(opened)
     if request["cwd"]:
         os.chdir(request["cwd"])
     sys.path[0] = os.getcwd()
