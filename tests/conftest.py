@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ import duckdb
 import pytest
 
 from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
+from tests import launcher
 
 API_KEY = "test-key"
 
@@ -49,17 +48,10 @@ class Ran:
 
 
 def omniload(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Ran:
-    """The real command in a child process, as a user runs it (stdin is not a terminal, so no prompt)."""
+    """The real command in a child process, as a user runs it (stdin is not a terminal, so no prompt), started
+    warm (tests/launcher.py)."""
     started = time.time()
-    done = subprocess.run(
-        [sys.executable, "-m", "omniload", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, **(env or {}), "COLUMNS": "200"},
-        stdin=subprocess.DEVNULL,
-        timeout=600,
-    )
+    done = launcher.run(args, env={**os.environ, **(env or {}), "COLUMNS": "200"}, cwd=cwd, timeout=600)
     return Ran(done.returncode, done.stdout, done.stderr, started, time.time())
 
 

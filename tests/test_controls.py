@@ -7,9 +7,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -19,20 +17,18 @@ from omniload.controls import Controls
 from omniload.destinations import Destination, resolve
 from omniload.errors import UsageError
 from omniload.sources.customerio.source import SOURCE
-from omniload.testing.customerio import FakeCustomerIO, Workspace
+from omniload.testing.customerio import FakeCustomerIO
 from tests.conftest import API_KEY, Ran, omniload
-from tests.state.support import SPEC, Dest, dest_for, ingest_args, loaded, one_line_error, run
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeCustomerIO]:
-    with FakeCustomerIO(Workspace(SPEC), api_key=API_KEY, rate_limit=None) as server:
-        yield server
-
-
-@pytest.fixture(params=["duckdb", "postgres"])
-def dest(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Dest]:
-    yield from dest_for(request.param, tmp_path)
+from tests.state.support import (
+    SPEC,
+    Dest,
+    each_dest,  # noqa: F401  (the fixture `dest`)
+    ingest_args,
+    loaded,
+    one_line_error,
+    run,
+    small_fake,  # noqa: F401  (the fixture `fake`)
+)
 
 
 def columns(dest: Dest, table: str) -> list[str]:

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ import pytest
 
 from omniload.faults import VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
+from tests import launcher
 from tests.state.support import POSTGRES_URI, Dest, contents, ingest_args, loaded, postgres_available, run
 
 #: A replace table (customers) and a merge table with a cursor (campaigns).
@@ -111,11 +111,8 @@ def killed_run(fake: FakeCustomerIO, dest: Dest, point: str) -> subprocess.Compl
     time (dlt's `load.workers`), so that a kill right after one table's COMMIT finds the next one not begun, and
     with one hash seed for every run: dlt truncates the staging tables in the order of a set of their names, and
     a COMMIT is named by the statement before it."""
-    return subprocess.run(
-        [sys.executable, "-m", "omniload", *ingest_args(fake, dest, ",".join(TABLES))],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
+    return launcher.run(
+        ingest_args(fake, dest, ",".join(TABLES)),
         env={**os.environ, VARIABLE: point, "COLUMNS": "200", "LOAD__WORKERS": "1", "PYTHONHASHSEED": "0"},
         timeout=300,
     )

@@ -6,12 +6,11 @@ real PostgreSQL schema; the kill is the process's own, right after a chosen stat
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from omniload.faults import VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
+from tests import launcher
 from tests.conftest import omniload
 from tests.state.support import Dest, ingest_args, loaded, make_dest
 
@@ -24,13 +23,8 @@ def test_the_next_run_removes_the_folders_of_killed_runs(fake: FakeCustomerIO, t
     live.mkdir(parents=True)
     other.mkdir()
     args = ingest_args(fake, dest, "customers,campaigns")
-    killed = subprocess.run(
-        [sys.executable, "-m", "omniload", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "TMPDIR": str(temp), VARIABLE: '"_dlt_pipeline_state"('},
-        timeout=300,
+    killed = launcher.run(
+        args, env={**os.environ, "TMPDIR": str(temp), VARIABLE: '"_dlt_pipeline_state"('}, timeout=300
     )
     assert killed.returncode == -9, killed.stderr
     left = [p for p in temp.iterdir() if p not in (live, other)]
