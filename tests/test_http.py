@@ -104,16 +104,15 @@ def test_unreachable_host_is_one_clear_error() -> None:
 
 
 def test_concurrent_requests_never_exceed_the_rate_limit() -> None:
-    """The fake enforces 10/s per workspace; eight threads share one client at its default rate."""
+    """The fake enforces 10/s per workspace with its token bucket, checked as each request arrives; eight threads
+    share one client at its default rate, and the bucket refuses none of their 40 requests. (The bucket is the
+    judge: the times the fake logs are those of its answers, which the machine's load can bunch together.)"""
     with FakeCustomerIO(Workspace(WorkspaceSpec(people=50, deliveries=100)), api_key=KEY, rate_limit=10.0) as fake:
         shared = client(fake, rate=10.0)
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda _: shared.get("/v1/segments"), range(40)))
-        times = sorted(r.time for r in fake.log)
-    assert len(times) == 40
+    assert len(fake.log) == 40
     assert all(r.status == 200 for r in fake.log), "no request was refused with 429"
-    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= 10
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
