@@ -3,7 +3,9 @@
 dlt extracts every page into its working folder before loading. A run that ends in any way Python sees removes
 its folder; a killed one cannot, and its extracted data stayed in the temporary directory (issue 14: 103 MB
 after a few kills). Each folder is therefore named after its process (`omniload-<pid>-…`), and every run first
-removes the folders whose process is gone (README, "Nightly runs").
+removes the folders whose process is gone (README, "Nightly runs"). While a run lasts, Python's temporary files
+go inside its folder too: dlt writes each follow-up SQL job (a merge, a replace's copy) to the temporary
+directory before moving it into its load package, and a run killed between the two left it there.
 """
 
 from __future__ import annotations
@@ -12,15 +14,24 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PREFIX = "omniload-"
 _OWNED = re.compile(rf"{PREFIX}(\d+)-")
 
 
-def make() -> tempfile.TemporaryDirectory[str]:
-    """A new working folder for this run, removed when the context ends."""
-    return tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-")
+@contextmanager
+def make() -> Iterator[str]:
+    """A new working folder for this run, removed when the context ends; Python's temporary files go inside it
+    until then."""
+    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-") as folder:
+        previous, tempfile.tempdir = tempfile.tempdir, folder
+        try:
+            yield folder
+        finally:
+            tempfile.tempdir = previous
 
 
 def remove_stale(root: Path | None = None) -> list[Path]:
