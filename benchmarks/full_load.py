@@ -175,7 +175,9 @@ def main() -> None:
           f"({time.monotonic() - started:.1f}s to build the ground truth); fake limit: "
           f"{rate or 'none'} req/s, client: {client_rate or 'none'} req/s; "
           f"windows of {WINDOW_SECONDS // 86400} days")
-    names = [t.name for t in TABLES if t.in_all] if args.tables == "all" else [n.split(":")[0] for n in args.tables.split(",")]
+    names = [t.name for t in TABLES if t.in_all] if args.tables == "all" else [
+        n.split(":")[0] for n in args.tables.split(",")
+    ]
     periods = {n.split(":")[0]: n.split(":")[1] for n in args.tables.split(",") if ":" in n}
     with FakeCustomerIO(ws, api_key=KEY, rate_limit=rate or None) as fake, \
             tempfile.TemporaryDirectory() as folder:

@@ -138,7 +138,8 @@ def main() -> None:
             fake, command(fake, selection, resumed, args.rate_limit), kill_after=int(whole * args.kill_at)
         )
         state = "killed" if code else "ended before the kill"
-        print(f"killed run:  {before_kill:>9,} requests {killed_seconds:>8.1f} s  peak {killed_rss:.0f} MB ({state})")
+        print(f"killed run:  {before_kill:>9,} requests {killed_seconds:>8.1f} s  peak {killed_rss:.0f} MB "
+              f"({state})")
         _, again, again_seconds, again_rss = run(fake, command(fake, selection, resumed, args.rate_limit))
         left = max(0, whole - before_kill)
         print(f"resumed run: {again:>9,} requests {again_seconds:>8.1f} s  peak {again_rss:.0f} MB")
