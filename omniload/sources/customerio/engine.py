@@ -41,8 +41,9 @@ from omniload.sources.customerio.passes import PassReader
 
 log = logging.getLogger("omniload")
 
-#: Fan-out results are gathered into pages of about this many rows before they travel on.
-PAGE_ROWS = 5000
+#: Fan-out results are gathered into pages of about this many rows before they travel on. A person's attributes
+#: are a few KB of Python objects: 5,000 of them held 30 MB more at 100,000 people (README "Benchmarks").
+PAGE_ROWS = 1000
 #: A metrics body flattens into pages of this many rows: each reading thread holds one such page at a time.
 FLATTEN_ROWS = 1000
 #: A read per person (or per batch of people) over more people than this goes in chunks of this many, each a
