@@ -3,7 +3,8 @@
 only the people after the last complete chunk, and still replaces the table at once with every row. Real CLI
 over the fake's real HTTP, real DuckDB file and PostgreSQL schema (README "Checkpoints and resume").
 
-`OMNILOAD_CHUNK_PARENTS=10` makes the small workspace's 40 people four chunks.
+`OMNILOAD_CHUNK_PARENTS=10` makes the small workspace's 40 people four chunks of `customer_relationships`
+(`customer_attributes`, read 100 people a request, goes in chunks of 10 batches: one read here).
 """
 
 from __future__ import annotations
