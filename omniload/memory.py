@@ -23,7 +23,7 @@ _MMAP_THRESHOLD = 128 * 1024  # glibc's initial value, kept from moving
 
 
 def configure_allocators() -> None:
-    """Call once, before pyarrow is imported and before any thread starts: both settings are read only then."""
+    """Call once, before pyarrow is imported and before any thread starts: the settings are read only then."""
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     with contextlib.suppress(OSError, AttributeError):  # glibc only; elsewhere the defaults stay
         libc = ctypes.CDLL("libc.so.6")
