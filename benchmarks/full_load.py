@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,12 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from support import KEY, add_workspace_arguments, launch, source_uri, workspace_spec
 
 from omniload.sources.customerio.catalog import TABLES
 from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
-from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
-
-KEY = "bench-key"
+from omniload.testing.customerio import FakeCustomerIO, Workspace
 
 
 @dataclass
@@ -113,35 +111,17 @@ def _cio_ids(ws: Workspace) -> list[str]:
     return [row["cio_id"] for row in ws.rows("customers")]
 
 
-#: Starts one command and reports its exit code and peak RSS. Linux counts a child's peak from its parent's
-#: memory at the moment it is spawned, so a child of this process (which holds the fake's whole workspace)
-#: would report at least that; spawned from this small launcher, it reports its own.
-_LAUNCHER = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
-"""
-
-
 def run(fake: FakeCustomerIO, table: str, db: Path, dest: str, rate: float) -> tuple[int, int, float, float]:
     """One `omniload ingest` child at the client rate `rate` (0: unthrottled); returns requests, 429s, seconds,
     peak RSS (MB) of that child alone."""
     before = len(fake.log)
-    uri = f"customerio://?api_key={KEY}&base_url={fake.base_url}&rate_limit={rate if rate else 100000:g}"
-    argv = [sys.executable, "-m", "omniload", "ingest", "--source-uri", uri, "--source-table", table,
-            "--dest-uri", f"duckdb:///{db}", "--dest-table", dest, "--yes"]
-    started = time.monotonic()
-    launched = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, *argv], capture_output=True, text=True)
-    seconds = time.monotonic() - started
-    code, peak_kb = (int(word) for word in launched.stdout.split())
-    if code:
+    argv = [sys.executable, "-m", "omniload", "ingest", "--source-uri", source_uri(fake, rate), "--source-table",
+            table, "--dest-uri", f"duckdb:///{db}", "--dest-table", dest, "--yes"]
+    launched = launch(argv)
+    if launched.code:
         raise SystemExit(f"{table} failed: {launched.stderr}")
     log = fake.log[before:]
-    return len(log), sum(1 for r in log if r.status == 429), seconds, peak_kb / 1024
+    return len(log), sum(1 for r in log if r.status == 429), launched.seconds, launched.peak_rss_mb
 
 
 def count_rows(db: Path, schema: str, table: str) -> int:
@@ -151,11 +131,7 @@ def count_rows(db: Path, schema: str, table: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=WorkspaceSpec.people)
-    parser.add_argument("--deliveries", type=int, default=WorkspaceSpec.deliveries)
-    parser.add_argument("--activities", type=int, default=WorkspaceSpec.activities)
-    parser.add_argument("--history-days", type=int, default=WorkspaceSpec.history_days)
-    parser.add_argument("--rate-limit", type=float, default=10.0, help="requests/s the fake allows (0: no limit)")
+    add_workspace_arguments(parser)
     parser.add_argument("--client-rate", type=float, default=None,
                         help="the client's rate_limit (default: the fake's); above it, the client has to adapt")
     parser.add_argument("--tables", default="all", help="comma-separated table:period list, or all")
@@ -164,8 +140,7 @@ def main() -> None:
     parser.add_argument("--multi", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
 
-    spec = WorkspaceSpec(people=args.people, deliveries=args.deliveries, activities=args.activities,
-                         history_days=args.history_days)
+    spec = workspace_spec(args)
     started = time.monotonic()
     rate = args.rate_limit
     client_rate = rate if args.client_rate is None else args.client_rate
@@ -175,7 +150,9 @@ def main() -> None:
           f"({time.monotonic() - started:.1f}s to build the ground truth); fake limit: "
           f"{rate or 'none'} req/s, client: {client_rate or 'none'} req/s; "
           f"windows of {WINDOW_SECONDS // 86400} days")
-    names = [t.name for t in TABLES] if args.tables == "all" else [n.split(":")[0] for n in args.tables.split(",")]
+    names = [t.name for t in TABLES if t.in_all] if args.tables == "all" else [
+        n.split(":")[0] for n in args.tables.split(",")
+    ]
     periods = {n.split(":")[0]: n.split(":")[1] for n in args.tables.split(",") if ":" in n}
     with FakeCustomerIO(ws, api_key=KEY, rate_limit=rate or None) as fake, \
             tempfile.TemporaryDirectory() as folder:
@@ -191,7 +168,7 @@ def main() -> None:
             report("one process per table", results, rate)
         if args.multi:
             selection = args.tables if args.tables != "all" else ",".join(
-                f"{t.name}:{args.period}" if t.periods else t.name for t in TABLES
+                f"{t.name}:{args.period}" if t.periods else t.name for t in TABLES if t.in_all
             )
             db = Path(folder) / "multi.duckdb"
             requests, throttled, seconds, rss = run(fake, selection, db, "bench", client_rate)

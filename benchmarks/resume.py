@@ -8,9 +8,10 @@ It starts the bundled fake API in this process, then runs the real `omniload ing
 DuckDB files: a clean run (its requests are the whole work), a run SIGKILLed once the fake has served
 `--kill-at` of that many requests, and the same command again. It prints each run's requests, time and peak
 RSS, the second run's requests against the work that was left (the issue's goal: at most the remaining work plus
-5%), and whether every table equals the clean run's (rows compared with DuckDB's EXCEPT ALL, dlt's own columns
-left out). Checkpoints fall at table boundaries (README "Checkpoints and resume"): a kill inside a long table
-reads that table again from its start, which the overhead figure shows.
+5%), and whether every table equals the clean run's (rows compared with DuckDB's EXCEPT ALL, without dlt's own
+columns and omniload's load time). Checkpoints fall at table boundaries and, in a read per person, at chunks of
+people (README "Checkpoints and resume"); a kill elsewhere reads that table again from its start, which the
+overhead figure shows.
 """
 
 from __future__ import annotations
@@ -18,63 +19,33 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
+from support import KEY, add_workspace_arguments, launch, source_uri, workspace_spec
 
+from omniload.controls import LOADED_AT
 from omniload.sources.customerio.catalog import TABLES
-from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
+from omniload.testing.customerio import FakeCustomerIO, Workspace
 
-KEY = "bench-key"
 SCHEMA = "bench"
 
-#: Starts one command, SIGKILLs it when told to (a line on stdin), and reports its exit code and peak RSS. A
-#: child of the benchmark itself (which holds the fake's whole workspace) would report at least the benchmark's
-#: memory; spawned from this small launcher, it reports its own.
-_LAUNCHER = """
-import os, signal, sys, threading
-pid = os.fork()
-if pid == 0:
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    os.execv(sys.argv[1], sys.argv[1:])
-def kill():
-    if sys.stdin.readline().strip() == "kill":
-        os.kill(pid, signal.SIGKILL)
-threading.Thread(target=kill, daemon=True).start()
-_, status, usage = os.wait4(pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, flush=True)
-"""
-
-
 def command(fake: FakeCustomerIO, tables: str, db: Path, rate: float) -> list[str]:
-    uri = f"customerio://?api_key={KEY}&base_url={fake.base_url}&rate_limit={rate if rate else 100000:g}"
-    return [sys.executable, "-m", "omniload", "ingest", "--source-uri", uri, "--source-table", tables,
-            "--dest-uri", f"duckdb:///{db}", "--dest-table", SCHEMA, "--yes", "--progress", "log"]
+    return [sys.executable, "-m", "omniload", "ingest", "--source-uri", source_uri(fake, rate), "--source-table",
+            tables, "--dest-uri", f"duckdb:///{db}", "--dest-table", SCHEMA, "--yes", "--progress", "log"]
 
 
 def run(fake: FakeCustomerIO, argv: list[str], kill_after: int | None = None) -> tuple[int, int, float, float]:
     """One child; SIGKILLed once the fake has served `kill_after` requests since it started. Returns its exit
     code, the requests it made, its seconds and its peak RSS in MB."""
     before = len(fake.log)
-    started = time.monotonic()
-    launcher = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, *argv], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert launcher.stdin is not None
-    if kill_after is not None:
-        while launcher.poll() is None and len(fake.log) - before < kill_after:
-            time.sleep(0.05)
-        launcher.stdin.write("kill\n")
-        launcher.stdin.flush()
-    out, err = launcher.communicate()
-    seconds = time.monotonic() - started
-    code, peak_kb = (int(word) for word in out.split())
+    launched = launch(argv, None if kill_after is None else lambda: len(fake.log) - before >= kill_after)
+    code = launched.code
     if code not in (0, -signal.SIGKILL) or (code and kill_after is None):
-        raise SystemExit(f"the run failed (exit {code}):\n{err[-3000:]}")
-    return code, len(fake.log) - before, seconds, peak_kb / 1024
+        raise SystemExit(f"the run failed (exit {code}):\n{launched.stderr[-3000:]}")
+    return code, len(fake.log) - before, launched.seconds, launched.peak_rss_mb
 
 
 def differences(clean: Path, resumed: Path, tables: list[str]) -> dict[str, tuple[int, int, int]]:
@@ -88,7 +59,7 @@ def differences(clean: Path, resumed: Path, tables: list[str]) -> dict[str, tupl
                 row[0] for row in connection.sql(
                     "select column_name from duckdb_columns() where database_name = 'a' "
                     f"and schema_name = '{SCHEMA}' and table_name = '{table}' order by column_index"
-                ).fetchall() if not row[0].startswith("_dlt_")
+                ).fetchall() if not row[0].startswith(("_dlt_", LOADED_AT))
             ]
             listed = ", ".join(f'"{c}"' for c in columns)
             a, b = f'a."{SCHEMA}"."{table}"', f'b."{SCHEMA}"."{table}"'
@@ -106,11 +77,7 @@ def differences(clean: Path, resumed: Path, tables: list[str]) -> dict[str, tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=WorkspaceSpec.people)
-    parser.add_argument("--deliveries", type=int, default=WorkspaceSpec.deliveries)
-    parser.add_argument("--activities", type=int, default=WorkspaceSpec.activities)
-    parser.add_argument("--history-days", type=int, default=WorkspaceSpec.history_days)
-    parser.add_argument("--rate-limit", type=float, default=10.0, help="requests/s the fake allows (0: no limit)")
+    add_workspace_arguments(parser)
     parser.add_argument("--tables", default="all", help="--source-table of the runs")
     parser.add_argument("--period", default="days", help="the metrics tables' period when --tables is all")
     parser.add_argument("--kill-at", type=float, default=0.8, help="share of the clean run's requests")
@@ -120,9 +87,7 @@ def main() -> None:
     if args.checkpoint_seconds is not None:
         os.environ["OMNILOAD_CHECKPOINT_SECONDS"] = f"{args.checkpoint_seconds:g}"
 
-    spec = WorkspaceSpec(people=args.people, deliveries=args.deliveries, activities=args.activities,
-                         history_days=args.history_days)
-    ws = Workspace(spec)
+    ws = Workspace(workspace_spec(args))
     selection = args.tables if args.tables != "all" else ",".join(
         f"{t.name}:{args.period}" if t.periods else t.name for t in TABLES if t.in_all
     )
@@ -138,7 +103,8 @@ def main() -> None:
             fake, command(fake, selection, resumed, args.rate_limit), kill_after=int(whole * args.kill_at)
         )
         state = "killed" if code else "ended before the kill"
-        print(f"killed run:  {before_kill:>9,} requests {killed_seconds:>8.1f} s  peak {killed_rss:.0f} MB ({state})")
+        print(f"killed run:  {before_kill:>9,} requests {killed_seconds:>8.1f} s  peak {killed_rss:.0f} MB "
+              f"({state})")
         _, again, again_seconds, again_rss = run(fake, command(fake, selection, resumed, args.rate_limit))
         left = max(0, whole - before_kill)
         print(f"resumed run: {again:>9,} requests {again_seconds:>8.1f} s  peak {again_rss:.0f} MB")

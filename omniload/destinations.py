@@ -281,8 +281,11 @@ def _aws_credentials(query: dict[str, str]) -> Any:
 #: DuckDB takes up to 80% of RAM by default, and a merge of a large table then costs gigabytes. Capped, it spills
 #: to disk instead, so a load's memory stays bounded whatever the table's size; one thread halves what the
 #: Parquet scan holds at once (at 64 MB, two threads run out of memory copying 1000-delivery row groups).
-#: Rows of tens of KB each need more: `?memory_limit=1GB` on the URI raises it.
+#: Rows of tens of KB each need more: `?memory_limit=1GB` on the URI raises it. The limit is the database's, shared
+#: by every connection, so dlt loads one job at a time (`DUCKDB_LOADING`): its default of up to 20 parallel jobs
+#: ran out of 64 MB copying the four delivery tables of 1,000,000 deliveries at once (README "Benchmarks").
 DUCKDB_SETTINGS: dict[str, Any] = {"memory_limit": "64MB", "threads": 1, "preserve_insertion_order": False}
+DUCKDB_LOADING: dict[str, Any] = {"loader_parallelism_strategy": "sequential"}
 _MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
@@ -297,7 +300,8 @@ def _duckdb(parts: SplitResult, query: dict[str, str]) -> Destination:
             raise UsageError(f"duckdb memory_limit {limit!r} is not a size: use e.g. memory_limit=512MB or 2GB")
         settings |= {"memory_limit": limit.strip(), "threads": os.cpu_count() or 1}
     credentials = DuckDbCredentials(str(file), global_config=settings)
-    return _destination(dlt.destinations.duckdb(credentials, **IN_TRANSACTIONS), f"duckdb {file}", "main")
+    factory = dlt.destinations.duckdb(credentials, **IN_TRANSACTIONS, **DUCKDB_LOADING)
+    return _destination(factory, f"duckdb {file}", "main")
 
 
 def _motherduck(parts: SplitResult, query: dict[str, str]) -> Destination:

@@ -1,6 +1,7 @@
 """omniload's adjustments to dlt's DuckDB destination, against a real DuckDB file: a merge keeps exactly one row
 per primary key however many copies one load carries, replaces the rows it read again and leaves the others; a
-`dedup_sort` hint still picks by its column (dlt's own SQL); and `?memory_limit=` reaches DuckDB."""
+`dedup_sort` hint still picks by its column (dlt's own SQL); `?memory_limit=` reaches DuckDB; and dlt loads
+one job at a time into it."""
 
 from __future__ import annotations
 
@@ -60,3 +61,9 @@ def test_memory_limit_reaches_duckdb(tmp_path: Path) -> None:
     assert default["credentials"].global_config["memory_limit"] == "64MB"
     with pytest.raises(UsageError, match="not a size"):
         resolve(f"duckdb:///{tmp_path}/x.duckdb?memory_limit=lots")
+
+
+def test_jobs_load_one_at_a_time(tmp_path: Path) -> None:
+    """The memory limit is the database's: parallel jobs would share it (four delivery tables ran out of 64 MB)."""
+    destination = resolve(f"duckdb:///{tmp_path}/x.duckdb").dlt_destination
+    assert destination.capabilities().loader_parallelism_strategy == "sequential"

@@ -3,8 +3,9 @@
 only the people after the last complete chunk, and still replaces the table at once with every row. Real CLI
 over the fake's real HTTP, real DuckDB file and PostgreSQL schema (README "Checkpoints and resume").
 
-`OMNILOAD_CHUNK_PARENTS=10` makes the small workspace's 40 people four chunks. The delivery pass goes in chunks
-of windows the same way (`OMNILOAD_CHUNK_WINDOWS=1`: any pass over more than one window).
+`OMNILOAD_CHUNK_PARENTS=10` makes the small workspace's 40 people four chunks of `customer_relationships`
+(`customer_attributes`, read 100 people a request, goes in chunks of 10 batches: one read here). The delivery
+pass goes in chunks of windows the same way (`OMNILOAD_CHUNK_WINDOWS=1`: any pass over more than one window).
 """
 
 from __future__ import annotations

@@ -41,13 +41,15 @@ from omniload.sources.customerio.passes import PassReader
 
 log = logging.getLogger("omniload")
 
-#: Fan-out results are gathered into pages of about this many rows before they travel on.
-PAGE_ROWS = 5000
+#: Fan-out results are gathered into pages of about this many rows before they travel on. A person's attributes
+#: are a few KB of Python objects: 5,000 of them held 30 MB more at 100,000 people (README "Benchmarks").
+PAGE_ROWS = 1000
 #: A metrics body flattens into pages of this many rows: each reading thread holds one such page at a time.
 FLATTEN_ROWS = 1000
-#: A read per person (or per batch of people) over more people than this goes in chunks of this many, each a
-#: point a killed run resumes from (README "Checkpoints and resume"); `OMNILOAD_CHUNK_PARENTS` changes it.
-CHUNK_PARENTS = 20_000
+#: A read per person over more people than this goes in chunks of this many (a batched read, in chunks of this
+#: many batches), each a point a killed run resumes from: a chunk is about 1,000 requests, so a kill costs at most
+#: 100 s of reading again at 10 req/s (README "Checkpoints and resume"). `OMNILOAD_CHUNK_PARENTS` changes it.
+CHUNK_PARENTS = 1_000
 CHUNK_VARIABLE = "OMNILOAD_CHUNK_PARENTS"
 #: Tables whose rows are an on-disk parent list: read first, they double as the fan-out list for the rest.
 LIST_FIRST = frozenset(p.table for p in PARENTS if p.on_disk)
@@ -131,14 +133,15 @@ class Reader:
 
     def _over_disk_list(self, request: Request, read: PerParent | Batched) -> Iterator[Page | Position]:
         """A read per parent (or per batch of parents) of a list kept on disk (the people). Past `chunk_parents`
-        parents, or when resuming, it goes in chunks of that many, in the order of their ids, each followed by a
-        `Position` (README "Checkpoints and resume")."""
+        requests' worth of parents, or when resuming, it goes in chunks of that many, in the order of their ids,
+        each followed by a `Position` (README "Checkpoints and resume")."""
         keys = self.parents.on_disk(read.parent)
-        if request.resume_from is None and len(keys) <= self.chunk_parents:
+        size = self.chunk_parents * (read.size if isinstance(read, Batched) else 1)
+        if request.resume_from is None and len(keys) <= size:
             yield from self._over_keys(request.table, read, keys)
             return
         yield Position()
-        for chunk in keys.sorted_after(request.resume_from, self.chunk_parents):
+        for chunk in keys.sorted_after(request.resume_from, size):
             yield from self._over_keys(request.table, read, chunk)
             yield Position(chunk[-1])
 
