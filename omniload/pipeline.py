@@ -375,7 +375,7 @@ class _Segments:
         kept = spill.rows
         self.results[request.load_name].rows += kept
         if self.run.progress is not None:
-            self.run.progress.resumed_inside(request.load_name, kept)
+            self.run.progress.resumed_inside(request.load_name, kept, spill.label)
 
     def _chunk(self, request: TableRequest[Any], position: Position) -> None:
         """The reader reads this table in chunks (a first `Position`), or has completed one."""
@@ -384,7 +384,7 @@ class _Segments:
             self._spills[name] = Spill.open(self.pipeline_name, name, _fingerprint(self.run))
             self._spills[name].start_afresh()
         elif position.value is not None:
-            self._spills[name].checkpoint(position.value)
+            self._spills[name].checkpoint(position.value, position.label)
 
     def _complete(self, request: TableRequest[Any]) -> Iterator[Any]:
         assert self._cursors is not None and self._reading is not None

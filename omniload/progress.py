@@ -57,9 +57,9 @@ class ProgressSink(Protocol):
         """An interrupted run with the same arguments (started at `started`) committed these tables: they are
         not read again."""
 
-    def resumed_inside(self, table: str, rows: int) -> None:
+    def resumed_inside(self, table: str, rows: int, after: str) -> None:
         """An interrupted run with the same arguments was reading this table in chunks and kept `rows` on disk:
-        the read resumes after them."""
+        the read resumes after them, at the point `after` describes (`Position.label`)."""
 
 
 @dataclass
@@ -183,8 +183,8 @@ class Progress:
                 state.resumed, state.started = True, state.started or now
         self._on_resumed(tables, started)
 
-    def resumed_inside(self, table: str, rows: int) -> None:
-        self._on_resumed_inside(table, rows)
+    def resumed_inside(self, table: str, rows: int, after: str) -> None:
+        self._on_resumed_inside(table, rows, after)
 
     # ---- the HTTP client's call ----------------------------------------------------------------------------
     def request_delayed(self, delay: Delay) -> None:
@@ -215,7 +215,7 @@ class Progress:
 
     def _on_resumed(self, tables: list[str], started: str) -> None: ...
 
-    def _on_resumed_inside(self, table: str, rows: int) -> None: ...
+    def _on_resumed_inside(self, table: str, rows: int, after: str) -> None: ...
 
     # ---- helpers ------------------------------------------------------------------------------------------
     def _state(self, result: TableResult) -> TableState:
@@ -340,8 +340,8 @@ class JsonProgress(Progress):
     def _on_resumed(self, tables: list[str], started: str) -> None:
         self._emit({"event": "resume", "table": None, "tables": tables, "started": started})
 
-    def _on_resumed_inside(self, table: str, rows: int) -> None:
-        self._emit({"event": "resume", "table": table, "rows": rows})
+    def _on_resumed_inside(self, table: str, rows: int, after: str) -> None:
+        self._emit({"event": "resume", "table": table, "rows": rows, "after": after})
 
     @staticmethod
     def _figures(state: TableState) -> dict[str, Any]:
@@ -408,10 +408,10 @@ class LogProgress(Progress):
         )
 
 
-    def _on_resumed_inside(self, table: str, rows: int) -> None:
+    def _on_resumed_inside(self, table: str, rows: int, after: str) -> None:
         self._line(
-            f"{table}: resuming inside the table: the interrupted run's {rows:,} rows are kept on disk "
-            "and are not read again"
+            f"{table}: resuming inside the table{' after ' + after if after else ''}: the interrupted run's "
+            f"{rows:,} rows are kept on disk and are not read again"
         )
 
 

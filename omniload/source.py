@@ -120,9 +120,11 @@ class Position:
     """A point inside a long table's read (the `Reader` protocol): every row before it has been yielded, and a
     read asked to resume from `value` (`TableRequest.resume_from`) yields only the rows after it (for a merge
     table, some rows after it may have been yielded too: its load keeps one row per key). A reader that reads
-    a table in chunks says so first, with a `Position` whose `value` is None."""
+    a table in chunks says so first, with a `Position` whose `value` is None. `label` says where the value is,
+    in words a user reads when a run resumes from it ("people after cio_id …")."""
 
     value: Any = None
+    label: str = ""
 
 
 #: What `Reader.read_all` yields for a table: a page of rows, a position inside it, or None once it is complete.

@@ -38,6 +38,7 @@ class Spill:
     folder: Path
     fingerprint: str
     position: Any = None  # the last parent of the last complete chunk; None: nothing kept
+    label: str = ""  # where `position` is, in words (`Position.label`)
     parts: list[str] = field(default_factory=list)
     json_columns: list[str] = field(default_factory=list)
     _writer: pq.ParquetWriter | None = None
@@ -55,6 +56,7 @@ class Spill:
             return spill
         if manifest.get("fingerprint") == fingerprint:
             spill.position = manifest["position"]
+            spill.label = manifest.get("label", "")
             spill.parts = list(manifest["parts"])
             spill.json_columns = list(manifest.get("json_columns", []))
         return spill
@@ -79,19 +81,20 @@ class Spill:
             self.parts.append(name)
         self._writer.write_table(page)
 
-    def checkpoint(self, position: Any) -> None:
+    def checkpoint(self, position: Any, label: str = "") -> None:
         """Every page up to `position` is on disk: the manifest says so (written whole, then renamed)."""
         self._close_part()
         manifest = {
             "fingerprint": self.fingerprint,
             "position": position,
+            "label": label,
             "parts": self.parts,
             "json_columns": self.json_columns,
         }
         temporary = self.folder / f"{MANIFEST}.tmp"
         temporary.write_bytes(orjson.dumps(manifest))
         os.replace(temporary, self.folder / MANIFEST)
-        self.position = position
+        self.position, self.label = position, label
 
     def pages(self) -> Iterator[pa.Table]:
         """The kept rows, a row group at a time (memory bounded by a page, not by the table)."""
@@ -104,7 +107,7 @@ class Spill:
     def clear(self) -> None:
         self._close_part()
         shutil.rmtree(self.folder, ignore_errors=True)
-        self.position, self.parts, self.json_columns = None, [], []
+        self.position, self.label, self.parts, self.json_columns = None, "", [], []
 
     def _close_part(self) -> None:
         if self._writer is not None:

@@ -11,6 +11,7 @@ pass goes in chunks of windows the same way (`OMNILOAD_CHUNK_WINDOWS=1`: any pas
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -72,7 +73,7 @@ def test_a_run_killed_inside_a_table_resumes_after_its_last_chunk(
 
     mark = len(fake.log)
     resumed = loaded(run(fake, dest, "customer_relationships", "--progress", "log"))
-    assert "customer_relationships: resuming inside the table" in resumed.stderr
+    assert "customer_relationships: resuming inside the table after the people up to cio_id " in resumed.stderr
     assert relationships(fake, mark) == SPEC.people - 2 * CHUNK  # only the people after the second chunk
     assert contents(dest, ("customer_relationships",)) == expected
 
@@ -126,7 +127,8 @@ def test_a_run_killed_inside_the_delivery_pass_resumes_after_its_last_window(
 
     mark = len(fake.log)
     resumed = loaded(run(fake, dest, PASS_TABLES, *args, "--progress", "log"))
-    assert "messages: resuming inside the table" in resumed.stderr
+    saved = datetime.fromtimestamp(reached, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f"messages: resuming inside the table after the records created up to {saved}:" in resumed.stderr
     again = [r for r in fake.log[mark:] if r.path == "/v1/messages"]
     assert again and all(int(r.query["start_ts"][0]) > reached for r in again)  # only windows after the position
     assert len(again) < whole_pass

@@ -143,7 +143,7 @@ class Reader:
         yield Position()
         for chunk in keys.sorted_after(request.resume_from, size):
             yield from self._over_keys(request.table, read, chunk)
-            yield Position(chunk[-1])
+            yield Position(chunk[-1], f"the people up to cio_id {chunk[-1]}")
 
     def _over_keys(self, table: Table, read: PerParent | Batched, keys: Iterable[Any]) -> Iterator[Page]:
         if isinstance(read, Batched):

@@ -20,6 +20,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from omniload.arrow import coerce
@@ -105,7 +106,8 @@ class PassReader:
             if index == reached:
                 while reached in read_windows:
                     reached += 1
-                yield Position(spans[reached - 1][1])
+                end = spans[reached - 1][1]
+                yield Position(end, f"the records created up to {_utc(end)}")
 
     def _span(self, read: Pass, interval: Interval) -> tuple[int, int]:
         """The first and last second a windowed pass reads."""
@@ -196,6 +198,10 @@ def _widest(intervals: Iterable[Interval]) -> Interval:
         None if None in starts else min(s for s in starts if s is not None),
         None if None in ends else max(e for e in ends if e is not None),
     )
+
+
+def _utc(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _resumed(interval: Interval, requests: list[TableRequest[Table]]) -> Interval:
