@@ -316,12 +316,17 @@ def _first_line(error: BaseException) -> str:
 
 @app.command()
 def tables(
-    source: Annotated[str, typer.Argument(help=f"Source name, e.g. {BUILT_IN[0].name}.")],
+    source: Annotated[
+        str | None, typer.Argument(help=f"Source name, e.g. {BUILT_IN[0].name}; without it, the sources.")
+    ] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
 ) -> None:
     """List a source's tables with their primary key, incremental key, strategy and what each holds."""
     from omniload.source import tables_markdown
 
+    if source is None:
+        _list_sources("tables")
+        return
     found = _known_source(source)
     if markdown:
         out.out(tables_markdown(found.tables), end="", highlight=False)
@@ -343,9 +348,23 @@ def tables(
 
 
 @app.command(name="docs")
-def docs_page(source: Annotated[str, typer.Argument(help=f"Source name, e.g. {BUILT_IN[0].name}.")]) -> None:
+def docs_page(
+    source: Annotated[
+        str | None, typer.Argument(help=f"Source name, e.g. {BUILT_IN[0].name}; without it, the sources.")
+    ] = None,
+) -> None:
     """Print a source's documentation page (Markdown), generated from its table catalog."""
+    if source is None:
+        _list_sources("docs")
+        return
     out.out(_known_source(source).docs_page(), end="", highlight=False)
+
+
+def _list_sources(command: str) -> None:
+    """`omniload tables` or `omniload docs` without a name: the registered sources, and how to ask for one."""
+    for found in sources().values():
+        out.out(f"{found.name:<12} {len(found.tables):>3} tables   {found.uri_example}", highlight=False)
+    out.out(f"`omniload {command} NAME` for one of them.", highlight=False)
 
 
 def _known_source(name: str) -> Source:

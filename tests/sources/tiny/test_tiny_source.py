@@ -49,6 +49,17 @@ def test_a_second_run_continues_from_the_cursor(base_url: str, tmp_path: Path) -
     assert query(db, "select count(*) from tiny.tiny.notes") == [(len(NOTES),)]
 
 
+def test_without_a_name_tables_and_docs_list_the_registered_sources() -> None:
+    for command in ("tables", "docs"):
+        ran = omniload(command, env=ENV)
+        assert ran.code == 0, ran.output
+        lines = ran.stdout.splitlines()
+        shown = [line.split()[:3] for line in lines[:2]]
+        assert shown == [["customerio", "46", "tables"], ["tiny", "2", "tables"]]
+        assert lines[1].endswith("tiny://?base_url=http://127.0.0.1:8000")
+        assert lines[2] == f"`omniload {command} NAME` for one of them."
+
+
 def test_an_unknown_source_names_the_registered_ones() -> None:
     ran = omniload("tables", "hubspot", env=ENV)
     assert ran.code == 2 and ran.output.strip() == "error: unknown source 'hubspot'; sources: customerio, tiny"
