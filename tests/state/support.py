@@ -199,9 +199,10 @@ def messages_requests(fake: FakeCustomerIO, since: int = 0) -> list[dict[str, li
 
 
 def start_cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """The CLI in a child process, as a scheduler starts it (no terminal on stdin). A new interpreter, not a warm
-    start (tests/launcher.py): started warm, a run stopped by SIGTERM while loading left dlt's follow-up job file
-    (written to TMPDIR, then moved) behind in 2 of 7 runs of test_interrupts here; from a new interpreter, in none.
+    """The CLI in a child process, as a scheduler starts it (no terminal on stdin): a new interpreter, not a warm
+    start (tests/launcher.py), since the signals these runs get are what the tests are about. (Warm starts were
+    first blamed for a dlt follow-up job file a SIGTERM left in TMPDIR; a cold run left one too, and the cause,
+    dlt writing it to the temporary directory, is mended in omniload/workdir.py.)
     """
     return subprocess.Popen(
         [sys.executable, "-m", "omniload", *args],
