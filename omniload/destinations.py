@@ -58,6 +58,12 @@ class Destination:
             strategies = list(caps.merge_strategies_selector(strategies, table_schema=self._table_schema()))
         return strategies
 
+    @property
+    def removes_rows(self) -> bool:
+        """Whether a run may read part of a table here (README "Nightly runs"): the destination merges with
+        delete-insert and answers SQL, through which omniload/removals.py deletes the rows that are gone."""
+        return "delete-insert" in self.merge_strategies()
+
     def replace_strategies(self) -> list[str]:
         caps = self.dlt_destination.capabilities()
         strategies = list(caps.supported_replace_strategies or [])

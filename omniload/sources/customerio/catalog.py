@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 from omniload.source import CursorRule, Strategy, TableSpec
@@ -112,6 +113,17 @@ class FromPass:
 Read = Listing | PerParent | Batched | Metrics | FromPass | Contents
 
 
+class Feed(StrEnum):
+    """How a table is refreshed from the change feed on nightly runs (docs/contract/customerio/changes.md
+    section 2, `changes.py`): ATTRIBUTES and RELATIONSHIPS re-read the people the activity log names; LOG
+    tables take the log's new records; GONE tables are read as usual and lose the rows of people gone."""
+
+    ATTRIBUTES = "attributes"
+    RELATIONSHIPS = "relationships"
+    LOG = "log"
+    GONE = "gone"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Table(TableSpec):
     """A Customer.io table: the core's `TableSpec` plus how it is read and shaped."""
@@ -119,6 +131,7 @@ class Table(TableSpec):
     read: Read
     shape: Shape | None = None
     dedupe: bool = False  # pages may repeat records: keep each primary key once
+    feed: Feed | None = None  # refreshed from the change feed on nightly runs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -217,7 +230,8 @@ def objects_search(parent: Mapping[str, Any]) -> Mapping[str, Any]:
 #: The 31 tables of the product page: what `all` loads.
 PRODUCT_TABLES: tuple[Table, ...] = (
     Table(name="activities", description="Account activity log (the API keeps about 30 days).",
-          primary_key=("id",), strategy=Strategy.REPLACE, read=FromPass("activities"), types={"id": str}),
+          primary_key=("id",), strategy=Strategy.REPLACE, read=FromPass("activities"), types={"id": str},
+          feed=Feed.LOG),
     Table(name="broadcasts", description="API-triggered broadcasts.",
           primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
           read=_list("/v1/broadcasts", "broadcasts"), types={"id": int}),
@@ -262,21 +276,22 @@ PRODUCT_TABLES: tuple[Table, ...] = (
           types={"cio_id": str}, shape=shapes.person, dedupe=True),
     Table(name="customer_activities", description="Activity of each person (last 30 days).",
           primary_key=("id",), strategy=Strategy.REPLACE,
-          read=FromPass("activities", member_of="people", person_rows=True), types={"id": str}),
+          read=FromPass("activities", member_of="people", person_rows=True), types={"id": str}, feed=Feed.LOG),
     Table(name="customer_attributes", description="Attributes, timestamps and devices of each person.",
           primary_key=("customer_id",), strategy=Strategy.REPLACE,
           read=Batched("people", Endpoint("/v1/customers/attributes", "customers", "POST",
                                           params={"id_type": "cio_id"}), size=100),
-          types={"customer_id": str}, shape=shapes.person_attributes),
+          types={"customer_id": str}, shape=shapes.person_attributes, feed=Feed.ATTRIBUTES),
     Table(name="customer_messages", description="Deliveries sent to each person.",
           primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
-          read=FromPass("messages", member_of="people", person_rows=True), types=DELIVERY_TYPES),
+          read=FromPass("messages", member_of="people", person_rows=True), types=DELIVERY_TYPES,
+          feed=Feed.GONE),
     Table(name="customer_relationships", description="Object relationships of each person.",
           primary_key=("customer_id", "object_type_id", "object_id"), strategy=Strategy.REPLACE,
           read=PerParent("people", Endpoint("/v1/customers/{customer_id}/relationships", "cio_relationships",
                                             limit=1000, params={"id_type": "cio_id"})),
           types={"customer_id": str, "object_type_id": int, "object_id": str},
-          shape=shapes.relationship, dedupe=True),
+          shape=shapes.relationship, dedupe=True, feed=Feed.RELATIONSHIPS),
     Table(name="exports", description="Export jobs (not their contents).",
           primary_key=("id",), incremental_key="updated_at", strategy=Strategy.MERGE,
           read=_list("/v1/exports", "exports"), types={"id": int}),

@@ -13,7 +13,9 @@ REGION_HOSTS = {"us": "https://api.customer.io", "eu": "https://api-eu.customer.
 DEFAULT_RATE_LIMIT = 10.0
 #: Where the key comes from when the URI has none, so it need not appear in argv or shell history.
 API_KEY_VARIABLE = "CUSTOMERIO_API_KEY"
-PARAMETERS = ("api_key", "region", "base_url", "rate_limit", "lookback_days", "retry_budget", "timeout")
+PARAMETERS = (
+    "api_key", "region", "base_url", "rate_limit", "lookback_days", "retry_budget", "timeout", "full_refresh_days"
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class CustomerIOConfig:
     lookback_days: int
     retry_budget: float = 600.0  # seconds one request may spend retrying and waiting (Retry-After included)
     timeout: float = 60.0  # each request's total deadline, in seconds
+    full_refresh_days: int = 7  # tables refreshed from the change feed are read whole at least this often
 
     @property
     def custom_host(self) -> bool:
@@ -60,6 +63,7 @@ def parse_uri(uri: str) -> CustomerIOConfig:
         lookback_days=int(_positive_number(query, "lookback_days", 30, allow_zero=True)),
         retry_budget=_positive_number(query, "retry_budget", 600.0),
         timeout=_positive_number(query, "timeout", 60.0),
+        full_refresh_days=int(_positive_number(query, "full_refresh_days", 7, allow_zero=True)),
     )
 
 

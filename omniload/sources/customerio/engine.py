@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from omniload import clock
 from omniload.concurrency import parallel_pages
 from omniload.errors import NotFound, UsageError
 from omniload.http import HttpClient
@@ -35,6 +36,7 @@ from omniload.sources.customerio.catalog import (
     Table,
     paged_endpoints,
 )
+from omniload.sources.customerio.changes import ChangeFeed
 from omniload.sources.customerio.paging import Pager, fill
 from omniload.sources.customerio.parents import Parent, ParentLists, describe, shaped_rows
 from omniload.sources.customerio.passes import PassReader
@@ -62,8 +64,9 @@ T = TypeVar("T")
 class Reader:
     http: HttpClient
     workers: int = 8
+    full_refresh_days: int = 7  # a table refreshed from the change feed is read whole at least this often
     chunk_parents: int = field(default_factory=lambda: int(os.environ.get(CHUNK_VARIABLE) or CHUNK_PARENTS))
-    now: int = field(default_factory=lambda: int(time.time()))
+    now: int = field(default_factory=clock.now)
     pager: Pager = field(init=False)
     parents: ParentLists = field(init=False)
     passes: PassReader = field(init=False)
@@ -77,21 +80,78 @@ class Reader:
     def read_all(self, requests: list[Request]) -> Iterator[tuple[Request, Item]]:
         """Every page of every requested table, each table ended by `(request, None)` (the `Reader` protocol).
         Tables fed by the same workspace-wide pass are read together in one streaming pass, so loading all four
-        delivery tables costs one delivery read, not four; they are complete together, when the pass ends."""
+        delivery tables costs one delivery read, not four; they are complete together, when the pass ends.
+        The change pass (`changes.py`) comes right after the lists read first, before the tables it refreshes."""
+        feed = ChangeFeed(self.pager, self.parents, self.now, self.full_refresh_days)
+        feed.decide(requests)
         done: set[str] = set()
         for request in sorted(requests, key=lambda r: r.table.name not in LIST_FIRST):
+            if request.table.name not in LIST_FIRST and not feed.ran and feed.needed(requests):
+                yield from self._change_pass(feed, requests, done)
+            if request.load_name in done:
+                continue
             read = request.table.read
             if isinstance(read, FromPass):
-                if read.name not in done:
-                    done.add(read.name)
-                    fed = [r for r in requests if _pass_of(r) == read.name]
-                    yield from self.passes.read(read.name, fed)
-                    for member in fed:
-                        yield member, None
+                fed = [r for r in requests if _pass_of(r) == read.name and r.load_name not in done]
+                done.update(r.load_name for r in fed)
+                yield from self._pass(read.name, fed, feed)
             else:
-                for page in self._read(request):
-                    yield request, page
-                yield request, None
+                done.add(request.load_name)
+                yield from self._table(request, feed)
+
+    def _change_pass(
+        self, feed: ChangeFeed, requests: list[Request], done: set[str]
+    ) -> Iterator[tuple[Request, Item]]:
+        """The activity log read from the watermark: its changes noted, its records handed to the log tables."""
+        logs = [r for r in requests if feed.logs(r)]
+        members = [self.passes.members(r.table) for r in logs]
+        for request in logs:
+            feed.start(request)
+            done.add(request.load_name)
+        for page in feed.pass_pages(requests):
+            for request, allowed in zip(logs, members, strict=True):
+                rows = self.passes.rows(request.table, page, allowed)
+                if rows:
+                    yield request, rows
+        self.passes.warn_unlinked(logs)
+        for request in logs:
+            feed.finish(request, set())
+            yield request, None
+
+    def _pass(self, name: str, fed: list[Request], feed: ChangeFeed) -> Iterator[tuple[Request, Item]]:
+        for request in fed:
+            if request.table.feed is not None:
+                feed.start(request)
+        yield from self.passes.read(name, fed)
+        for request in fed:
+            if request.table.feed is not None:
+                feed.finish(request, set())
+            yield request, None
+
+    def _table(self, request: Request, feed: ChangeFeed) -> Iterator[tuple[Request, Item]]:
+        if request.table.feed is not None:
+            feed.start(request)
+        if request.partial is not None:
+            for page in self._partial(request, feed):
+                yield request, page
+        else:
+            for item in self._read(request):
+                yield request, item
+            if request.table.feed is not None:
+                feed.finish(request, set())
+        yield request, None
+
+    def _partial(self, request: Request, feed: ChangeFeed) -> Iterator[Page]:
+        """A per-person table read for the people the change feed names only; the people it found with no rows
+        left are said to the feed, which removes their old rows."""
+        read, table = request.table.read, request.table
+        assert isinstance(read, PerParent | Batched) and table.feed is not None
+        seen: set[str] = set()
+        for page in _finish(request, self._over_keys(table, read, sorted(feed.changes.people(table.feed)))):
+            if isinstance(page, list):
+                seen.update(str(row["customer_id"]) for row in page)
+                yield page
+        feed.finish(request, seen)
 
     def set_page_size(self, requests: list[Request], size: int) -> None:
         """`--page-size` (omniload.source.PageSized): the `limit` of every endpoint the tables page through,

@@ -68,7 +68,7 @@ class CustomerIOConnection:
                 "and that the account lives in this region (region=us or region=eu)"
             ),
         )
-        return engine.Reader(http)
+        return engine.Reader(http, full_refresh_days=config.full_refresh_days)
 
 
 SOURCE = CustomerIO()
