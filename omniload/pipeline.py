@@ -53,6 +53,7 @@ CHECKPOINT_VARIABLE = "OMNILOAD_CHECKPOINT_SECONDS"
 #: dlt's default scd2 row-version column.
 SCD2_ROW_HASH = "_dlt_id"
 _ROW_HASH_FIELD = pa.field(SCD2_ROW_HASH, pa.string(), nullable=False)
+_DELETED_AT_FIELD = pa.field(removals.DELETED_AT, pa.timestamp("us", tz="UTC"))
 
 
 @dataclass
@@ -182,6 +183,7 @@ class Run:
         arrow, new_json = reading.converters[request.load_name].convert(rows)
         if request.strategy == Strategy.SCD2:
             arrow = arrow.append_column(_ROW_HASH_FIELD, pa.array(row_hashes(rows), pa.string()))
+        arrow = self._with_tombstone(request, arrow)
         result.rows += arrow.num_rows
         result.pages += 1
         result.seconds = time.monotonic() - reading.started[request.load_name]
@@ -219,11 +221,18 @@ class Run:
         hints = make_hints(**self.controls.hints(
             _column_hints(request.primary_key, ()), **_table_hints(request, result.destination_table)
         ))
-        empty = _empty(request.table)
+        empty = self._with_tombstone(request, _empty(request.table))
         if request.strategy == Strategy.SCD2:
             empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
         empty = self.controls.apply(request, empty)
         return dlt.mark.with_hints(empty, hints, create_table_variant=True)
+
+    def _with_tombstone(self, request: TableRequest[Any], arrow: pa.Table) -> pa.Table:
+        """Rows loaded now are live: `_omniload_deleted_at` is null (README "Nightly runs"), on tables whose
+        vanished keys are marked, where the destination can mark them."""
+        if not request.table.tombstones or not self.destination.removes_rows:
+            return arrow
+        return arrow.append_column(_DELETED_AT_FIELD, pa.nulls(arrow.num_rows, _DELETED_AT_FIELD.type))
 
     def _refuse_emptying(
         self, pipeline: Any, requests: list[TableRequest[Any]], results: dict[str, TableResult]

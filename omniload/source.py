@@ -84,6 +84,7 @@ class TableSpec:
     periods: tuple[str, ...] = ()
     types: Mapping[str, type] = field(default_factory=dict)
     in_all: bool = True
+    tombstones: bool = False  # rows whose key vanished from a complete read get `_omniload_deleted_at`
 
     @property
     def display_name(self) -> str:
@@ -114,6 +115,17 @@ class Removal:
     before: int | None = None
 
 
+@dataclass(frozen=True)
+class Present:
+    """The keys a complete read of a table found (README "Nightly runs", docs/contract/customerio/changes.md
+    section 4): once the load is committed, rows of other keys get `_omniload_deleted_at` (`at`, Unix seconds)
+    where they have none, and rows of these keys lose it. Applying it twice changes nothing."""
+
+    key: str
+    keys: tuple[Any, ...]
+    at: int
+
+
 @dataclass
 class TableRequest(Generic[T]):
     """One table of a run: the source's table, its period, the name it loads under (`load_name`), and what the
@@ -133,7 +145,7 @@ class TableRequest(Generic[T]):
     memory: dict[str, Any] | None = None
     partial_refused: str = ""
     partial: Partial | None = None
-    removals: list[Removal] = field(default_factory=list)
+    removals: list[Removal | Present] = field(default_factory=list)
     strategy: Strategy = field(init=False)
     primary_key: tuple[str, ...] = field(init=False)
     incremental_key: str | None = field(init=False)

@@ -122,3 +122,23 @@ def test_a_change_pass_dearer_than_the_full_read_stops_and_reads_whole(tmp_path:
         again.stderr
     )
     assert passes == 1  # 40 people: the full read is one batch, so the pass stops after one page
+
+
+def test_a_campaign_gone_from_the_list_is_marked_and_unmarked_when_it_comes_back(
+    fake: FakeCustomerIO, dest: Dest
+) -> None:
+    def marks() -> dict[int, bool]:
+        rows = dest.sql(f'select id, _omniload_deleted_at is not null from "{dest.dataset}"."campaigns"')
+        return {int(row[0]): bool(row[1]) for row in rows}
+
+    night(fake, dest, tables="campaigns")
+    campaigns = fake.ws.catalog.campaigns
+    assert marks() == dict.fromkeys((c["id"] for c in campaigns), False)
+    gone = campaigns.pop(1)
+    try:
+        night(fake, dest, tables="campaigns")
+        assert marks() == {**dict.fromkeys((c["id"] for c in campaigns), False), gone["id"]: True}
+    finally:
+        campaigns.insert(1, gone)
+    night(fake, dest, tables="campaigns")
+    assert marks() == dict.fromkeys((c["id"] for c in campaigns), False)

@@ -21,7 +21,7 @@ from omniload.concurrency import parallel_pages
 from omniload.errors import NotFound, UsageError
 from omniload.http import HttpClient
 from omniload.keys import KeySet
-from omniload.source import Interval, Item, Page, Position, Row, TableRequest
+from omniload.source import Interval, Item, Page, Position, Present, Row, TableRequest
 from omniload.sources.customerio import periods
 from omniload.sources.customerio.catalog import (
     PAGE_MAXIMA,
@@ -189,7 +189,19 @@ class Reader:
         else:
             assert isinstance(read, Listing), "pass-fed tables are read by read_all"
             pages = self.parents.list_table(table)
+            if table.tombstones and request.memory is not None:
+                pages = self._present(request, pages)
         return _finish(request, pages)
+
+    def _present(self, request: Request, pages: Iterable[Page]) -> Iterator[Page]:
+        """A list read whole proves which keys are gone (changes.md section 4): the keys it found, for the
+        rows of the others to be marked once the table is loaded. Read before any interval filter."""
+        (key,) = request.primary_key
+        found: set[Any] = set()
+        for page in pages:
+            found.update(row.get(key) for row in page)
+            yield page
+        request.removals.append(Present(key, tuple(sorted(found, key=repr)), self.now))
 
     def _over_disk_list(self, request: Request, read: PerParent | Batched) -> Iterator[Page | Position]:
         """A read per parent (or per batch of parents) of a list kept on disk (the people). Past `chunk_parents`
