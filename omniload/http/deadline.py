@@ -24,6 +24,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from omniload.errors import OmniloadError
+
 
 class _Deadline(threading.local):
     """The monotonic time by which this thread's request must be answered in full; None outside a request."""
@@ -99,8 +101,9 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
-class DeadlineUnsupported(RuntimeError):
-    """httpx or httpcore changed where `bound_reads_by_deadline` reaches: this module needs updating."""
+class DeadlineUnsupported(OmniloadError):
+    """httpx or httpcore changed where `bound_reads_by_deadline` reaches: this module needs updating (exit 1, one
+    line naming the attribute and the installed versions)."""
 
 
 def bound_reads_by_deadline(client: httpx.Client) -> int:
