@@ -37,13 +37,18 @@ from omniload.state import Cursors, row_hashes
 if TYPE_CHECKING:
     from omniload.progress import ProgressSink
 
-# dlt reads its configuration from the environment; set what omniload relies on before dlt is imported.
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-# dlt logs a failed load job with its traceback before each retry; the run's one-line error says what failed
-os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
-# omniload stops on SIGINT/SIGTERM itself (omniload/interrupts.py); dlt would otherwise swallow the first signal
-# during its normalize and load steps, and finish the load as if none had come
-os.environ.setdefault("RUNTIME__INTERCEPT_SIGNALS", "false")
+
+def configure_dlt() -> None:
+    """Set what omniload relies on in dlt's runtime configuration, where the user has not: dlt reads it from the
+    environment once per process, when first configured (resolving a destination does it), so each run calls
+    this first (`api.build_run`); never at import, so importing omniload leaves dlt as the program set it."""
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    # dlt logs a failed load job with its traceback before each retry; the run's one-line error says what failed
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
+    # omniload stops on SIGINT/SIGTERM itself (omniload/interrupts.py); dlt would otherwise swallow the first
+    # signal during its normalize and load steps, and finish the load as if none had come
+    os.environ.setdefault("RUNTIME__INTERCEPT_SIGNALS", "false")
+
 
 #: A checkpoint is taken at the first table boundary after this many seconds of reading (README "Checkpoints and
 #: resume"): a long table is committed as soon as its read is complete, short ones are committed together.
