@@ -101,7 +101,12 @@ def test_a_list_is_read_once_for_its_table_and_every_fan_out_over_it() -> None:
         got = read(api, "things", "parts", "manuals")
     assert [row["id"] for row in got["things"]] == [1, 2, 3]
     assert sorted((row["thing_id"], row["item_index"], row["item"]["page"]) for row in got["manuals"]) == [
-        (1, 0, 1), (1, 1, 2), (2, 0, 2), (2, 1, 3), (3, 0, 3), (3, 1, 4)
+        (1, 0, 1),
+        (1, 1, 2),
+        (2, 0, 2),
+        (2, 1, 3),
+        (3, 0, 3),
+        (3, 1, 4),
     ]
     assert api.asked.count("/things") == 1
 
@@ -155,8 +160,14 @@ def test_pages_of_many_parents_are_gathered_and_a_missing_parent_keeps_the_read_
 
 
 def test_rows_outside_the_interval_and_keys_already_read_are_dropped() -> None:
-    things = RestTable(name="things", description="", primary_key=("id",), incremental_key="updated",
-                       read=Listing((Endpoint("/things", "things"),)), dedupe=True)
+    things = RestTable(
+        name="things",
+        description="",
+        primary_key=("id",),
+        incremental_key="updated",
+        read=Listing((Endpoint("/things", "things"),)),
+        dedupe=True,
+    )
     request = TableRequest(things, interval=Interval(start=10, end=20))
     pages: list[Page | Position] = [
         [{"id": 1, "updated": 5}, {"id": 2, "updated": 10}, {"id": 3}],

@@ -96,6 +96,7 @@ def test_the_page_size_flag_sets_the_limit_of_offset_and_cursor_reads() -> None:
 
 def test_a_refused_page_size_is_asked_for_once_per_endpoint(caplog: pytest.LogCaptureFixture) -> None:
     """A 400 to the first page asking for a size: read again at the server's own, and never asked again."""
+
     def route(query: dict[str, str], body: Any) -> tuple[int, Any]:
         return (400, {"errors": ["limit"]}) if "limit" in query else (200, {"things": RECORDS})
 

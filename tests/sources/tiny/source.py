@@ -18,11 +18,22 @@ from omniload.sources.rest.paginators import BodyCursor
 from omniload.sources.rest.reads import Endpoint, Listing, RestCatalog, RestTable
 
 TABLES: tuple[RestTable, ...] = (
-    RestTable(name="notes", description="Notes, three pages of them.", primary_key=("id",),
-              incremental_key="updated", strategy=Strategy.MERGE, types={"id": int},
-              read=Listing((Endpoint("/notes", "notes", paging=BodyCursor(param="cursor")),))),
-    RestTable(name="authors", description="Who writes the notes.", primary_key=("name",),
-              strategy=Strategy.REPLACE, read=Listing((Endpoint("/authors", "authors"),))),
+    RestTable(
+        name="notes",
+        description="Notes, three pages of them.",
+        primary_key=("id",),
+        incremental_key="updated",
+        strategy=Strategy.MERGE,
+        types={"id": int},
+        read=Listing((Endpoint("/notes", "notes", paging=BodyCursor(param="cursor")),)),
+    ),
+    RestTable(
+        name="authors",
+        description="Who writes the notes.",
+        primary_key=("name",),
+        strategy=Strategy.REPLACE,
+        read=Listing((Endpoint("/authors", "authors"),)),
+    ),
 )
 URI_EXAMPLE = "tiny://?base_url=http://127.0.0.1:8000"
 
@@ -34,5 +45,6 @@ def configure(uri: str) -> Settings:
     return Settings(client=lambda: HttpClient(base_url, headers={}, rate_limit=None))
 
 
-SOURCE = RestSource(name="tiny", title="Tiny", uri_example=URI_EXAMPLE, catalog=RestCatalog(TABLES),
-                    configure=configure)
+SOURCE = RestSource(
+    name="tiny", title="Tiny", uri_example=URI_EXAMPLE, catalog=RestCatalog(TABLES), configure=configure
+)
