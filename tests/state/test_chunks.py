@@ -16,8 +16,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from omniload.sources.customerio.engine import CHUNK_VARIABLE
 from omniload.sources.customerio.passes import CHUNK_WINDOWS_VARIABLE
+from omniload.sources.rest.reader import CHUNK_VARIABLE
 from omniload.spill import MANIFEST, SPILL_VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
 from tests.state.support import SPEC, Dest, contents, ingest_args, kill_when, loaded, make_dest, run, settled

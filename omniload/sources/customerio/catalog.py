@@ -6,71 +6,40 @@ Each entry says where the rows come from (`read`), what makes a row unique (`pri
 filters on (`incremental_key`), how the destination takes the rows (`strategy`), where the next run starts
 (`cursor`: deliveries re-read a look-back window, since opens and clicks keep changing them), which ids must be brought to the
 contract's type (`types`), and which table-specific rule shapes a record into a row (`shape`). The lists that
-tables fan out over are declared once (`PARENTS`), like the workspace-wide passes (`PASSES`); the engine in
-`engine.py` resolves them by these declarations and knows nothing about any single table.
+tables fan out over are declared once (`PARENTS`), like the workspace-wide passes (`PASSES`). The read types
+`Endpoint`, `Listing`, `PerParent`, `Batched`, `Contents` and `Parents` are the REST layer's
+(`omniload/sources/rest/reads.py`, imported here for the entries); `Metrics` and `FromPass` are the reads only
+Customer.io has, read by `engine.py`. Neither knows anything about any single table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from omniload.source import CursorRule, Strategy, TableSpec
+from omniload.source import CursorRule, Strategy
 from omniload.sources.customerio import shapes
 from omniload.sources.customerio.periods import PERIODS
-
-Shape = Callable[[dict[str, Any]], dict[str, Any] | None]
+from omniload.sources.rest.reads import (
+    Batched,
+    Contents,
+    Endpoint,
+    Listing,
+    Parents,
+    PerParent,
+    RestCatalog,
+    RestTable,
+    SourceRead,
+)
 
 #: The people search matches everyone through `cio_id exists`: every person has one (docs/contract/customerio/tables.md 4.13).
 MATCH_ALL_PEOPLE = {"and": [{"attribute": {"field": "cio_id", "operator": "exists"}}]}
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    """One API read. `path` may name parent fields (`{campaign_id}`); `records` is the key holding the rows."""
-
-    path: str
-    records: str
-    method: Literal["GET", "POST"] = "GET"
-    limit: int | None = None
-    paging: Literal["cursor", "offset"] = "cursor"  # offset: `offset` grows by `limit` until a short page
-    params: Mapping[str, str] = field(default_factory=dict)
-    body: Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
-
-
-@dataclass(frozen=True)
-class Listing:
-    """Every page of one endpoint, or of several (`passes`) whose union is the table."""
-
-    endpoints: tuple[Endpoint, ...]
-
-
-@dataclass(frozen=True)
-class PerParent:
-    """One read per parent; the parent's fields (e.g. `campaign_id`) fill the path and are set on every row.
-
-    `count`: where the API gives a parent's number of records cheaply (`{"count": N}`, a segment's customer
-    count, OpenAPI `getSegmentCount`), which `--plan` reads to count the pages of each parent.
-    """
-
-    parent: str
-    endpoint: Endpoint
-    count: str | None = None
-
-
-@dataclass(frozen=True)
-class Batched:
-    """Parents sent `size` at a time in a POST body under `ids` (the people attributes endpoint)."""
-
-    parent: str
-    endpoint: Endpoint
-    size: int
-
-
-@dataclass(frozen=True)
-class Metrics:
+class Metrics(SourceRead):
     """A columnar series read per parent, flattened into one row per period step.
 
     `series`: the keys leading to the columns (`metric.series`; `journey_metric` for journey metrics).
@@ -88,16 +57,7 @@ class Metrics:
 
 
 @dataclass(frozen=True)
-class Contents:
-    """The response itself is the records, one read per parent: an array gives a row per element, an object
-    one row; each row is `{<parent key>, item_index, item}` (collection contents, whose items' fields vary)."""
-
-    parent: str
-    path: str
-
-
-@dataclass(frozen=True)
-class FromPass:
+class FromPass(SourceRead):
     """Rows taken from a workspace-wide pass (docs/contract/customerio/tables.md section 5, `PASSES`) instead of one read per parent.
 
     `member_of` names the parent list a row must belong to, through the row field `via`; `person_rows`
@@ -125,40 +85,13 @@ class Feed(StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Table(TableSpec):
-    """A Customer.io table: the core's `TableSpec` plus how it is read and shaped."""
+class Table(RestTable):
+    """A Customer.io table: a REST table (`omniload.sources.rest.reads.RestTable`: the core's `TableSpec` plus
+    `read`, `shape`, `dedupe`) whose read may also be one only Customer.io has (`Metrics`, `FromPass`), and which
+    may be refreshed from the change feed on nightly runs (`feed`)."""
 
     read: Read
-    shape: Shape | None = None
-    dedupe: bool = False  # pages may repeat records: keep each primary key once
-    feed: Feed | None = None  # refreshed from the change feed on nightly runs
-
-
-@dataclass(frozen=True, kw_only=True)
-class Parents:
-    """A list other tables fan out over, the way dlt's rest_api names `{resources.issues.number}`.
-
-    A top-level list is the rows of the catalog table `table` (read once per run and shared with that table);
-    each parent is a record's `id_field`, brought to `id_type`, under the name `key` (the path placeholder and
-    the field set on every child row); `created` is the record field that anchors the parent's time ranges.
-    A nested list (`within`) takes each item of the `items` array of another list's records, keeping that
-    list's fields; an item that is not an object is the id itself (a newsletter's `content_ids`). A fixed list
-    (`values`) is given here, not read (the suppression types of the OpenAPI enum). `on_disk`: a list as large as the workspace's people, kept in a key set, never in memory.
-    `alias_field`: a second identifier of an on-disk list's records (a person's `id` beside its cio_id), kept
-    on disk as alias → parent id for the pass rows that name their parent only by it (tables.md 5, items 1-2).
-    """
-
-    name: str
-    key: str
-    table: str | None = None
-    within: str | None = None
-    items: str | None = None
-    id_field: str = "id"
-    id_type: type = int
-    created: str | None = None
-    on_disk: bool = False
-    alias_field: str | None = None
-    values: tuple[Any, ...] = ()
+    feed: Feed | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -427,16 +360,5 @@ PASS_READS: Mapping[str, Pass] = {read.name: read for read in PASSES}
 PAGE_MAXIMA: Mapping[str, int] = {"/v1/activities": 100, "/v1/messages": 1000, "/v1/customers": 1000,
                                   "/v1/newsletters": 100}
 
-
-def paged_endpoints(table: Table) -> tuple[Endpoint, ...]:
-    """The endpoints a table pages through with a `limit` the client chooses (`--page-size` sets it)."""
-    read = table.read
-    if isinstance(read, Listing):
-        endpoints = read.endpoints
-    elif isinstance(read, PerParent):
-        endpoints = (read.endpoint,)
-    elif isinstance(read, FromPass):
-        endpoints = tuple(p.endpoint for p in PASSES if p.name == read.name)
-    else:  # batched bodies and metrics are not paged by size
-        endpoints = ()
-    return tuple(endpoint for endpoint in endpoints if endpoint.limit)
+#: The catalog as the REST reader takes it (`omniload.sources.rest.reader.RestReader`).
+REST_CATALOG = RestCatalog(TABLES, PARENTS, PAGE_MAXIMA)

@@ -20,9 +20,9 @@ from typing import Any
 
 from omniload.source import Page, Partial, Removal, Row, Strategy, TableRequest
 from omniload.sources.customerio.catalog import PASS_READS, Feed, Table
-from omniload.sources.customerio.paging import Pager
-from omniload.sources.customerio.parents import ParentLists
 from omniload.sources.customerio.passes import cio_id_of, person_id_of
+from omniload.sources.rest.pager import Pager
+from omniload.sources.rest.parents import ParentLists
 
 log = logging.getLogger("omniload")
 

@@ -28,8 +28,8 @@ from omniload.concurrency import parallel_pages
 from omniload.keys import KeySet
 from omniload.source import Interval, Page, Position, Row, Strategy, TableRequest
 from omniload.sources.customerio.catalog import PARENT_LISTS, PASS_READS, FromPass, Pass, Table
-from omniload.sources.customerio.paging import Pager
-from omniload.sources.customerio.parents import ParentLists
+from omniload.sources.rest.pager import Pager
+from omniload.sources.rest.parents import ParentLists
 
 log = logging.getLogger("omniload")
 

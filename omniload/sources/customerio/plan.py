@@ -31,9 +31,9 @@ from omniload.sources.customerio.catalog import (
     Table,
 )
 from omniload.sources.customerio.engine import Reader
-from omniload.sources.customerio.paging import fill
-from omniload.sources.customerio.parents import ON_DISK, SHARED_TABLES, Parent
 from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
+from omniload.sources.rest.pager import fill
+from omniload.sources.rest.parents import Parent
 
 Request = TableRequest[Table]
 
@@ -99,13 +99,13 @@ class Planner:
         """A parent list is read now and costs the pages it took; the people listing is unknown; any other
         listing is not read ahead and costs a request per endpoint, more where the endpoint pages."""
         table = request.table
-        if table.name in SHARED_TABLES:
+        if table.name in self.reader.catalog.shared_tables:
             before = self._sent()
             rows = sum(len(self.reader.parents.listing(endpoint)) for endpoint in read.endpoints)
             sent = self._sent() - before
             note = f"{rows} rows, read by the plan" if sent else "read already for a table before it"
             return Estimate(request.load_name, sent, note=note)
-        on_disk = next((p for p in ON_DISK if p.table == table.name), None)
+        on_disk = next((p for p in self.reader.catalog.on_disk if p.table == table.name), None)
         if on_disk:
             return Estimate(request.load_name, None, note=f"{_listing_rule(on_disk)}; {_no_count(on_disk.name)}")
         paged = any(endpoint.limit for endpoint in read.endpoints)
