@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from omniload.source import Interval, Item, Page, Position, Row, TableRequest
 from omniload.sources.customerio import periods
-from omniload.sources.customerio.catalog import PASSES, REST_CATALOG, FromPass, Metrics, Table
+from omniload.sources.customerio.catalog import PASSES, REST_CATALOG, FromPass, Metrics
 from omniload.sources.customerio.changes import ChangeFeed
 from omniload.sources.customerio.passes import PassReader
 from omniload.sources.rest.fanout import chunks
@@ -80,7 +80,9 @@ class Reader(RestReader):
             yield page
         self.feed.finish(request, seen)  # the people re-read with no rows left lose their old ones
 
-    def _change_pass(self, requests: list[TableRequest[Any]], logs: list[TableRequest[Any]]) -> Iterator[tuple[TableRequest[Any], Item]]:
+    def _change_pass(
+        self, requests: list[TableRequest[Any]], logs: list[TableRequest[Any]]
+    ) -> Iterator[tuple[TableRequest[Any], Item]]:
         """The activity log read from the watermark: its changes noted, its records handed to the log tables."""
         members = [self.passes.members(r.table) for r in logs]
         for request in logs:
