@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 
-from .clock import Clock
+from .clock import DAY, Clock
 from .options import FakeOptions
 from .prefetch import PagePrefetcher
 from .routes import ApiError, Req, dispatch
@@ -127,6 +127,8 @@ class FakeCustomerIO:
         self.options = options or FakeOptions()
         if clock is None:
             clock = Clock(anchor=ws.now if ws.now_explicit else None)
+            if not ws.now_explicit:
+                clock.shift(ws.now - ws.start)  # the live clock, on the workspace's day
         self.clock = clock
         self.pages = PagePrefetcher() if prefetch else None
         self.retry_after: int | None = 1
@@ -201,7 +203,13 @@ class FakeCustomerIO:
         self.clock.set_now(ts)
 
     def now(self) -> int:
+        """The fake's "now" (Unix seconds): what a client run against it should take as the current time."""
         return self.clock.now()
+
+    def advance_days(self, n: int = 1, *, unlogged: float = 0.0) -> None:
+        """``Workspace.advance_days`` on the served workspace, with the clock moved on by the same days."""
+        self.ws.advance_days(n, unlogged=unlogged)
+        self.clock.shift(n * DAY)
 
     def add_key(
         self,
