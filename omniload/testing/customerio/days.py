@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import copy
 import random
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .clock import DAY
-from .deliveries import LogEntry
 from .hashing import mix
 from .people import FIRST_NAMES, PLANS
 
@@ -60,6 +59,41 @@ MIN_PEOPLE = 8
 #: The first people hold identifier cases the fake's checklist needs (person 1's ``id`` is person 2's cio_id,
 #: person 4 is related to every object: ``People``); days never delete them or merge them away.
 PROTECTED = 5
+
+
+class LogEntry(NamedTuple):
+    """One activity of a day after day 0 (``Activities.add_day``): a generated one (``j`` its generator index,
+    as for the seeded activities) or a change record, whose ``data`` is kept compact (``record_data``)."""
+
+    ts: int
+    type: str
+    #: The person the record names (None: object records, and generated records that belong to nobody).
+    person: int | None
+    #: attribute_change: (name, from, to) triples; device_change: the device (never changed in place);
+    #: profile_merge: the merged-away cio_id; relationship records: (type id, object id[, from role, to role]);
+    #: object records: (type id, object id, cio_object_id); None for the others.
+    data: Any = None
+    j: int = -1
+    #: ``customer_identifiers`` is null (generated records only, as ``deliveries.link_of`` decides).
+    bare: bool = False
+
+    def record_data(self) -> dict[str, Any]:
+        """The record's ``data``, in the shapes of changes.md section 1."""
+        data, atype = self.data, self.type
+        if data is None:
+            return {}
+        if atype == "attribute_change":
+            return {name: {"from": old, "to": new} for name, old, new in data}
+        if atype == "device_change":
+            return copy.deepcopy(data)
+        if atype == "profile_merge":
+            return {"merged_cio_id": data}
+        ref = {"object_type_id": str(data[0]), "object_id": data[1]}
+        if atype == "relationship_attribute_change":
+            return {**ref, "changes": {"role": {"from": data[2], "to": data[3]}}}
+        if atype.startswith("_o:"):
+            return {**ref, "cio_object_id": data[2]}
+        return ref
 
 
 class Day:
@@ -115,7 +149,7 @@ class Day:
     # -- helpers -------------------------------------------------------------------------------------------------
     def stamp(self) -> int:
         """A time inside the day."""
-        return self.rng.randint(self.first, self.last)
+        return self.first + int(self.rng.random() * (self.last - self.first + 1))
 
     def pick(self, k: int) -> list[int]:
         """``k`` distinct people in the workspace at the day's start, in draw order (fewer if it has fewer)."""
@@ -128,11 +162,9 @@ class Day:
             chosen = self.rng.sample(list(p.live()), k)
         return chosen
 
-    def note(self, atype: str, person: int | None, data: dict[str, Any] | None, ts: int) -> None:
+    def note(self, atype: str, person: int | None, data: Any, ts: int) -> None:
+        """Log a change (``data`` in the compact form of ``LogEntry.data``)."""
         self.log.append(LogEntry(ts, atype, person, data))
-
-    def object_ref(self, t: int, j: int) -> dict[str, Any]:
-        return {"object_type_id": str(t), "object_id": self.objects.object_id(t, j)}
 
     # -- people --------------------------------------------------------------------------------------------------
     def create(self) -> None:
@@ -166,21 +198,21 @@ class Day:
             if rel not in mine:
                 delta[rel] = True
         p.gone.add(away)
-        self.note("profile_merge", survivor, {"merged_cio_id": p.cio_id(away)}, self.stamp())
+        self.note("profile_merge", survivor, p.cio_id(away), self.stamp())
 
     def change_attributes(self, i: int) -> None:
         """1-3 of the ``CHANGEABLE`` attributes take a new value; a share ``unlogged`` is not logged."""
         p, ts = self.people, self.stamp()
-        current = p.attributes(i)["attributes"]
-        data = {}
+        current = p.profile(i)
+        data = []
         changed = p.changed.setdefault(i, {})
         for name in self.rng.sample(sorted(CHANGEABLE), 1 + self.rng.randrange(len(CHANGEABLE))):
             old = current.get(name, "")
             new = self.rng.choice([v for v in CHANGEABLE[name] if v != old])
             changed[name] = (new, ts)
-            data[name] = {"from": old, "to": new}
+            data.append((name, old, new))
         if mix(self.ws.spec.seed, self.day, i, 0x5E) % 1_000_000 >= self.unlogged * 1_000_000:
-            self.note("attribute_change", i, data, ts)
+            self.note("attribute_change", i, tuple(data), ts)
 
     def change_device(self, i: int) -> None:
         """The person's device (a new one if they had none) is used again, on a new app version."""
@@ -191,7 +223,7 @@ class Day:
         device["last_used"] = ts
         device["attributes"]["app_version"] = f"3.{h % 5}.{2 + self.day % 7}"
         p.devices[i] = device
-        self.note("device_change", i, copy.deepcopy(device), ts)
+        self.note("device_change", i, device, ts)
 
     def change_relationship(self, i: int) -> None:
         """The person loses one of their relationships, or gains one to a random object."""
@@ -209,7 +241,7 @@ class Day:
             if rel in rels or not objs.exists(t, j):
                 return
             p.related.setdefault(i, {})[rel] = True
-        self.note(atype, i, self.object_ref(*rel), self.stamp())
+        self.note(atype, i, (rel[0], self.objects.object_id(*rel)), self.stamp())
 
     def change_relationship_attribute(self, i: int) -> None:
         """The ``role`` of one of the person's relationships changes."""
@@ -221,8 +253,7 @@ class Day:
         old = p.relationship_record(i, t, j, self.objects)["attributes"]["role"]
         new, ts = self.rng.choice([r for r in ROLES if r != old]), self.stamp()
         p.roles[(i, t, j)] = (new, ts)
-        data = {**self.object_ref(t, j), "changes": {"role": {"from": old, "to": new}}}
-        self.note("relationship_attribute_change", i, data, ts)
+        self.note("relationship_attribute_change", i, (t, self.objects.object_id(t, j), old, new), ts)
 
     # -- objects and catalog -------------------------------------------------------------------------------------
     def objects_day(self) -> None:
@@ -233,16 +264,16 @@ class Day:
         t = 1 + self.day % objs.types
         j = objs.per_type + objs.added.get(t, 0)
         objs.added[t] = objs.added.get(t, 0) + 1
-        ref = {**self.object_ref(t, j), "cio_object_id": objs.cio_object_id(t, j)}
-        self.note(f"_o:{t}:create", None, ref, self.stamp())
+        self.note(f"_o:{t}:create", None, (t, objs.object_id(t, j), objs.cio_object_id(t, j)), self.stamp())
         if self.day % 2 == 0:
             t = 1 + (self.day // 2) % objs.types
             live = objs.live(t)
             if live:
                 j = self.rng.choice(live)
                 objs.gone.add((t, j))
-                ref = {**self.object_ref(t, j), "cio_object_id": objs.cio_object_id(t, j)}
-                self.note(f"_o:{t}:delete", None, ref, self.stamp())
+                self.note(
+                    f"_o:{t}:delete", None, (t, objs.object_id(t, j), objs.cio_object_id(t, j)), self.stamp()
+                )
 
     def catalog_day(self) -> None:
         """A campaign, broadcast, newsletter or segment is updated every day; one is deleted every third day

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import binascii
 import bisect
-import copy
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -29,6 +28,7 @@ import orjson
 
 from .catalog import Parent
 from .clock import DAY
+from .days import LogEntry
 from .hashing import delivery_id, mix, mix_more_many, ulid
 from .people import People
 
@@ -536,20 +536,6 @@ RETENTION = 30 * DAY
 _CUTOFF_GAP = 2 * 3600
 
 
-class LogEntry(NamedTuple):
-    """One activity of a day after day 0 (``Activities.add_day``): a generated one (``j`` its generator
-    index, as the seeded activities) or a change record of ``days`` (``data`` its ``data``)."""
-
-    ts: int
-    type: str
-    #: The person the record names (None: object records, and generated records that belong to nobody).
-    person: int | None
-    data: dict[str, Any] | None = None
-    j: int = -1
-    #: ``customer_identifiers`` is null (generated records only, as ``link_of`` decides).
-    bare: bool = False
-
-
 class Activities:
     """The activity log: seeded activity ``j`` (older than 30 days for the first part of the index range, recent
     for the rest), then the records days after day 0 add (``log``), all in time order.
@@ -679,7 +665,7 @@ class Activities:
             "timestamp": entry.ts,
             "customer_id": None if person is None else self.people.person_id(person),
             "customer_identifiers": None if person is None else self.people.identifiers(person),
-            "data": copy.deepcopy(entry.data),
+            "data": entry.record_data(),
         }
 
     def _generated(self, j: int, t: int) -> dict[str, Any]:

@@ -201,9 +201,10 @@ class People:
         if email is not None:
             attrs["email"], ts["email"] = email, created
         attrs["created_at"], ts["created_at"] = str(created), created
-        attrs["first_name"], ts["first_name"] = FIRST_NAMES[h % len(FIRST_NAMES)], created
-        attrs["plan"], ts["plan"] = PLANS[(h >> 8) % len(PLANS)], changed
-        attrs["seats"], ts["seats"] = str(1 + (h >> 12) % 20), changed
+        first_name, plan, seats = self._profile(h)
+        attrs["first_name"], ts["first_name"] = first_name, created
+        attrs["plan"], ts["plan"] = plan, changed
+        attrs["seats"], ts["seats"] = seats, changed
         if h % 3 == 0:
             attrs["_last_emailed"], ts["_last_emailed"] = str(changed), changed
         prefs = {"topics": {"topic_1": bool(h & 1), "topic_2": bool(h & 2)}}
@@ -241,6 +242,19 @@ class People:
             "unsubscribed": h % 13 == 0,
             "devices": devices,
         }
+
+    @staticmethod
+    def _profile(h: int) -> tuple[str, str, str]:
+        """The seeded ``first_name``, ``plan`` and ``seats`` of the person whose attribute hash is ``h``."""
+        return FIRST_NAMES[h % len(FIRST_NAMES)], PLANS[(h >> 8) % len(PLANS)], str(1 + (h >> 12) % 20)
+
+    def profile(self, i: int) -> dict[str, str]:
+        """``first_name``, ``plan`` and ``seats`` today (the attributes days change), without the whole record."""
+        first_name, plan, seats = self._profile(mix(self.spec.seed, i, 11))
+        values = {"first_name": first_name, "plan": plan, "seats": seats}
+        for name, (value, _) in self.changed.get(i, {}).items():
+            values[name] = value
+        return values
 
     def attribute(self, i: int, field: str) -> str | None:
         """One attribute value, for search filters, without building the whole record when possible."""

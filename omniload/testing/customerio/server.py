@@ -3,7 +3,8 @@
 One ``FakeCustomerIO`` serves one primary workspace on 127.0.0.1 from a daemon thread; extra keys can map to
 other workspaces (each with its own token bucket) to test that the budget is per workspace. A client that goes
 away before its reply (a timeout shorter than an injected delay, a killed run) is counted in ``clients_gone``,
-quietly: a test that provokes it waits for it with ``wait_clients_gone``.
+quietly: a test that provokes it waits for it with ``wait_clients_gone``. ``advance_days`` moves the served
+workspace and the clock on by whole days (docs/contract/customerio/fake-server.md "Days").
 """
 
 from __future__ import annotations

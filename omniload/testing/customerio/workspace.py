@@ -443,5 +443,7 @@ class Workspace:
         return self.workspace_list()
 
     def workspace_list(self) -> list[dict[str, Any]]:
-        s = self.spec
-        return self.catalog.workspaces(s.people, s.object_types * s.objects_per_type, s.object_types, s.deliveries)
+        """The workspaces, this one counting its people, objects and deliveries of today."""
+        p, o = self.people, self.objects
+        objects = sum(len(o.live(t)) for t in range(1, o.types + 1))
+        return self.catalog.workspaces(p.count - len(p.gone), objects, o.types, self.timeline.count)

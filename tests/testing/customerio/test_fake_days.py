@@ -197,7 +197,7 @@ def test_the_log_is_newest_first_and_filters_by_type_and_person(
     own = log(client, person=person)
     expected = [r for r in fake.ws.rows("customer_activities") if r["customer_id"] == person]
     assert [r["id"] for r in own] == [r["id"] for r in expected]
-    assert any(r["type"] == "attribute_change" for r in own)
+    assert log(client, "attribute_change", person) == [r for r in own if r["type"] == "attribute_change"] != []
 
 
 def test_the_log_keeps_thirty_days(moving: tuple[FakeCustomerIO, httpx.Client]) -> None:
@@ -219,21 +219,27 @@ def test_the_catalog_lists_follow_the_days(moving: tuple[FakeCustomerIO, httpx.C
     assert any(NOW < s <= NOW + 3 * DAY for s in stamps)
 
 
-def test_unlogged_changes_are_applied_but_missing_from_the_log() -> None:
-    logged, quiet = Workspace(now=NOW), Workspace(now=NOW)
+def test_unlogged_changes_are_applied_but_missing_from_the_log(
+    moving: tuple[FakeCustomerIO, httpx.Client],
+) -> None:
+    fake, client = moving
+    fake.advance_days(2, unlogged=0.5)
+    logged = Workspace(now=NOW)
     logged.advance_days(2)
-    quiet.advance_days(2, unlogged=0.5)
-    assert quiet.rows("customer_attributes") == logged.rows("customer_attributes")
+    served = attributes(client, sorted(people(client)))
+    assert {k: v["attributes"] for k, v in served.items()} == {
+        r["customer_id"]: r["attributes"] for r in logged.rows("customer_attributes")
+    }
 
-    def changes(ws: Workspace) -> list[tuple[Any, ...]]:
-        return [
-            (r["timestamp"], r["customer_id"], str(r["data"]))
-            for r in ws.rows("activities")
-            if r["type"] == "attribute_change" and r["timestamp"] > NOW
-        ]
+    def changes(records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return [(r["timestamp"], r["customer_id"], str(r["data"])) for r in records if r["timestamp"] > NOW]
 
-    kept, all_changes = changes(quiet), changes(logged)
-    assert set(kept) < set(all_changes) and 0.3 < len(kept) / len(all_changes) < 0.7
+    kept = changes(log(client, "attribute_change"))
+    everything = changes([r for r in logged.rows("activities") if r["type"] == "attribute_change"])
+    assert set(kept) < set(everything) and 0.3 < len(kept) / len(everything) < 0.7
+    assert changes(log(client, "profile_create")) == changes(
+        [r for r in logged.rows("activities") if r["type"] == "profile_create"]
+    )
 
 
 def test_days_are_deterministic() -> None:
@@ -271,3 +277,44 @@ def test_cli_serves_day_n() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_deliveries_arrive_and_their_metrics_advance(moving: tuple[FakeCustomerIO, httpx.Client]) -> None:
+    fake, client = moving
+    window = {"start_ts": str(NOW - 3 * DAY), "end_ts": str(NOW + 2 * DAY), "limit": "1000"}
+    before = {d["id"]: d for d in walk(client, "GET", "/v1/messages", "messages", window)[0]}
+    fake.advance_days(2)
+    after = {d["id"]: d for d in walk(client, "GET", "/v1/messages", "messages", window)[0]}
+    new = [d for d in after.values() if d["created"] > NOW]
+    assert set(before) < set(after) and len(new) == 2 * fake.ws.timeline.per_day
+    assert all(NOW < d["created"] <= fake.now() for d in new)
+    opened_later = [
+        k for k, d in before.items() if "opened" not in d["metrics"] and "opened" in after[k]["metrics"]
+    ]
+    assert opened_later
+    expected = [d for d in fake.ws.rows("messages") if NOW - 3 * DAY <= d["created"] <= NOW + 2 * DAY]
+    assert list(after.values()) == expected
+
+
+def test_segment_membership_follows_the_people(moving: tuple[FakeCustomerIO, httpx.Client]) -> None:
+    fake, client = moving
+    fake.advance_days(2)
+    listed = people(client)
+    for segment in (5, 6):
+        members = walk(client, "GET", f"/v1/segments/{segment}/membership", "identifiers")[0]
+        cio_ids = {m["cio_id"] for m in members}
+        assert cio_ids <= set(listed)
+        assert cio_ids == {r["cio_id"] for r in fake.ws.rows("segment_memberships") if r["segment_id"] == segment}
+        count = client.get(f"/v1/segments/{segment}/customer_count").json()["count"]
+        assert count == len(members)
+    created = {r["customer_identifiers"]["cio_id"] for r in log(client, "profile_create")}
+    assert created & {r["cio_id"] for r in fake.ws.rows("segment_memberships")}
+
+
+def test_a_live_clock_moves_with_the_days() -> None:
+    ws = Workspace()
+    ws.advance_days(3)
+    fake = FakeCustomerIO(ws)
+    assert ws.now == ws.start + 3 * DAY and 0 <= fake.now() - ws.now < 3600
+    fake.advance_days()
+    assert ws.day == 4 and 0 <= fake.now() - ws.now < 3600
