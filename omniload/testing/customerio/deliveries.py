@@ -625,7 +625,7 @@ class Activities:
         self.count = self.base + len(self.log)
 
     # -- reading -------------------------------------------------------------------------------------------------
-    def iter(self, lo: int, hi: int, *, person: int | None = None, atype: str | None = None) -> Iterator[int]:
+    def positions(self, lo: int, hi: int, *, person: int | None = None, atype: str | None = None) -> Iterator[int]:
         """Positions in [lo, hi), newest first: all, ``person``'s, of type ``atype``, or both."""
         split = max(lo, min(hi, self.base))
         if person is None and atype is None:
