@@ -114,7 +114,7 @@ class Day:
         chosen = self.pick(sum(counts.values()) - counts["profile_create"] + counts["profile_merge"])
         for _ in range(counts["profile_create"]):
             self.create()
-        for kind in ("profile_delete", "profile_merge", *list(PERSON_RATES)[3:]):
+        for kind in list(PERSON_RATES)[1:]:  # every kind but creation, each on people of its own
             take = counts[kind] * (2 if kind == "profile_merge" else 1)
             group, chosen = chosen[:take], chosen[take:]
             self._apply_group(kind, group)

@@ -601,14 +601,16 @@ class Activities:
 
     # -- days after day 0 ----------------------------------------------------------------------------------------
     def generated_day(self, first: int, last: int, day: int) -> list[LogEntry]:
-        """The generated activities of ``day``, spread over [first, last], left out for people who are gone."""
+        """The generated activities of ``day``, spread over [first, last]: deliveries, events and page views (the
+        change types come only from the changes ``days`` makes, so each names a real change), none for people who
+        are gone."""
         out = []
         for k in range(self.per_day):
             j = self.base + (day - 1) * self.per_day + k
-            person, bare = self._generated_link(j)
-            if person is not None and not self.people.exists(person):
-                continue
             atype = _ACTIVITY_TYPES[mix(self.seed, j, 17) % len(_ACTIVITY_TYPES)]
+            person, bare = self._generated_link(j)
+            if "attribute_change" in atype or (person is not None and not self.people.exists(person)):
+                continue
             out.append(LogEntry(first + k * (last - first) // self.per_day, atype, person, j=j, bare=bare))
         return out
 
@@ -623,7 +625,7 @@ class Activities:
         self.count = self.base + len(self.log)
 
     # -- reading -------------------------------------------------------------------------------------------------
-    def iter(self, lo: int, hi: int, *, person: int | None = None, atype: str | None = None) -> Iterator[int]:
+    def positions(self, lo: int, hi: int, *, person: int | None = None, atype: str | None = None) -> Iterator[int]:
         """Positions in [lo, hi), newest first: all, ``person``'s, of type ``atype``, or both."""
         split = max(lo, min(hi, self.base))
         if person is None and atype is None:

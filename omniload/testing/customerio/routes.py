@@ -305,14 +305,14 @@ def serve_activities(req: Req, scope: str, iterate: Callable[[int, int], Iterato
 def list_activities(req: Req) -> dict[str, Any]:
     """``type`` (one value) narrows the log to one activity type (changes.md section 1)."""
     acts, atype = req.ws.activities, req.arg("type") or None
-    return serve_activities(req, "activities", lambda lo, hi: acts.iter(lo, hi, atype=atype))
+    return serve_activities(req, "activities", lambda lo, hi: acts.positions(lo, hi, atype=atype))
 
 
 @route("GET", "/v1/customers/{id}/activities")
 def person_activities(req: Req) -> dict[str, Any]:
     i = person_index(req, req.params[0])
     acts, atype = req.ws.activities, req.arg("type") or None
-    return serve_activities(req, f"pact:{i}", lambda lo, hi: acts.iter(lo, hi, person=i, atype=atype))
+    return serve_activities(req, f"pact:{i}", lambda lo, hi: acts.positions(lo, hi, person=i, atype=atype))
 
 
 # -- people -----------------------------------------------------------------------------------------------------

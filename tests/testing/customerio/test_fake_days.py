@@ -6,14 +6,16 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from omniload.testing.customerio import FakeCustomerIO, Workspace
+from omniload.testing.customerio import PRIMARY_KEYS, FakeCustomerIO, Workspace
 from omniload.testing.customerio.clock import DAY
 from omniload.testing.customerio.days import PERSON_RATES
+from tests.conftest import API_KEY, ingest, query
 
 from .conftest import NOW
 from .test_fake_customerio import MATCH_ALL, walk
@@ -318,3 +320,33 @@ def test_a_live_clock_moves_with_the_days() -> None:
     assert ws.now == ws.start + 3 * DAY and 0 <= fake.now() - ws.now < 3600
     fake.advance_days()
     assert ws.day == 4 and 0 <= fake.now() - ws.now < 3600
+
+
+#: The tables a day changes that a full read loads whole, whatever the client's clock.
+DAY_TABLES = (
+    "customers",
+    "customer_attributes",
+    "customer_relationships",
+    "objects",
+    "segment_memberships",
+    "activities",
+    "customer_activities",
+    "campaigns",
+    "broadcasts",
+    "segments",
+)
+
+
+def test_a_full_load_on_day_n_holds_that_days_rows(tmp_path: Path) -> None:
+    """The real CLI reads a workspace three days on (a broadcast deleted, people created, deleted and merged)
+    and loads exactly what ``rows`` says the workspace holds that day."""
+    ws = Workspace(now=NOW)
+    ws.advance_days(3)
+    db = tmp_path / "day3.duckdb"
+    with FakeCustomerIO(ws, api_key=API_KEY, rate_limit=None) as fake:
+        fake.set_now(ws.now)
+        ran = ingest(fake, ",".join(DAY_TABLES), db, "cio")
+    assert ran.code == 0, ran.stderr
+    for table in DAY_TABLES:
+        key = ", ".join(PRIMARY_KEYS[table])
+        assert set(query(db, f"select {key} from cio.{table}")) == ws.expected_keys(table), table
