@@ -1,6 +1,6 @@
 """omniload as a library: `ingest()` does what `omniload ingest` does and returns the run's figures.
 
-The CLI (`omniload/cli.py`) is a shell over this module: it parses flags, asks for confirmation, shows progress
+The CLI (`omniload/cli/`) is a shell over this module: it parses flags, asks for confirmation, shows progress
 and turns errors into exit codes, while building and running the load happens here, so a script, a scheduler or
 a notebook gets the same checks, strategies and saved cursors as the command (README "Use it from Python /
 Dagster / Airflow"). Errors are `OmniloadError` (a run that could not complete) or its subclass `UsageError`
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from omniload.controls import Controls
 from omniload.errors import OmniloadError, UsageError
+from omniload.options import flag
 from omniload.source import Strategy
 from omniload.sources import BUILT_IN, source_for_uri
 
@@ -30,19 +31,70 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class RunArguments:
     """What a run is asked to do: `omniload ingest`'s flags under their own names (README "Loading Customer.io",
-    "Nightly runs" and "Shaping what lands"), given once to `build_run` and `plan`."""
+    "Nightly runs" and "Shaping what lands"), given once to `build_run` and `plan`. Each field is the flag's only
+    description (`omniload.options`): the CLI's option, its variables and help, and `ingest()`'s keyword."""
 
-    source_uri: str
-    source_table: str
-    dest_uri: str
-    dest_table: str | None = None
-    interval_start: str | None = None
-    interval_end: str | None = None
-    incremental_strategy: str | None = None
-    incremental_key: str | None = None
-    primary_key: Sequence[str] = ()
-    full_refresh: bool = False
-    controls: Controls | None = None
+    source_uri: str = flag(f"Source URI, e.g. '{BUILT_IN[0].uri_example}'.")
+    source_table: str = flag(
+        "Table to read (metrics: table:period), a list, all, or all+ (and the tables beyond all)."
+    )
+    dest_uri: str = flag("Destination URI, e.g. duckdb:///data.duckdb.", env="DESTINATION_URI")
+    dest_table: str | None = flag(
+        "schema.table to load into (with several tables: the schema).", default=None, env="DESTINATION_TABLE"
+    )
+    interval_start: str | None = flag("Only data updated/created from then on.", default=None)
+    interval_end: str | None = flag("Only data updated/created until then.", default=None)
+    incremental_strategy: str | None = flag(
+        "replace, append, merge, delete+insert or scd2 (default: the table's).", default=None
+    )
+    incremental_key: str | None = flag("Column the interval and cursor use.", default=None)
+    primary_key: Sequence[str] = flag(
+        "Primary key column; repeat for a composite key (in the variable: separated by spaces).", default=()
+    )
+    full_refresh: bool = flag("Drop the tables and their saved cursors, load from scratch.", default=False)
+    columns: str | None = flag(
+        "Rename and retype columns: name:type, name:type:source or name::source, comma-separated.",
+        default=None,
+        ingestr=False,  # ingestr's only name is INGESTR_COLUMNS: COLUMNS is the terminal's width
+        also=("INGESTR_COLUMNS",),
+    )
+    mask: Sequence[str] = flag(
+        "Mask a column before it leaves the machine: column:algorithm[:param] (hash, md5, hmac:KEY, redact, "
+        "stars, fixed:TEXT, partial:N, first_letter, email, phone, credit_card, ssn, round:N, range:N, null); "
+        "repeat, or separate with commas.",
+        default=(),
+    )
+    schema_contract: str = flag(
+        "What a new column or type may do to an existing table: evolve (add it), freeze (fail), discard_row (drop "
+        "those rows), discard_value (drop those values).",
+        default="evolve",
+    )
+    page_size: int | None = flag(
+        "Records per API page, up to the API's maximum (default: the source's).", default=None
+    )
+    staging_bucket: str | None = flag(
+        "Bucket a warehouse loads from (s3://, gs://, az://), for BigQuery, Snowflake, Redshift, Databricks, "
+        "ClickHouse, Athena.",
+        default=None,
+    )
+    partition_by: str | None = flag("BigQuery: the column to partition tables by.", default=None)
+    cluster_by: str | None = flag("BigQuery: columns to cluster by, comma-separated.", default=None)
+    no_load_timestamp: bool = flag(
+        "Do not add _omniload_loaded_at (the run's start, UTC) to every row.", default=False
+    )
+
+    def controls(self) -> Controls:
+        """The data-control flags, parsed (README "Shaping what lands"); bad syntax is one UsageError line."""
+        return Controls.parse(
+            columns=self.columns,
+            masks=self.mask,
+            schema_contract=self.schema_contract,
+            page_size=self.page_size,
+            staging_bucket=self.staging_bucket,
+            partition_by=self.partition_by,
+            cluster_by=self.cluster_by,
+            load_timestamp=not self.no_load_timestamp,
+        )
 
 
 def ingest(
@@ -50,29 +102,21 @@ def ingest(
     source_table: str,
     dest_uri: str,
     dest_table: str | None = None,
-    interval_start: str | None = None,
-    interval_end: str | None = None,
-    incremental_strategy: str | None = None,
-    incremental_key: str | None = None,
-    primary_key: Sequence[str] = (),
-    full_refresh: bool = False,
-    controls: Controls | None = None,
+    *,
     progress: Progress | None = None,
+    **flags: Any,
 ) -> RunResult:
     """Copy `source_table` of `source_uri` into `dest_uri`, exactly as `omniload ingest` with the same flags
     (README "Loading Customer.io" and "Nightly runs"), and return the figures the CLI's summary prints.
 
-    `controls`: ingestr's data-control flags (`omniload.controls.Controls.parse`, README "Shaping what lands").
-    `progress`: a display from `omniload.progress.make("log" | "json")`, told of the run's start, each page and
-    the end; none by default. Raises `UsageError` for input that cannot work, before anything is read, and
-    `OmniloadError` for a run that could not complete (nothing of the failed load is kept, README "Nightly runs").
+    `flags`: any other flag of `omniload ingest` under its field name in `RunArguments` (`interval_start`,
+    `incremental_strategy`, `primary_key` as a list, `mask`, ...; README "Use it from Python / Dagster /
+    Airflow"). `progress`: a display from `omniload.progress.make("log" | "json")`, told of the run's start,
+    each page and the end; none by default. Raises `UsageError` for input that cannot work, before anything is
+    read, and `OmniloadError` for a run that could not complete (nothing of the failed load is kept, README
+    "Nightly runs").
     """
-    run = build_run(
-        RunArguments(
-            source_uri, source_table, dest_uri, dest_table, interval_start, interval_end, incremental_strategy,
-            incremental_key, primary_key, full_refresh, controls,
-        )
-    )
+    run = build_run(RunArguments(source_uri, source_table, dest_uri, dest_table, **flags))
     if progress is None:
         return run.execute()
     try:
@@ -107,6 +151,7 @@ def build_run(arguments: RunArguments) -> Run:
     from omniload import destinations
     from omniload.pipeline import Run, check_request, make_interval, split_dest_table
 
+    controls = arguments.controls()
     if "://" not in arguments.source_uri:  # never echo it: a key pasted in the wrong place would be printed
         raise UsageError(f"--source-uri must be a URI such as {BUILT_IN[0].uri_example}")
     source = source_for_uri(arguments.source_uri).connect(arguments.source_uri)
@@ -135,7 +180,7 @@ def build_run(arguments: RunArguments) -> Run:
         interval=interval,
         full_refresh=arguments.full_refresh,
         lookback_days=source.lookback_days,
-        controls=arguments.controls or Controls(),
+        controls=controls,
     )
 
 
