@@ -21,6 +21,7 @@ from omniload.sources import BUILT_IN, source_for_uri
 
 if TYPE_CHECKING:
     from omniload.destinations import Destination
+    from omniload.loading import LoaderSettings
     from omniload.pipeline import Run
     from omniload.plan import Plan
     from omniload.progress import Progress
@@ -82,6 +83,44 @@ class RunArguments:
     no_load_timestamp: bool = flag(
         "Do not add _omniload_loaded_at (the run's start, UTC) to every row.", default=False
     )
+    loader_file_format: str | None = flag(
+        "The files dlt loads from: jsonl, parquet, csv or insert_values, where the destination takes them "
+        "(default: dlt's choice, Parquet where it can).",
+        default=None,
+    )
+    loader_file_size: int | None = flag("Rows per file dlt writes before it starts the next.", default=None)
+    pipelines_dir: str | None = flag(
+        "Folder for the run's temporary dlt working folder, removed when the run ends (default: the system's "
+        "temporary folder; the state lives in the destination).",
+        default=None,
+    )
+    schema_naming: str = flag(
+        "default (snake_case names) or direct (names as the source and --dest-table give them).",
+        default="default",
+    )
+    extract_parallelism: int | None = flag(
+        "Refused: a run is one dlt resource fed by one rate-limited client (rate_limit= in the URI sets the "
+        "pace).",
+        default=None,
+    )
+    yield_limit: int | None = flag(
+        "Stop each table after N pages, a quick look: tables are merged by their primary key (never replaced) "
+        "and no cursor moves.",
+        default=None,
+    )
+
+    def loader(self) -> LoaderSettings:
+        """The loader's flags, parsed (README "Loader settings"); each mistake is one UsageError line."""
+        from omniload.loading import LoaderSettings
+
+        return LoaderSettings.parse(
+            loader_file_format=self.loader_file_format,
+            loader_file_size=self.loader_file_size,
+            pipelines_dir=self.pipelines_dir,
+            schema_naming=self.schema_naming,
+            extract_parallelism=self.extract_parallelism,
+            yield_limit=self.yield_limit,
+        )
 
     def controls(self) -> Controls:
         """The data-control flags, parsed (README "Shaping what lands"); bad syntax is one UsageError line."""
@@ -149,13 +188,43 @@ def build_run(arguments: RunArguments) -> Run:
     """The run `ingest` executes, resolved and checked before anything is read (the CLI shows it in its
     confirmation question first)."""
     from omniload import destinations
-    from omniload.pipeline import Run, check_request, make_interval, split_dest_table
+    from omniload.loading import LoadedRun
+    from omniload.pipeline import make_interval, split_dest_table
 
-    controls = arguments.controls()
+    controls, loader = arguments.controls(), arguments.loader()
     if "://" not in arguments.source_uri:  # never echo it: a key pasted in the wrong place would be printed
         raise UsageError(f"--source-uri must be a URI such as {BUILT_IN[0].uri_example}")
     source = source_for_uri(arguments.source_uri).connect(arguments.source_uri)
-    requests = source.select(arguments.source_table)
+    requests = _requests(source.select(arguments.source_table), arguments)
+    interval = make_interval(arguments.interval_start, arguments.interval_end)
+    destination = loader.destination(destinations.resolve(arguments.dest_uri), arguments.staging_bucket)
+    explicit = Strategy.parse(arguments.incremental_strategy) if arguments.incremental_strategy else None
+    loader.limit(requests, explicit, destination, arguments.full_refresh)
+    if not explicit and loader.yield_limit is None:
+        _fall_back(destination, requests, interval)
+    for request in requests:
+        destination.check_strategy(request.strategy)
+    several = len(requests) > 1
+    dataset, table_name = split_dest_table(arguments.dest_table, destination.default_dataset, several=several)
+    reader = source.reader()
+    return LoadedRun(
+        requests=requests,
+        reader=loader.reader(reader),
+        destination=destination,
+        dataset=dataset,
+        table_name=table_name,
+        interval=loader.interval(interval, reader.now),
+        full_refresh=arguments.full_refresh,
+        lookback_days=source.lookback_days,
+        controls=controls,
+        loader=loader,
+    )
+
+
+def _requests(requests: list[TableRequest[Any]], arguments: RunArguments) -> list[TableRequest[Any]]:
+    """The tables asked for, with the strategy and keys the flags give them, checked."""
+    from omniload.pipeline import check_request
+
     explicit = arguments.incremental_strategy
     strategy = Strategy.parse(explicit) if explicit else None
     for request in requests:
@@ -163,25 +232,7 @@ def build_run(arguments: RunArguments) -> Run:
         request.incremental_key = arguments.incremental_key or request.incremental_key
         request.primary_key = tuple(arguments.primary_key) or request.primary_key
         check_request(request)
-    interval = make_interval(arguments.interval_start, arguments.interval_end)
-    destination = destinations.resolve(arguments.dest_uri)
-    if not explicit:
-        _fall_back(destination, requests, interval)
-    for request in requests:
-        destination.check_strategy(request.strategy)
-    several = len(requests) > 1
-    dataset, table_name = split_dest_table(arguments.dest_table, destination.default_dataset, several=several)
-    return Run(
-        requests=requests,
-        reader=source.reader(),
-        destination=destination,
-        dataset=dataset,
-        table_name=table_name,
-        interval=interval,
-        full_refresh=arguments.full_refresh,
-        lookback_days=source.lookback_days,
-        controls=controls,
-    )
+    return requests
 
 
 def execute_watched(run: Run, progress: Progress) -> RunResult:

@@ -59,6 +59,7 @@ def root(
 app.command(epilog=_help_examples())(command(ingest, RunArguments, Shell))
 app.command()(catalog.tables)
 app.command(name="docs")(catalog.docs_page)
+app.command(name="example-uris")(catalog.example_uris)
 app.command()(catalog.version)
 
 

@@ -69,6 +69,21 @@ def _known_source(name: str) -> Source:
         return find_source(name)
 
 
+def example_uris() -> None:
+    """Print an example URI of every registered source and destination scheme."""
+    from omniload.destinations import SCHEMES, supported_schemes
+
+    with failing(False):
+        registered = sources()
+    rows = [("sources", "", "")]
+    rows += [("", f"{name}://", found.uri_example) for name, found in registered.items()]
+    rows += [("destinations", "", "")]
+    rows += [("", shown, SCHEMES[name].example) for name, shown in zip(SCHEMES, supported_schemes(), strict=True)]
+    width = max(len(scheme) for _, scheme, _ in rows)
+    for heading, scheme, example in rows:
+        out.out(heading or f"  {scheme:<{width}}  {example}", highlight=False)
+
+
 def version() -> None:
     """Print omniload's version."""
     out.out(f"omniload {__version__}", highlight=False)

@@ -20,6 +20,7 @@ from omniload.cli.output import configure_logging, failing, out
 from omniload.errors import OmniloadError
 from omniload.interrupts import install
 from omniload.options import flag
+from omniload.source import Strategy
 
 if TYPE_CHECKING:
     from omniload.pipeline import Run
@@ -80,9 +81,9 @@ def ingest(arguments: api.RunArguments, shell: Shell) -> None:
         result = api.execute_watched(run, sink)
     sink.run_finished(result, None)
     if shell.mode != "json":
-        # without --incremental-strategy, only the destination changed a table's strategy: it cannot merge
-        explicit = arguments.incremental_strategy
-        snapshots = [] if explicit else [r.load_name for r in run.requests if r.strategy != r.table.strategy]
+        # without --incremental-strategy, a table replaced where it merges elsewhere: the destination cannot merge
+        replaced = [r.load_name for r in run.requests if r.strategy == Strategy.REPLACE != r.table.strategy]
+        snapshots = [] if arguments.incremental_strategy else replaced
         waited = run.reader.http.limiter.waited
         progress.print_summary(result, waited, out, plain=shell.mode == "log", snapshots=snapshots)
 
