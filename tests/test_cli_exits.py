@@ -3,6 +3,7 @@ demo prints"): each kind of failure the CLI can end with, raised for real, and w
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 
 import pytest
@@ -40,7 +41,27 @@ def _raised(error: BaseException) -> BaseException:
     ],
 )
 def test_each_kind_of_failure_has_its_status_and_line(error: BaseException, expected: Failure) -> None:
-    assert failure(_raised(error)) == expected
+    assert failure(_raised(error)) == dataclasses.replace(expected, error=type(error).__name__)
+
+
+def test_a_failures_kind_says_no_more_than_its_class_and_status() -> None:
+    """What a job report says of a failure (omniload/notify.py): never the message, which may name a host."""
+    kinds = [
+        failure(_raised(error)).kind
+        for error in (
+            UsageError("--interval-start 'soon' is not a date"),
+            ApiError("cannot reach api.example.com", status=None),
+            Interrupted(signal.SIGTERM),
+            ZeroDivisionError("at /home/me/secret"),
+        )
+    ]
+
+    assert kinds == [
+        "bad input (UsageError), exit status 2",
+        "run-time failure (ApiError), exit status 1",
+        "terminated by SIGTERM (Interrupted), exit status 143",
+        "bug (ZeroDivisionError), exit status 1",
+    ]
 
 
 def test_the_statuses_are_the_documented_codes() -> None:

@@ -8,6 +8,7 @@ was kept (omniload/interrupts.py). The names follow httpie's `ExitStatus`.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 from dataclasses import dataclass
 from enum import IntEnum
@@ -42,10 +43,26 @@ class Failure:
     line: str
     bug: bool = False
     traceback: bool = True
+    error: str = ""  # the error's class name
+
+    @property
+    def kind(self) -> str:
+        """The failure without its message (a job report's, omniload/notify.py): its kind and class."""
+        kinds = {
+            ExitStatus.BAD_INPUT: "bad input",
+            ExitStatus.INTERRUPTED: "interrupted by SIGINT",
+            ExitStatus.TERMINATED: "terminated by SIGTERM",
+        }
+        kind = "bug" if self.bug else kinds.get(self.status, "run-time failure")
+        return f"{kind} ({self.error}), exit status {int(self.status)}"
 
 
 def failure(error: BaseException) -> Failure:
     """The exit status and the one line of any error a command ends with."""
+    return dataclasses.replace(_failure(error), error=type(error).__name__)
+
+
+def _failure(error: BaseException) -> Failure:
     if isinstance(error, KeyboardInterrupt):  # Ctrl-C or SIGTERM: omniload/interrupts.py
         stopped = error if isinstance(error, Interrupted) else Interrupted(signal.SIGINT)
         status = ExitStatus.TERMINATED if stopped.signum == signal.SIGTERM else ExitStatus.INTERRUPTED

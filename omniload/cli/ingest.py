@@ -9,21 +9,27 @@ only thing on stdout. Errors and warnings always go to stderr, one line each (om
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
 
-from omniload import api
+from omniload import api, notify
+from omniload.cli.exits import Failure
 from omniload.cli.output import configure_logging, failing, out
 from omniload.errors import OmniloadError
 from omniload.interrupts import install
+from omniload.notify import Notifier
 from omniload.options import flag
 from omniload.source import Strategy
 
 if TYPE_CHECKING:
     from omniload.pipeline import Run
+    from omniload.progress import Progress
+    from omniload.results import RunResult
 
 
 class ProgressMode(StrEnum):
@@ -57,6 +63,15 @@ class Shell:
         also=("OMNILOAD_PLAN",),
     )
     debug: bool = flag("Show tracebacks and debug logs.", default=False, ingestr=False)
+    notify: Sequence[str] = flag(
+        "Apprise URL to send the job report to (json://host/path, slack://…, mailto://…); repeat for several.",
+        default=(),
+        ingestr=False,
+    )
+    notify_config: str | None = flag(
+        "Apprise configuration file naming where to send the report.", default=None, ingestr=False
+    )
+    notify_on: str = flag("When to send the job report: always or failure.", default="always", ingestr=False)
 
     @property
     def mode(self) -> str:
@@ -67,25 +82,46 @@ def ingest(arguments: api.RunArguments, shell: Shell) -> None:
     """Copy a source table into a destination table."""
     install()  # Ctrl-C and SIGTERM: one line saying what was kept, exit 130 or 143
     configure_logging(shell.debug)
+    with failing(shell.debug):
+        notifier = Notifier.parse(shell.notify, shell.notify_config, shell.notify_on)
     if shell.dry_run:
         with failing(shell.debug):
             _show_plan(arguments)
         return
     from omniload import progress
 
-    sink = progress.make(shell.mode, console=out)
-    with failing(shell.debug, sink):
+    ending = _Ending(arguments, progress.make(shell.mode, console=out), notifier)
+    with failing(shell.debug, ending.failed):
         run = api.build_run(arguments)
         if not shell.yes and sys.stdin.isatty() and not _confirmed(run):
             raise OmniloadError("cancelled: nothing was read or written (use --yes to skip the question)")
-        result = api.execute_watched(run, sink)
-    sink.run_finished(result, None)
+        result = api.execute_watched(run, ending.sink)
+    ending.succeeded(result)
     if shell.mode != "json":
         # without --incremental-strategy, a table replaced where it merges elsewhere: the destination cannot merge
         replaced = [r.load_name for r in run.requests if r.strategy == Strategy.REPLACE != r.table.strategy]
         snapshots = [] if arguments.incremental_strategy else replaced
         waited = run.reader.http.limiter.waited
         progress.print_summary(result, waited, out, plain=shell.mode == "log", snapshots=snapshots)
+
+
+@dataclass
+class _Ending:
+    """Who is told how a run ended: its progress display and its job report (omniload/notify.py)."""
+
+    arguments: api.RunArguments
+    sink: Progress
+    notifier: Notifier
+    started: float = field(default_factory=time.monotonic)
+
+    def failed(self, failed: Failure) -> None:
+        self.sink.run_finished(None, failed.line)
+        seconds = time.monotonic() - self.started
+        self.notifier.send(notify.failed(self.arguments.source_uri, self.arguments.dest_uri, seconds, failed.kind))
+
+    def succeeded(self, result: RunResult) -> None:
+        self.sink.run_finished(result, None)
+        self.notifier.send(notify.succeeded(self.arguments.source_uri, self.arguments.dest_uri, result))
 
 
 def _show_plan(arguments: api.RunArguments) -> None:

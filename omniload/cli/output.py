@@ -7,17 +7,13 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from omniload.cli.exits import Failure, failure
-
-if TYPE_CHECKING:
-    from omniload.progress import Progress
 
 out = Console()
 err = Console(stderr=True)
@@ -32,17 +28,17 @@ def say_failure(failed: Failure, error: BaseException, debug: bool) -> None:
 
 
 @contextmanager
-def failing(debug: bool, sink: Progress | None = None) -> Iterator[None]:
-    """Any error inside ends the command with its one line and exit status (`exits.failure`); `sink`, the run's
-    progress display, is told how the run ended."""
+def failing(debug: bool, ended: Callable[[Failure], None] | None = None) -> Iterator[None]:
+    """Any error inside ends the command with its one line and exit status (`exits.failure`); `ended` is told
+    of the failure first (the run's progress display, its job report)."""
     try:
         yield
     except typer.Exit:
         raise
     except (Exception, KeyboardInterrupt) as error:
         failed = failure(error)
-        if sink is not None:
-            sink.run_finished(None, failed.line)
+        if ended is not None:
+            ended(failed)
         say_failure(failed, error, debug)
         raise typer.Exit(failed.status) from None
 
