@@ -17,13 +17,14 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from omniload.destinations import Destination
 from omniload.errors import UsageError
 from omniload.pipeline import Run
+from omniload.results import RunResult
 from omniload.source import Interval, Item, Position, Reader, Strategy, TableRequest
 
 NAMINGS = ("default", "direct")
@@ -100,8 +101,6 @@ class LoaderSettings:
                 f"destination {destination.kind} does not load {self.file_format} files; "
                 f"--loader-file-format takes {', '.join(f for f in FILE_FORMATS if f in supported)} here"
             )
-        from dataclasses import replace
-
         return replace(destination, loader_file_format=self.file_format)
 
     def limit(
@@ -199,7 +198,7 @@ class LoadedRun(Run):
 
     loader: LoaderSettings = field(default_factory=LoaderSettings)
 
-    def execute(self) -> Any:
+    def execute(self) -> RunResult:
         with self.loader.applied():
             return super().execute()
 
