@@ -1,9 +1,10 @@
 """`omniload ingest`: wires the flags to `omniload.api` and prints; nothing of a run is decided here.
 
 The run's flags are `omniload.api.RunArguments`; the command's own (`Shell`: confirmation, progress display, the
-plan, debug) are declared below, the same way (omniload/options.py). Output streams: the interactive view and the
-summary go to stdout; `--progress log` lines to stderr (the summary to stdout); `--progress json` events are the
-only thing on stdout. Errors and warnings always go to stderr, one line each (omniload/cli/exits.py).
+plan, debug, job reports) are declared below, the same way (omniload/options.py). Output streams: the interactive
+view and the summary go to stdout; `--progress log` lines to stderr (the summary to stdout); `--progress json`
+events are the only thing on stdout. Errors and warnings always go to stderr, one line each
+(omniload/cli/exits.py).
 """
 
 from __future__ import annotations
