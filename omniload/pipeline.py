@@ -408,6 +408,9 @@ class _Segments:
         if not self.run.destination.removes_rows:
             request.partial_refused = f"{self.run.destination.kind} cannot remove rows"
             return
+        if self.run.interval.end is not None:  # a backfill (or --yield-limit) moves nothing a next run starts from
+            request.partial_refused = "a run with an end (--interval-end, --yield-limit) keeps no watermark"
+            return
         request.memory = dict(memory.get(request.load_name) or {})
         if self.run.full_refresh:
             request.partial_refused = "--full-refresh"
