@@ -172,10 +172,15 @@ def plan(arguments: RunArguments) -> Plan:
     --plan`, README "A plan before the run"): the input is checked as for `ingest`, the source reads only what
     is cheap, and the destination is not touched. An estimate's `requests` is None where the API gives no
     cheap count; its note then says how the cost grows."""
+    from omniload.pipeline import remember
     from omniload.plan import Plan
+    from omniload.saved import memories
 
     run = build_run(arguments)
     http = run.reader.http
+    saved = memories(run)
+    for request in run.requests:  # what a run would find: the change feed's memory of each table
+        remember(run, request, saved)
     try:
         connection = source_for_uri(arguments.source_uri).connect(arguments.source_uri)
         estimates = connection.plan(run.requests, run.reader)

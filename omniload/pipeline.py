@@ -90,7 +90,7 @@ class Run:
         if self.destination.atomic_replace:
             os.environ["DESTINATION__REPLACE_STRATEGY"] = "insert-from-staging"
         workdir.remove_stale()
-        pipeline_name = _pipeline_name(self.destination.display, self.dataset, list(results))
+        pipeline_name = self.pipeline_name
         segments = _Segments(self, results, pipeline_name)
         with workdir.make() as folder:
             pipeline = dlt.pipeline(
@@ -149,6 +149,11 @@ class Run:
         pipeline.normalize()
         faults.arm()
         pipeline.load().raise_on_failed_jobs()
+
+    @property
+    def pipeline_name(self) -> str:
+        """The dlt pipeline of these tables in this dataset: where their state is kept between runs."""
+        return _pipeline_name(self.destination.display, self.dataset, [r.load_name for r in self.requests])
 
     def destination_table(self, request: TableRequest[Any]) -> str:
         """The table a request loads into, as created: --dest-table's name when one table loads, else its
@@ -395,25 +400,12 @@ class _Segments:
         memory = state.setdefault("memory", {})
         for request in self._requests:
             request.interval = self._cursors.interval_for(request)
-            self._remember(request, memory)
+            remember(self.run, request, memory)
             self._resume_inside(request, fingerprint)
         self._reading = _Reading(run.reader.http.stats.requests)
         if self.resumed and run.progress is not None:
             run.progress.resumed(self.resumed, str(self._record["started"]))
         self._items = iter(run.reader.read_all(self._requests))
-
-    def _remember(self, request: TableRequest[Any], memory: dict[str, Any]) -> None:
-        """What the source kept for the table at its last load (README "Nightly runs"), unless this run must
-        read it whole: --full-refresh, or a destination omniload cannot remove rows from."""
-        if not self.run.destination.removes_rows:
-            request.partial_refused = f"{self.run.destination.kind} cannot remove rows"
-            return
-        if self.run.interval.end is not None:  # a backfill (or --yield-limit) moves nothing a next run starts from
-            request.partial_refused = "a run with an end (--interval-end, --yield-limit) keeps no watermark"
-            return
-        request.memory = dict(memory.get(request.load_name) or {})
-        if self.run.full_refresh:
-            request.partial_refused = "--full-refresh"
 
     def _resume_inside(self, request: TableRequest[Any], fingerprint: str) -> None:
         """A table an interrupted run with the same arguments was reading in chunks resumes after its last."""
@@ -468,6 +460,21 @@ class _Segments:
         before it is committed."""
         assert self._items is not None
         return next(self._items, None)
+
+def remember(run: Run, request: TableRequest[Any], memory: dict[str, Any]) -> None:
+    """What the source kept for the table at its last load (`memory`: each table's, by load name; README
+    "Nightly runs"), unless this run must read it whole: --full-refresh, a run with an end, or a destination
+    omniload cannot remove rows from (`partial_refused` says which)."""
+    if not run.destination.removes_rows:
+        request.partial_refused = f"{run.destination.kind} cannot remove rows"
+        return
+    if run.interval.end is not None:  # a backfill (or --yield-limit) moves nothing a next run starts from
+        request.partial_refused = "a run with an end (--interval-end, --yield-limit) keeps no watermark"
+        return
+    request.memory = dict(memory.get(request.load_name) or {})
+    if run.full_refresh:
+        request.partial_refused = "--full-refresh"
+
 
 def _fingerprint(run: Run) -> str:
     """What a resumed run must share with the interrupted one: its tables, strategies, keys and interval."""

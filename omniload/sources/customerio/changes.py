@@ -140,44 +140,44 @@ class ChangeFeed:
         """A per-person table refreshed from the feed (once the pass has run)."""
         return request.table.feed in PER_PERSON and request.load_name not in self._whole
 
+    def reason(self, request: TableRequest[Table]) -> str:
+        """Why a feed table reads whole this run (changes.md section 3), or "" when the change feed refreshes
+        it. A log table takes the pass's records however far it read; the others need its overlap proven."""
+        if request.load_name in self._whole:
+            return self._whole[request.load_name]
+        if request.table.feed is not Feed.LOG and not self.read:
+            return "the change pass did not prove its overlap" if self.ran else "the change pass did not run"
+        return ""
+
     def start(self, request: TableRequest[Table]) -> None:
-        """Before a feed table's first page: its mode set on the request and said in one line."""
+        """Before a feed table's first page: its mode set on the request and said in one line. A table read as
+        usual whose people gone since the watermark are unknown (GONE) is read over its whole history and
+        replaces what is there."""
         feed, name = request.table.feed, request.load_name
         assert feed is not None
-        if feed is Feed.GONE and request.memory is not None and (name in self._whole or not self.read):
-            self._read_whole(request)
-            return
-        if name in self._whole or (feed in PER_PERSON and not self.read):
-            if feed is not Feed.GONE:
-                log.info("%s: full read: %s", name, self._whole.get(name, "the change pass did not run"))
+        reason = self.reason(request)
+        if reason:
+            if feed is Feed.GONE and request.memory is None:  # no memory kept: read as usual
+                return
+            log.info("%s: full read: %s", name, reason)
+            if feed is Feed.GONE:
+                request.interval, request.replace = Interval(), True
             request.memory = None if request.memory is None else {WATERMARK: self.now, FULL_AT: self.now}
             return
-        full_at = (request.memory or {}).get(FULL_AT, self.now)
-        if feed is Feed.GONE:  # read as usual, its gone people found by the pass
-            request.memory = {WATERMARK: self.now, FULL_AT: full_at}
-            return
-        request.memory = {WATERMARK: self.now, FULL_AT: full_at}
+        request.memory = {WATERMARK: self.now, FULL_AT: (request.memory or {}).get(FULL_AT, self.now)}
         if feed in PER_PERSON:
             people = self.changes.people(feed)
             request.partial = Partial("customer_id", f"{len(people):,} people changed, re-read")
-            log.info("%s: nightly: %s", name, request.partial.summary)
         elif feed is Feed.LOG:
             request.partial = Partial("id", "the activities since the watermark, merged")
+        if request.partial is not None:
             log.info("%s: nightly: %s", name, request.partial.summary)
-
-    def _read_whole(self, request: TableRequest[Table]) -> None:
-        """A table read as usual that the log cannot vouch for this time (changes.md section 3): its rows of
-        people gone since are unknown, so it is read over its whole history and replaces what is there."""
-        reason = self._whole.get(request.load_name, "the change pass did not prove its overlap")
-        log.info("%s: full read: %s", request.load_name, reason)
-        request.interval, request.replace = Interval(), True
-        request.memory = {WATERMARK: self.now, FULL_AT: self.now}
 
     def finish(self, request: TableRequest[Table], seen: set[str]) -> None:
         """After a feed table's last page: the rows it must lose (people gone; re-read people with no rows left;
         relationship rows of deleted objects; activities past the log's 30 days)."""
         feed, changes = request.table.feed, self.changes
-        if not self.read or request.load_name in self._whole:
+        if self.reason(request) or not self.ran:
             return
         gone = changes.gone
         if feed in PER_PERSON:

@@ -12,7 +12,7 @@ the rule its cost follows. Like a run, the first table that needs a list pays fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from omniload.errors import NotFound
@@ -23,6 +23,7 @@ from omniload.sources.customerio.catalog import (
     PASS_READS,
     Batched,
     Contents,
+    Feed,
     FromPass,
     Listing,
     Metrics,
@@ -30,6 +31,7 @@ from omniload.sources.customerio.catalog import (
     PerParent,
     Table,
 )
+from omniload.sources.customerio.changes import ChangeFeed
 from omniload.sources.customerio.engine import Reader
 from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
 from omniload.sources.rest.pager import fill
@@ -40,11 +42,59 @@ Request = TableRequest[Table]
 
 def plan(requests: list[Request], reader: Reader) -> list[Estimate]:
     """One estimate per request, in their order. Tables fed by a pass are estimated last, so the parent lists a
-    delivery pass reads for its windows are counted by the tables that are those lists."""
-    planner = Planner(reader)
+    delivery pass reads for its windows are counted by the tables that are those lists. Tables the change feed
+    refreshes are estimated as the night will read them (`Nightly`)."""
+    planner, nightly = Planner(reader), Nightly(reader)
+    nightly.read(requests)
     ordered = sorted(requests, key=lambda r: isinstance(r.table.read, FromPass))
-    estimates = {id(request): planner.estimate(request) for request in ordered}
+    estimates = {id(request): nightly.estimate(request, planner.estimate(request)) for request in ordered}
     return [estimates[id(request)] for request in requests]
+
+
+@dataclass
+class Nightly:
+    """The change feed's part of a plan (README "Nightly runs"): where a table has a watermark, the plan reads the
+    change pass as the run would (the people listing and the activity pages since the watermark) and gives what
+    the night costs beside the full read it replaces; otherwise it says why the table reads whole."""
+
+    reader: Reader
+    feed: ChangeFeed = field(init=False)
+    pass_requests: int = 0  # the change pass's pages: counted once, by the first table refreshed from it
+
+    def __post_init__(self) -> None:
+        reader = self.reader
+        self.feed = ChangeFeed(reader.pager, reader.parents, reader.now, reader.full_refresh_days)
+
+    def read(self, requests: list[Request]) -> None:
+        self.feed.decide(requests)
+        if self.feed.needed(requests):
+            before = self.reader.http.stats.requests
+            for _ in self.feed.pass_pages(requests):
+                pass
+            self.pass_requests = self.reader.http.stats.requests - before
+
+    def estimate(self, request: Request, whole: Estimate) -> Estimate:
+        """The night's estimate of a feed table, or the full read's with the reason it reads whole."""
+        feed = request.table.feed
+        reason = self.feed.reason(request) if feed is not None else ""
+        if feed is None or feed is Feed.GONE and not reason:
+            return whole
+        if reason:
+            return replace(whole, note=f"{whole.note}; full read: {reason}")
+        people = len(self.reader.parents.on_disk("people"))
+        spent, self.pass_requests = self.pass_requests, 0
+        if feed is Feed.LOG:
+            return Estimate(request.load_name, spent, note=f"nightly: the change pass ({spent} pages since the "
+                            "watermark, read by the plan)")
+        changed = len(self.feed.changes.people(feed))
+        night, full = (-(-changed // 100), -(-people // 100)) if feed is Feed.ATTRIBUTES else (changed, people)
+        pass_note = f" and {spent} for the change pass" if spent else ""
+        return Estimate(
+            request.load_name,
+            night + spent,
+            note=f"nightly: {changed:,} of {people:,} people changed since the watermark: {night:,} requests"
+            f"{pass_note}, against {full:,} for the full read it replaces",
+        )
 
 
 @dataclass
