@@ -49,9 +49,7 @@ def table_hints(request: TableRequest[Any], table_name: str) -> dict[str, Any]:
 def empty_table(table: TableSpec) -> pa.Table:
     """A page of no rows that still creates the table: its primary key columns, typed."""
     kinds = {int: pa.int64(), str: pa.string()}
-    return pa.table(
-        {c: pa.array([], kinds.get(table.types.get(c, str), pa.string())) for c in table.primary_key}
-    )
+    return pa.table({c: pa.array([], kinds.get(table.types.get(c, str), pa.string())) for c in table.primary_key})
 
 
 def column_hints(not_null: Iterable[str], json_columns: Iterable[str]) -> list[Any]:
