@@ -17,27 +17,28 @@ ROOT = Path(__file__).resolve().parents[2]
 SECTION = (ROOT / "README.md").read_text().split("\n## Use it from Python / Dagster / Airflow\n", 1)[1]
 SECTION = SECTION.split("\n## ", 1)[0]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.py"))
+#: Variables that would configure an example behind the test's back: the key's, dlt's sources', omniload's.
+SETTINGS = ("CUSTOMERIO_", "SOURCES__", "OMNILOAD_")
 
 
-def run_example(name: str, fake: FakeCustomerIO, tmp_path: Path, region: str, at_fake: str) -> str:
-    """The example in a child Python from an empty folder, its one region setting pointed at the fake."""
+def run_example(name: str, project: Path, env: dict[str, str], region: str = "", at_fake: str = "") -> str:
+    """The example in a child Python, run from the folder `project` as a user runs it, with `env` as the only
+    settings of ours or dlt's in its environment (and, where given, its one region setting pointed at the fake)."""
     text = (ROOT / "examples" / name).read_text()
-    assert text.count(region) == 1, name
-    script = tmp_path / Path(name).name
-    script.write_text(text.replace(region, at_fake))
+    if region:
+        assert text.count(region) == 1, name
+        text = text.replace(region, at_fake)
+    script = project / Path(name).name
+    script.write_text(text)
+    clean = {var: value for var, value in os.environ.items() if not var.startswith(SETTINGS)}
     done = subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=project,
         timeout=120,
         stdin=subprocess.DEVNULL,
-        env={
-            **os.environ,
-            "CUSTOMERIO_API_KEY": API_KEY,
-            "DLT_DATA_DIR": str(tmp_path / "dlt"),
-            "PYTHONPATH": str(ROOT),
-        },
+        env={**clean, **env, "DLT_DATA_DIR": str(project / "dlt"), "PYTHONPATH": str(ROOT)},
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -56,7 +57,7 @@ def test_the_readme_shows_each_example_file_verbatim() -> None:
 
 def test_the_ingest_example_prints_each_tables_figures(fake: FakeCustomerIO, tmp_path: Path) -> None:
     at_fake = f"region=us&base_url={fake.base_url}&rate_limit=1000"
-    printed = run_example("python/ingest.py", fake, tmp_path, "region=us", at_fake)
+    printed = run_example("python/ingest.py", tmp_path, {"CUSTOMERIO_API_KEY": API_KEY}, "region=us", at_fake)
 
     db = tmp_path / "warehouse.duckdb"
     assert printed.splitlines() == [
@@ -65,9 +66,17 @@ def test_the_ingest_example_prints_each_tables_figures(fake: FakeCustomerIO, tmp
     ]
 
 
-def test_the_dlt_example_loads_one_table_per_resource(fake: FakeCustomerIO, tmp_path: Path) -> None:
-    at_fake = f'region="us", base_url="{fake.base_url}", rate_limit=1000'
-    printed = run_example("python/dlt_pipeline.py", fake, tmp_path, 'region="us"', at_fake)
+def test_the_dlt_example_in_a_project_configured_only_in_its_dlt_folder(
+    fake: FakeCustomerIO, tmp_path: Path
+) -> None:
+    """The user's project: the example as it is, its settings in `.dlt/config.toml`, its key in
+    `.dlt/secrets.toml`."""
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text(
+        f'[sources.customerio]\nbase_url = "{fake.base_url}"\nrate_limit = 1000\n'
+    )
+    (tmp_path / ".dlt" / "secrets.toml").write_text(f'[sources.customerio]\napi_key = "{API_KEY}"\n')
+    printed = run_example("python/dlt_pipeline.py", tmp_path, {})
 
     assert "1 load package(s) were loaded" in printed
     for table in ("customers", "campaigns", "campaign_messages", "campaign_metrics_days"):
