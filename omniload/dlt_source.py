@@ -49,6 +49,8 @@ def table_resources(connection: Connection, tables: str, interval_keys: Mapping[
 
 
 def _resource(shared: SharedReads, request: TableRequest[Any], interval_key: str | None) -> Any:
+    """The table's resource: a function dlt calls at each extraction, with the table's incremental if it has
+    one (dlt finds it as the argument's default, and a user's `apply_hints(incremental=...)` replaces it)."""
     import dlt
 
     hints = table_hints(request, request.load_name)

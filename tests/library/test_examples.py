@@ -7,10 +7,11 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from omniload.testing.customerio import FakeCustomerIO
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, ingest
 from tests.library.support import rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,18 +67,49 @@ def test_the_ingest_example_prints_each_tables_figures(fake: FakeCustomerIO, tmp
     ]
 
 
+def dlt_project(folder: Path, fake: FakeCustomerIO) -> Path:
+    """A user's project: the source's settings in `.dlt/config.toml`, its key in `.dlt/secrets.toml`."""
+    (folder / ".dlt").mkdir(parents=True)
+    (folder / ".dlt" / "config.toml").write_text(
+        f'[sources.customerio]\nbase_url = "{fake.base_url}"\nrate_limit = 1000\n'
+    )
+    (folder / ".dlt" / "secrets.toml").write_text(f'[sources.customerio]\napi_key = "{API_KEY}"\n')
+    return folder
+
+
 def test_the_dlt_example_in_a_project_configured_only_in_its_dlt_folder(
     fake: FakeCustomerIO, tmp_path: Path
 ) -> None:
-    """The user's project: the example as it is, its settings in `.dlt/config.toml`, its key in
-    `.dlt/secrets.toml`."""
-    (tmp_path / ".dlt").mkdir()
-    (tmp_path / ".dlt" / "config.toml").write_text(
-        f'[sources.customerio]\nbase_url = "{fake.base_url}"\nrate_limit = 1000\n'
-    )
-    (tmp_path / ".dlt" / "secrets.toml").write_text(f'[sources.customerio]\napi_key = "{API_KEY}"\n')
-    printed = run_example("python/dlt_pipeline.py", tmp_path, {})
+    printed = run_example("python/dlt_pipeline.py", dlt_project(tmp_path, fake), {})
 
     assert "1 load package(s) were loaded" in printed
     for table in ("customers", "campaigns", "campaign_messages", "campaign_metrics_days"):
         assert len(rows(tmp_path / "warehouse.duckdb", table, "customerio")) > 1, table
+
+
+def test_the_dlt_example_under_an_external_schedulers_interval(fake: FakeCustomerIO, tmp_path: Path) -> None:
+    """dlt's switch for external schedulers (`DLT_ALLOW_EXTERNAL_SCHEDULERS`, README "Airflow") with an interval
+    in dlt's own variables: the incremental tables read and load that interval only, the others whole."""
+    assert ingest(fake, "customers,campaign_messages", tmp_path / "cli.duckdb", "cio").code == 0
+    everything = rows(tmp_path / "cli.duckdb", "campaign_messages", "cio")
+    at = everything[0].index("created")
+    created = sorted(row[at] for row in everything[1:])
+    start, end = created[len(created) // 3], created[2 * len(created) // 3]
+    interval = {
+        "DLT_ALLOW_EXTERNAL_SCHEDULERS": "true",
+        "DLT_INTERVAL_START": datetime.fromtimestamp(start, UTC).isoformat(),
+        "DLT_INTERVAL_END": datetime.fromtimestamp(end, UTC).isoformat(),
+    }
+    windows_before = len(fake.requests("/v1/messages"))
+
+    run_example("python/dlt_pipeline.py", dlt_project(tmp_path / "project", fake), interval)
+
+    windows = fake.requests("/v1/messages")[windows_before:]
+    assert min(int(r.query["start_ts"][0]) for r in windows) == start
+    assert max(int(r.query["end_ts"][0]) for r in windows) <= end
+    db = tmp_path / "project" / "warehouse.duckdb"
+    loaded = rows(db, "campaign_messages", "customerio")
+    that_interval = [row for row in everything[1:] if start <= row[at] < end]
+    assert len(loaded) - 1 == len(that_interval) > 0
+    assert all(start <= row[loaded[0].index("created")] < end for row in loaded[1:])
+    assert rows(db, "customers", "customerio") == rows(tmp_path / "cli.duckdb", "customers", "cio")
