@@ -32,11 +32,10 @@ from omniload.arrow import PageConverter
 from omniload.errors import UsageError
 from omniload.pages import column_hints, empty_table, table_hints
 from omniload.source import Connection, CursorRule, Interval, Page, Position, Reader, Strategy, TableRequest
+from omniload.state import CURSOR_STRATEGIES
 
 #: Strategies a resource can take as dlt write dispositions without omniload's own pipeline around it.
 RESOURCE_STRATEGIES = (Strategy.REPLACE, Strategy.APPEND, Strategy.MERGE)
-#: Strategies under which a table is read from a cursor: rows not read again stay as they were.
-CURSOR_STRATEGIES = (Strategy.APPEND, Strategy.MERGE)
 DAY = 86400
 
 
@@ -97,6 +96,7 @@ def _interval(incremental: Any) -> Interval:
 
 
 def _seconds(value: Any) -> int | None:
+    """A cursor value in Unix seconds: a number, or a datetime where a user gave one."""
     if value is None:
         return None
     return int(value.timestamp() if isinstance(value, datetime) else value)
