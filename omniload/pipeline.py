@@ -16,9 +16,9 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -29,8 +29,9 @@ from omniload.destinations import Destination
 from omniload.dlt_duckdb import adjust_dlt_duckdb
 from omniload.errors import OmniloadError, UsageError
 from omniload.memory import release_memory
+from omniload.pages import column_hints, empty_table, table_hints
 from omniload.results import RunResult, TableResult
-from omniload.source import Interval, Item, Page, Position, Present, Reader, Strategy, TableRequest, TableSpec
+from omniload.source import Interval, Item, Page, Position, Present, Reader, Strategy, TableRequest
 from omniload.spill import Spill
 from omniload.state import Cursors, row_hashes
 
@@ -215,8 +216,8 @@ class Run:
 
         if first or new_json:
             hints = make_hints(**self.controls.hints(
-                _column_hints(request.primary_key if first else (), new_json),
-                **_table_hints(request, result.destination_table),
+                column_hints(request.primary_key if first else (), new_json),
+                **table_hints(request, result.destination_table),
             ))
             return dlt.mark.with_hints(arrow, hints, create_table_variant=True)
         return dlt.mark.with_table_name(arrow, result.destination_table)
@@ -229,9 +230,9 @@ class Run:
         if self.progress is not None:
             self.progress.table_started(result)
         hints = make_hints(**self.controls.hints(
-            _column_hints(request.primary_key, ()), **_table_hints(request, result.destination_table)
+            column_hints(request.primary_key, ()), **table_hints(request, result.destination_table)
         ))
-        empty = self._with_tombstone(request, _empty(request.table))
+        empty = self._with_tombstone(request, empty_table(request.table))
         if request.strategy == Strategy.SCD2:
             empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
         empty = self.controls.apply(request, empty)
@@ -508,37 +509,6 @@ def _row_count(pipeline: Any, table: str) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def _table_hints(request: TableRequest[Any], table_name: str) -> dict[str, Any]:
-    """The run's strategy in dlt's terms. delete+insert replaces every row whose incremental key value was
-    read again; scd2 keeps history rows with validity ranges."""
-    hints: dict[str, Any] = {"table_name": table_name, "primary_key": list(request.primary_key)}
-    if request.partial is not None:  # only some keys were read: their rows are replaced, the others kept
-        hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
-        hints["merge_key"] = [request.partial.key]
-        return hints
-    if request.replace:  # the source read the whole table again: it replaces what is there
-        hints["write_disposition"] = Strategy.REPLACE.value
-        return hints
-    match request.strategy:
-        case Strategy.REPLACE | Strategy.APPEND:
-            hints["write_disposition"] = request.strategy.value
-        case Strategy.MERGE:
-            hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
-        case Strategy.DELETE_INSERT:
-            hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
-            hints["primary_key"] = []
-            hints["merge_key"] = request.incremental_key
-        case Strategy.SCD2:
-            hints["write_disposition"] = {"disposition": "merge", "strategy": "scd2"}
-            hints["primary_key"] = []
-            # scd2 retires every active row the run did not read; a run that read only an interval retires
-            # only the versions of the records it read again (dlt scopes retirement to the merge key).
-            hints["merge_key"] = list(request.primary_key) if request.interval else []
-        case unreachable:
-            assert_never(unreachable)
-    return hints
-
-
 def check_request(request: TableRequest[Any]) -> None:
     """What a strategy needs of the table's keys, checked before anything is read."""
     if any(not column.strip() for column in request.primary_key) or request.incremental_key == "":
@@ -547,20 +517,6 @@ def check_request(request: TableRequest[Any]) -> None:
         raise UsageError(f"{request.load_name}: merge needs a primary key (--primary-key)")
     if request.strategy == Strategy.DELETE_INSERT and not request.incremental_key:
         raise UsageError(f"{request.load_name}: delete+insert needs an incremental key (--incremental-key)")
-
-
-def _empty(table: TableSpec) -> pa.Table:
-    kinds = {int: pa.int64(), str: pa.string()}
-    return pa.table(
-        {c: pa.array([], kinds.get(table.types.get(c, str), pa.string())) for c in table.primary_key}
-    )
-
-
-def _column_hints(not_null: Iterable[str], json_columns: Iterable[str]) -> list[Any]:
-    """Primary key columns are NOT NULL; nested values arrive as text and are stored as JSON."""
-    return [{"name": c, "nullable": False} for c in not_null] + [
-        {"name": c, "data_type": "json"} for c in json_columns
-    ]
 
 
 def split_dest_table(
