@@ -1,5 +1,5 @@
 """The Customer.io tables as data: the 31 of the product page (`PRODUCT_TABLES`, what `all` loads), read like the
-contract in docs/contract/customerio/tables.md, and the 15 beyond them (`EXTRA_TABLES`, loaded by name or with
+contract in docs/contract/customerio/tables.md, and those beyond them (`EXTRA_TABLES`, loaded by name or with
 `all+`), read like docs/contract/customerio/extra-tables.md; one entry per table.
 
 Each entry says where the rows come from (`read`), what makes a row unique (`primary_key`), what an interval
@@ -399,6 +399,14 @@ EXTRA_TABLES: tuple[Table, ...] = (
           primary_key=("collection_id", "item_index"), strategy=Strategy.REPLACE,
           read=Contents("collections", "/v1/collections/{collection_id}/content"),
           types={"collection_id": int, "item_index": int}),
+    Table(name="newsletter_messages", in_all=False, description=beyond_all("Deliveries sent by newsletters."),
+          primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
+          read=FromPass("messages", member_of="newsletters", via="newsletter_id"), types=DELIVERY_TYPES),
+    Table(name="transactional_deliveries", in_all=False,
+          description=beyond_all("Deliveries sent by transactional messages."),
+          primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
+          read=FromPass("messages", member_of="transactional_messages", via="transactional_message_id"),
+          types=DELIVERY_TYPES),
 )
 
 TABLES: tuple[Table, ...] = (*PRODUCT_TABLES, *EXTRA_TABLES)

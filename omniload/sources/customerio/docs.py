@@ -83,8 +83,7 @@ def interval_effect(table: Table) -> str:
     key = table.incremental_key
     if isinstance(read, FromPass):
         if read.name == "messages":
-            whom = {"campaigns": "all campaigns", "broadcasts": "all broadcasts", "people": "all people"}
-            scope = f", for {whom[read.member_of]}" if read.member_of else ""
+            scope = f", for all {read.member_of.replace('_', ' ')}" if read.member_of else ""
             return (
                 "server-side `start_ts`/`end_ts` on the delivery's creation time, in windows of at most 90 days"
                 f"{scope}"
@@ -179,6 +178,9 @@ Their full contract (read, row, key, completeness, interval) is
 - `collection_contents`: one row per item of each collection, `{{collection_id, item_index, item}}`, the item
   whole as JSON, since each collection has fields of its own. Read a field with the destination's JSON
   functions, e.g. in DuckDB `select item->>'city' from customerio.collection_contents where collection_id = 3`.
+- `newsletter_messages`, `transactional_deliveries`: the deliveries of newsletters and of transactional
+  messages, with the row shape of `campaign_messages`; read in the same delivery pass as the other delivery
+  tables, so they add no request to a run that loads one of those.
 
 ## Examples
 

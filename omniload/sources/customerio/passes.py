@@ -137,7 +137,8 @@ class PassReader:
             return None
         if PARENT_LISTS[read.member_of].on_disk:
             return self.parents.on_disk(read.member_of)
-        return {parent.fields[read.via or ""] for parent in self.parents.parents(read.member_of)}
+        key = PARENT_LISTS[read.member_of].key  # the parent's own name for the id the rows carry in `via`
+        return {parent.fields[key] for parent in self.parents.parents(read.member_of)}
 
     def _pass_rows(self, table: Table, page: Page, members: set[Any] | KeySet | None) -> Page:
         read = table.read

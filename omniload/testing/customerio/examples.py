@@ -136,13 +136,24 @@ class ExampleServer:
 
 
 def read_paths() -> list[str]:
-    """Every `GET` path the Customer.io source's catalog reads: the tables' own and their parents' lists."""
-    from omniload.sources.customerio.catalog import TABLES, Contents, Listing, Metrics, PerParent
+    """Every `GET` path the Customer.io source's catalog reads: the tables' own, their parents' lists and the
+    workspace-wide passes."""
+    from omniload.sources.customerio.catalog import (
+        PASS_READS,
+        TABLES,
+        Contents,
+        FromPass,
+        Listing,
+        Metrics,
+        PerParent,
+    )
 
     paths = []
     for table in TABLES:
         read = table.read
-        if isinstance(read, Listing):
+        if isinstance(read, FromPass):
+            paths.append(PASS_READS[read.name].endpoint.path)
+        elif isinstance(read, Listing):
             paths += [e.path for e in read.endpoints if e.method == "GET"]
         elif isinstance(read, PerParent) and read.endpoint.method == "GET":
             paths.append(read.endpoint.path)

@@ -262,6 +262,31 @@ def broadcast_messages(req: Req) -> dict[str, Any]:
     return serve_deliveries(req, f"bmsg:{bid}", window, _parent_iter(req, parent), "broadcast_messages", False)
 
 
+@route("GET", "/v1/newsletters/{id}/messages")
+def newsletter_messages(req: Req) -> dict[str, Any]:
+    """``getNewsletterMsgMeta``: without a range, the 6 months from the newsletter's first delivery."""
+    nid = req.int_param(0)
+    newsletter = newsletter_or_404(req, nid)
+    six = 6 * MONTH_SECONDS
+    sent = newsletter["sent_at"]
+    if req.arg("start_ts") is None and req.arg("end_ts") is None:
+        window = (sent, sent + six) if sent else (1, 0)
+    else:
+        window = delivery_window(req, six, 12 * MONTH_SECONDS)
+    parent = req.ws.parent("newsletter", nid)
+    return serve_deliveries(req, f"nmsg:{nid}", window, _parent_iter(req, parent), "messages", False)
+
+
+@route("GET", "/v1/transactional/{id}/messages")
+def transactional_deliveries(req: Req) -> dict[str, Any]:
+    """``transactionalMessages``: without a range, the last 6 months; at most 12 months a request."""
+    tid = req.int_param(0)
+    transactional_or_404(req, tid)
+    window = delivery_window(req, 6 * MONTH_SECONDS, 12 * MONTH_SECONDS)
+    parent = req.ws.parent("transactional", tid)
+    return serve_deliveries(req, f"tmsg:{tid}", window, _parent_iter(req, parent), "messages", False)
+
+
 @route("GET", "/v1/customers/{id}/messages")
 def person_messages(req: Req) -> dict[str, Any]:
     i = person_index(req, req.params[0])

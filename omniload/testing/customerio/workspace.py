@@ -66,6 +66,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "newsletter_link_metrics": ("newsletter_id", "link_id", "period", "step_index"),
     "transactional_link_metrics": ("transactional_id", "link_id", "period", "step_index"),
     "workspaces": ("id",),
+    "newsletter_messages": ("id",),
+    "transactional_deliveries": ("id",),
 }
 METRICS_TABLES = (
     "broadcast_metrics",
@@ -264,6 +266,12 @@ class Workspace:
 
     def _rows_broadcast_messages(self) -> list[dict[str, Any]]:
         return [r for r in self._all_deliveries() if r["broadcast_id"] is not None]
+
+    def _rows_newsletter_messages(self) -> list[dict[str, Any]]:
+        return [r for r in self._all_deliveries() if r["newsletter_id"] is not None]
+
+    def _rows_transactional_deliveries(self) -> list[dict[str, Any]]:
+        return [r for r in self._all_deliveries() if r["transactional_message_id"] is not None]
 
     def _rows_customer_messages(self) -> list[dict[str, Any]]:
         """Every delivery of a person, as the per-person reads return it, including those whose

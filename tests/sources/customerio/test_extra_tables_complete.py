@@ -1,10 +1,11 @@
-"""The Customer.io tables beyond the 31 (issue 11, part 2; docs/contract/customerio/extra-tables.md), each loaded
-alone by the real CLI from the fake into DuckDB, with and without an interval, hold exactly the fake's truth.
+"""The Customer.io tables beyond the 31 (issue 11, part 2, and issue 20; docs/contract/customerio/extra-tables.md),
+each loaded alone by the real CLI from the fake into DuckDB, with and without an interval, hold exactly the fake's
+truth.
 
 A metrics table is loaded in one period without an interval and in the next with one, so that across the nine
 metrics tables every period is read both ways; the 31's metrics tables, read by the same code, load in every
-period (`test_tables_complete.py`). With an interval, the three tables it changes load one per run, the twelve it
-leaves alone in one run together. `all+`, every table together, is `test_several_tables.py`.
+period (`test_tables_complete.py`). With an interval, the tables it changes load one per run, the others in one
+run together. `all+`, every table together, is `test_several_tables.py`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from omniload.sources.customerio.catalog import EXTRA_TABLES, Table
+from omniload.sources.customerio.catalog import EXTRA_TABLES, FromPass, Table
 from omniload.sources.customerio.periods import PERIODS
 from omniload.testing.contract import Contract, check_table
 from omniload.testing.customerio import FakeCustomerIO, FakeOptions, Workspace
@@ -25,6 +26,8 @@ from omniload.testing.customerio.workspace import V2_TABLES
 from tests.conftest import API_KEY, ingest, query, source_uri
 
 DAY = 86400
+#: The tables issue 20 adds, in the order it adds them.
+ISSUE_20 = ("newsletter_messages", "transactional_deliveries")
 #: Beside the key, the columns whose values are checked against the truth's rows.
 ROW_COLUMNS = {
     "segment_memberships": ("segment_id", "cio_id", "id", "email"),
@@ -32,6 +35,8 @@ ROW_COLUMNS = {
     "snippets": ("name", "value", "updated_at"),
     "newsletter_variants": ("id", "newsletter_id", "language"),
     "transactional_variants": ("id", "transactional_id", "language", "updated"),
+    "newsletter_messages": ("id", "newsletter_id", "content_id", "created"),
+    "transactional_deliveries": ("id", "transactional_message_id", "created"),
 }
 
 
@@ -41,8 +46,12 @@ def _spec(table: Table, turn: int) -> str:
 
 FULL = [_spec(table, turn) for turn, table in enumerate(EXTRA_TABLES)]
 INTERVAL_SPECS = [_spec(table, turn + 1) for turn, table in enumerate(EXTRA_TABLES)]
+#: Newsletters send within days of their creation, all in the last 300 days: the delivery tables' interval holds
+#: one newsletter's sends and some transactional ones (days before the run, start and end).
+DELIVERY_TABLES = ("newsletter_messages", "transactional_deliveries")
+DELIVERY_INTERVAL = (250 * DAY, 150 * DAY)
 #: The tables the interval changes (extra-tables.md, "Interval"), one per run; then the others in one run.
-FILTERED = ("snippets", "transactional_variants", "campaign_journey_metrics")
+FILTERED = ("snippets", "transactional_variants", "campaign_journey_metrics", *DELIVERY_TABLES)
 WITH_INTERVAL = [
     *(spec for spec in INTERVAL_SPECS if spec.partition(":")[0] in FILTERED),
     ",".join(spec for spec in INTERVAL_SPECS if spec.partition(":")[0] not in FILTERED),
@@ -57,8 +66,9 @@ def contract(fake: FakeCustomerIO, workspace: Workspace) -> Contract:
     return Contract(tables=EXTRA_TABLES, source_uri=source_uri(fake), truth=truth)
 
 
-def test_fifteen_tables_beyond_the_31() -> None:
-    assert len(EXTRA_TABLES) == 15 and not any(table.in_all for table in EXTRA_TABLES)
+def test_the_tables_beyond_the_31() -> None:
+    assert len(EXTRA_TABLES) == 15 + len(ISSUE_20) and not any(table.in_all for table in EXTRA_TABLES)
+    assert {table.name for table in EXTRA_TABLES} >= set(ISSUE_20)
     for specs in (FULL, INTERVAL_SPECS):
         assert {spec.partition(":")[2] for spec in specs} >= set(PERIODS)
 
@@ -91,8 +101,10 @@ def test_suppressions_complete_when_pages_are_smaller_than_asked(workspace: Work
 @pytest.mark.parametrize("specs", WITH_INTERVAL, ids=lambda specs: "others" if "," in specs else specs)
 def test_tables_with_an_interval(specs: str, fake: FakeCustomerIO, workspace: Workspace, tmp_path: Path) -> None:
     """Snippets and transactional variants keep the rows updated in the interval, journey metrics cover the
-    interval's periods; the other tables ignore it (extra-tables.md, "Interval")."""
-    start, end = workspace.now - 395 * DAY, workspace.now - 342 * DAY - DAY // 2
+    interval's periods, the delivery tables hold the deliveries created in it; the other tables ignore it
+    (extra-tables.md, "Interval")."""
+    ago = DELIVERY_INTERVAL if specs in DELIVERY_TABLES else (395 * DAY, 342 * DAY + DAY // 2)
+    start, end = workspace.now - ago[0], workspace.now - ago[1]
     db = tmp_path / "interval.duckdb"
     several = "," in specs
     dest = "cio" if several else f"cio.{specs.partition(':')[0]}"
@@ -115,6 +127,10 @@ def _interval_truth(workspace: Workspace, table: Table, period: str | None, star
         kept = [row for row in rows if start <= row[table.incremental_key] <= end]
         assert 0 < len(kept) < len(rows), "the interval keeps some rows, not all"
         return {tuple(row[c] for c in table.primary_key) for row in kept}
+    if isinstance(table.read, FromPass):  # server-side windows on the delivery's creation
+        created = [row for row in workspace.rows(table.name) if start <= row["created"] <= end]
+        assert 0 < len(created) < len(workspace.rows(table.name)), "the interval holds some deliveries, not all"
+        return {(row["id"],) for row in created}
     if table.name == "campaign_journey_metrics":
         assert period is not None
         steps = periods_between(period_floor(start, period), end, period)

@@ -244,3 +244,43 @@ def test_segment_membership_pages_and_a_deleted_segment(
         assert pages == max(1, -(-len(expected) // 100))
     fake.delete_after(0, "segment", ws.rows("segments")[0]["id"])
     assert client.get(f"/v1/segments/{ws.rows('segments')[0]['id']}/membership").status_code == 404
+
+
+def _deliveries(client: httpx.Client, path: str, windows: list[tuple[int, int]]) -> list[str]:
+    """Every delivery id of `path` over `windows`, following `next` in each."""
+    ids = []
+    for start_ts, end_ts in windows:
+        start = None
+        while True:
+            params: dict[str, str | int] = {"start_ts": start_ts, "end_ts": end_ts, "limit": 100}
+            body = client.get(path, params={**params, **({"start": start} if start else {})}).json()
+            ids += [m["id"] for m in body["messages"]]
+            start = body.get("next")
+            if not start:
+                break
+    return ids
+
+
+def test_newsletter_and_transactional_deliveries_per_parent_are_the_pass_rows(
+    fake: FakeCustomerIO, client: httpx.Client, ws: Workspace
+) -> None:
+    """Issue 20: the per-parent reads (``getNewsletterMsgMeta``, ``transactionalMessages``) give exactly the rows
+    the delivery pass keeps for `newsletter_messages` and `transactional_deliveries` (tables.md 5, item 1)."""
+    halves = [(ws.catalog.t0, NOW - 200 * 86400), (NOW - 200 * 86400 + 1, NOW)]  # each under 12 months
+    for table, path, field, parents in (
+        ("newsletter_messages", "/v1/newsletters/{}/messages", "newsletter_id", ws.rows("newsletters")),
+        ("transactional_deliveries", "/v1/transactional/{}/messages", "transactional_message_id",
+         ws.rows("transactional_messages")),
+    ):
+        truth = ws.rows(table)
+        for parent in parents:
+            served = _deliveries(client, path.format(parent["id"]), halves)
+            assert len(served) == len(set(served)), (table, parent["id"])
+            assert set(served) == {r["id"] for r in truth if r[field] == parent["id"]}, (table, parent["id"])
+        assert {r[field] for r in truth} == {p["id"] for p in parents if p.get("sent_at", True)}, table
+    sent = next(n for n in ws.rows("newsletters") if n["sent_at"])
+    unranged = client.get(f"/v1/newsletters/{sent['id']}/messages").json()["messages"]
+    assert unranged and all(sent["sent_at"] <= m["created"] for m in unranged)  # 6 months from its first send
+    fake.delete_after(0, "transactional", 6)
+    assert client.get("/v1/transactional/6/messages").status_code == 404
+    assert client.get("/v1/newsletters/1/messages").status_code == 404
