@@ -129,7 +129,9 @@ class Parents:
     each parent is a record's `id_field`, brought to `id_type`, under the name `key` (the path placeholder and
     the field set on every child row); `created` is the record field that anchors the parent's time ranges.
     A nested list (`within`) takes each item of the `items` array of another list's records, keeping that
-    list's fields; an item that is not an object is the id itself (a newsletter's `content_ids`). A fixed list
+    list's fields; an item that is not an object is the id itself (a newsletter's `content_ids`). A list whose
+    table is itself read per parent (a broadcast's triggers) is read once per run too, and `keep` names the
+    record fields its parents carry beside their id (the `broadcast_id` a trigger's path also needs). A fixed list
     (`values`) is given here, not read (the suppression types of the OpenAPI enum). `on_disk`: a list as large as the workspace's people, kept in a key set, never in memory.
     `alias_field`: a second identifier of an on-disk list's records (a person's `id` beside its cio_id), kept
     on disk as alias → parent id for the pass rows that name their parent only by it (tables.md 5, items 1-2).
@@ -146,6 +148,7 @@ class Parents:
     on_disk: bool = False
     alias_field: str | None = None
     values: tuple[Any, ...] = ()
+    keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +179,7 @@ PARENTS: tuple[Parents, ...] = (
     Parents(name="broadcast_actions", within="broadcasts", items="actions", key="action_id"),
     Parents(name="newsletter_contents", within="newsletters", items="content_ids", key="content_id"),
     Parents(name="suppression_types", key="suppression_type", id_type=str, values=("bounces", "spam_reports")),
+    Parents(name="broadcast_triggers", table="broadcast_triggers", key="trigger_id", keep=("broadcast_id",)),
 )
 
 PASSES: tuple[Pass, ...] = (
@@ -407,6 +411,17 @@ EXTRA_TABLES: tuple[Table, ...] = (
           primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
           read=FromPass("messages", member_of="transactional_messages", via="transactional_message_id"),
           types=DELIVERY_TYPES),
+    Table(name="broadcast_triggers", in_all=False,
+          description=beyond_all("Each time an API-triggered broadcast was triggered, and when it was processed."),
+          primary_key=("id",), strategy=Strategy.REPLACE,
+          read=PerParent("broadcasts", Endpoint("/v1/broadcasts/{broadcast_id}/triggers", "triggers")),
+          types={"id": int, "broadcast_id": int}),
+    Table(name="broadcast_trigger_errors", in_all=False,
+          description=beyond_all("Audience errors of each broadcast trigger, one row per error."),
+          primary_key=("broadcast_id", "trigger_id", "error"), strategy=Strategy.REPLACE,
+          read=PerParent("broadcast_triggers",
+                         Endpoint("/v1/campaigns/{broadcast_id}/triggers/{trigger_id}/errors", "errors")),
+          types={"broadcast_id": int, "trigger_id": int}, shape=shapes.trigger_error, dedupe=True),
 )
 
 TABLES: tuple[Table, ...] = (*PRODUCT_TABLES, *EXTRA_TABLES)

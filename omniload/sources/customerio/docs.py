@@ -181,6 +181,9 @@ Their full contract (read, row, key, completeness, interval) is
 - `newsletter_messages`, `transactional_deliveries`: the deliveries of newsletters and of transactional
   messages, with the row shape of `campaign_messages`; read in the same delivery pass as the other delivery
   tables, so they add no request to a run that loads one of those.
+- `broadcast_triggers`: each time an API-triggered broadcast was triggered (`created_at`) and processed
+  (`processed_at`, null until then); `broadcast_trigger_errors`: one row per audience error of each trigger
+  (`line <x>: <error text>`), read from `GET /v1/campaigns/{{broadcast_id}}/triggers/{{trigger_id}}/errors`.
 
 ## Examples
 

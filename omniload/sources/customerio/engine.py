@@ -36,7 +36,7 @@ from omniload.sources.customerio.catalog import (
     paged_endpoints,
 )
 from omniload.sources.customerio.paging import Pager, fill
-from omniload.sources.customerio.parents import Parent, ParentLists, describe, shaped_rows
+from omniload.sources.customerio.parents import SHARED_TABLES, Parent, ParentLists, describe, shaped_rows
 from omniload.sources.customerio.passes import PassReader
 
 log = logging.getLogger("omniload")
@@ -122,6 +122,8 @@ class Reader:
             pages = self._metrics(table, read, cast(periods.Period, request.period), request.interval)
         elif isinstance(read, PerParent | Batched) and PARENT_LISTS[read.parent].on_disk:
             pages = self._over_disk_list(request, read)
+        elif isinstance(read, PerParent) and table.name in SHARED_TABLES:  # a parent list itself: read once
+            pages = [self.parents.fanned(table)]
         elif isinstance(read, PerParent):
             pages = self._per_parent(table, read, self.parents.parents(read.parent))
         elif isinstance(read, Contents):

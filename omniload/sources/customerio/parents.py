@@ -1,23 +1,37 @@
 """The lists tables fan out over, resolved from their declarations in the catalog (`PARENTS`).
 
 One `ParentLists` serves one run and reads each list at most once, so tables loaded together share the people
-listing and the campaign, broadcast, newsletter and object type lists; the tables that are those lists read
-them through here too. A parent list too large for memory (`on_disk`: the people) lives in a `KeySet`, and
-its second identifier (`alias_field`: the people's `id`) in a `KeyMap` to the parent id, filled by the same read.
+listing and the campaign, broadcast, newsletter and object type lists, and lists that are themselves read per
+parent (each broadcast's triggers); the tables that are those lists read them through here too. A parent list
+too large for memory (`on_disk`: the people) lives in a `KeySet`, and its second identifier (`alias_field`: the
+people's `id`) in a `KeyMap` to the parent id, filled by the same read.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from omniload.arrow import coerce
+from omniload.errors import NotFound
 from omniload.keys import KeyMap, KeySet
 from omniload.source import Page, Row
-from omniload.sources.customerio.catalog import CATALOG, PARENT_LISTS, PARENTS, Endpoint, Listing, Parents, Table
+from omniload.sources.customerio.catalog import (
+    CATALOG,
+    PARENT_LISTS,
+    PARENTS,
+    Endpoint,
+    Listing,
+    Parents,
+    PerParent,
+    Table,
+)
 from omniload.sources.customerio.paging import Pager
+
+log = logging.getLogger("omniload")
 
 #: Tables whose rows are an in-memory parent list: read once, whichever table asks first.
 SHARED_TABLES = frozenset(p.table for p in PARENTS if p.table and not p.on_disk)
@@ -70,7 +84,31 @@ class ParentLists:
             return self._nested(declared)
         if declared.values:
             return [Parent({declared.key: value}) for value in declared.values]
-        return [p for r in self._records(declared) if (p := _parent(declared, r)) is not None]
+        found = (_parent(declared, record) for record in self._records(declared))
+        return list({tuple(p.fields.values()): p for p in found if p is not None}.values())  # listed once each
+
+    def fanned(self, table: Table) -> list[Row]:
+        """Every row of a table read per parent that is itself a parent list (a broadcast's triggers), read once
+        per run and shared with the table: one read per parent, whose fields are set on its rows; a parent gone
+        since it was listed (404) is skipped with a warning."""
+        with self._lock:
+            cached = self._lists.get(table.name)
+        if cached is None:
+            read = table.read
+            assert isinstance(read, PerParent)
+            cached = []
+            for parent in self.parents(read.parent):
+                try:
+                    cached += [
+                        row
+                        for page in self.pager.pages(read.endpoint, parent.fields)
+                        for row in shaped_rows(table, page, parent)
+                    ]
+                except NotFound:
+                    log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, describe(parent))
+            with self._lock:
+                self._lists[table.name] = cached
+        return cached
 
     def on_disk(self, name: str) -> KeySet:
         """The ids of a list kept on disk, read through its table the first time they are asked for."""
@@ -97,9 +135,13 @@ class ParentLists:
         return cached
 
     def _records(self, declared: Parents) -> list[Row]:
-        read = CATALOG[declared.table or ""].read
-        assert isinstance(read, Listing)
-        return self.listing(read.endpoints[0])
+        """The records of a listed table (every endpoint's: sender identities, hidden or not), or the rows of a
+        table read per parent."""
+        table = CATALOG[declared.table or ""]
+        if isinstance(table.read, PerParent):
+            return self.fanned(table)
+        assert isinstance(table.read, Listing)
+        return [row for endpoint in table.read.endpoints for row in self.listing(endpoint)]
 
     def _nested(self, declared: Parents) -> list[Parent]:
         """One parent per item of the outer list's records (an action of a campaign), keeping the outer fields."""
@@ -122,7 +164,9 @@ def shaped_rows(table: Table, records: list[Any], parent: Parent | None) -> Page
     """Records → rows: the parent's fields set on each, then the table's shape (which may drop a record)."""
     rows = []
     for record in records:
-        row = {**record, **parent.fields} if parent and isinstance(record, dict) else record
+        row = record
+        if parent:  # a record that is not an object (a trigger's error, a bare string) goes under `value`
+            row = {**record, **parent.fields} if isinstance(record, dict) else {"value": record, **parent.fields}
         if table.shape:
             row = table.shape(row)
             if row is None:
@@ -135,7 +179,8 @@ def _parent(declared: Parents, record: Row) -> Parent | None:
     if declared.id_field not in record:
         return None
     created = record.get(declared.created) if declared.created else None
-    return Parent({declared.key: coerce(record.get(declared.id_field), declared.id_type)}, created)
+    kept = {name: record.get(name) for name in declared.keep}
+    return Parent({**kept, declared.key: coerce(record.get(declared.id_field), declared.id_type)}, created)
 
 
 def _alias_links(declared: Parents, rows: Page) -> list[tuple[str, str]]:

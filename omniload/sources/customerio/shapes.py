@@ -78,3 +78,9 @@ def object_identity(record: dict[str, Any]) -> dict[str, Any]:
         "object_id": record.get("object_id"),
         "cio_object_id": record.get("cio_object_id"),
     }
+
+
+def trigger_error(record: dict[str, Any]) -> dict[str, Any]:
+    """A broadcast trigger's error arrives as a bare string (`line <x>: <error text>`), set under `value` beside
+    the trigger's ids (docs/contract/customerio/extra-tables.md, broadcast_trigger_errors)."""
+    return {"broadcast_id": record["broadcast_id"], "trigger_id": record["trigger_id"], "error": record["value"]}

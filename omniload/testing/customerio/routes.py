@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from . import cursors
+from . import cursors, triggers
 from .clock import (
     MONTH_SECONDS,
     PERIODS,
@@ -602,6 +602,25 @@ def broadcast_actions(req: Req) -> dict[str, Any]:
         return {"actions": actions}
     page, token = _offset_paging(req, f"bact:{bid}", len(actions), page_limit(req, "broadcast_actions"))
     return with_next(req, {"actions": [actions[k] for k in page]}, token)
+
+
+@route("GET", "/v1/broadcasts/{id}/triggers")
+def broadcast_triggers(req: Req) -> dict[str, Any]:
+    """``listBroadcastTriggers``: not paged; a draft broadcast has none; 404 for a deleted broadcast."""
+    return {"triggers": triggers.broadcast_triggers(broadcast_or_404(req, req.int_param(0)), req.ws.now)}
+
+
+@route("GET", "/v1/campaigns/{id}/triggers/{tid}/errors")
+def broadcast_trigger_errors(req: Req) -> dict[str, Any]:
+    """``broadcastErrors``, under ``/v1/campaigns`` though the id is a broadcast's (as the document spells it):
+    paged by ``start``/``limit``/``next``; 404 for a deleted broadcast or a trigger that is not its."""
+    bid, tid = req.int_param(0), req.int_param(1)
+    found = [t for t in triggers.broadcast_triggers(broadcast_or_404(req, bid), req.ws.now) if t["id"] == tid]
+    if not found:
+        raise ApiError(404, "trigger not found")
+    errors = triggers.trigger_errors(found[0])
+    page, token = _offset_paging(req, f"terr:{tid}", len(errors), page_limit(req, "trigger_errors"))
+    return with_next(req, {"errors": [errors[k] for k in page]}, token)
 
 
 @route("GET", "/v1/newsletters")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import triggers
 from .catalog import Catalog, Parent
 from .clock import V1_MAX_STEPS, periods_between
 from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
@@ -68,6 +69,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "workspaces": ("id",),
     "newsletter_messages": ("id",),
     "transactional_deliveries": ("id",),
+    "broadcast_triggers": ("id",),
+    "broadcast_trigger_errors": ("broadcast_id", "trigger_id", "error"),
 }
 METRICS_TABLES = (
     "broadcast_metrics",
@@ -272,6 +275,17 @@ class Workspace:
 
     def _rows_transactional_deliveries(self) -> list[dict[str, Any]]:
         return [r for r in self._all_deliveries() if r["transactional_message_id"] is not None]
+
+    def _rows_broadcast_triggers(self) -> list[dict[str, Any]]:
+        return [t for b in self.catalog.broadcasts for t in triggers.broadcast_triggers(b, self.now)]
+
+    def _rows_broadcast_trigger_errors(self) -> list[dict[str, Any]]:
+        """One row per error of each trigger (docs/contract/customerio/extra-tables.md)."""
+        return [
+            {"broadcast_id": t["broadcast_id"], "trigger_id": t["id"], "error": error}
+            for t in self._rows_broadcast_triggers()
+            for error in triggers.trigger_errors(t)
+        ]
 
     def _rows_customer_messages(self) -> list[dict[str, Any]]:
         """Every delivery of a person, as the per-person reads return it, including those whose

@@ -27,7 +27,7 @@ from tests.conftest import API_KEY, ingest, query, source_uri
 
 DAY = 86400
 #: The tables issue 20 adds, in the order it adds them.
-ISSUE_20 = ("newsletter_messages", "transactional_deliveries")
+ISSUE_20 = ("newsletter_messages", "transactional_deliveries", "broadcast_triggers", "broadcast_trigger_errors")
 #: Beside the key, the columns whose values are checked against the truth's rows.
 ROW_COLUMNS = {
     "segment_memberships": ("segment_id", "cio_id", "id", "email"),
@@ -37,6 +37,7 @@ ROW_COLUMNS = {
     "transactional_variants": ("id", "transactional_id", "language", "updated"),
     "newsletter_messages": ("id", "newsletter_id", "content_id", "created"),
     "transactional_deliveries": ("id", "transactional_message_id", "created"),
+    "broadcast_triggers": ("id", "broadcast_id", "created_at", "processed_at"),
 }
 
 

@@ -269,8 +269,12 @@ def test_newsletter_and_transactional_deliveries_per_parent_are_the_pass_rows(
     halves = [(ws.catalog.t0, NOW - 200 * 86400), (NOW - 200 * 86400 + 1, NOW)]  # each under 12 months
     for table, path, field, parents in (
         ("newsletter_messages", "/v1/newsletters/{}/messages", "newsletter_id", ws.rows("newsletters")),
-        ("transactional_deliveries", "/v1/transactional/{}/messages", "transactional_message_id",
-         ws.rows("transactional_messages")),
+        (
+            "transactional_deliveries",
+            "/v1/transactional/{}/messages",
+            "transactional_message_id",
+            ws.rows("transactional_messages"),
+        ),
     ):
         truth = ws.rows(table)
         for parent in parents:
@@ -284,3 +288,35 @@ def test_newsletter_and_transactional_deliveries_per_parent_are_the_pass_rows(
     fake.delete_after(0, "transactional", 6)
     assert client.get("/v1/transactional/6/messages").status_code == 404
     assert client.get("/v1/newsletters/1/messages").status_code == 404
+
+
+def test_broadcast_triggers_and_their_errors(fake: FakeCustomerIO, client: httpx.Client, ws: Workspace) -> None:
+    """Issue 20: `listBroadcastTriggers` lists each broadcast's triggers, unpaged; `broadcastErrors`, under
+    `/v1/campaigns/{broadcast_id}/…`, pages a trigger's errors by `start`/`next`."""
+    triggers, errors, longest = [], [], 0
+    for broadcast in client.get("/v1/broadcasts").json()["broadcasts"]:
+        body = client.get(f"/v1/broadcasts/{broadcast['id']}/triggers").json()
+        assert "next" not in body and (bool(body["triggers"]) == bool(broadcast["first_started"]))
+        triggers += body["triggers"]
+        for trigger in body["triggers"]:
+            pages, start = 0, None
+            while True:
+                params = {"limit": 10, **({"start": start} if start else {})}
+                path = f"/v1/campaigns/{broadcast['id']}/triggers/{trigger['id']}/errors"
+                page = client.get(path, params=params).json()
+                errors += [
+                    {"broadcast_id": broadcast["id"], "trigger_id": trigger["id"], "error": e}
+                    for e in page["errors"]
+                ]
+                pages, start = pages + 1, page.get("next")
+                if not start:
+                    break
+            longest = max(longest, pages)
+    assert triggers == ws.rows("broadcast_triggers") and errors == ws.rows("broadcast_trigger_errors")
+    assert longest > 2 and any(t["processed_at"] is None for t in triggers)
+    assert all(e["error"].startswith("line ") for e in errors)
+    first = triggers[0]
+    assert client.get(f"/v1/campaigns/{first['broadcast_id']}/triggers/9/errors").status_code == 404  # not its
+    fake.delete_after(0, "broadcast", first["broadcast_id"])
+    assert client.get(f"/v1/broadcasts/{first['broadcast_id']}/triggers").status_code == 404
+    assert client.get(f"/v1/campaigns/{first['broadcast_id']}/triggers/{first['id']}/errors").status_code == 404
