@@ -96,6 +96,15 @@ class Contents:
 
 
 @dataclass(frozen=True)
+class Usage(Contents):
+    """A parent's whole answer is, per kind of user, the ids that use the parent (`{"campaigns": [1, 2],
+    "sent_newsletters": [3]}`, wrapped in `under` where the API wraps it): one row per kind and id,
+    `{<parent key>, used_by, used_by_id}` (segment dependencies, sender usage)."""
+
+    under: str | None = None
+
+
+@dataclass(frozen=True)
 class FromPass:
     """Rows taken from a workspace-wide pass (docs/contract/customerio/tables.md section 5, `PASSES`) instead of one read per parent.
 
@@ -109,7 +118,7 @@ class FromPass:
     person_rows: bool = False
 
 
-Read = Listing | PerParent | Batched | Metrics | FromPass | Contents
+Read = Listing | PerParent | Batched | Metrics | FromPass | Contents  # Usage is a kind of Contents
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,6 +188,7 @@ PARENTS: tuple[Parents, ...] = (
     Parents(name="broadcast_actions", within="broadcasts", items="actions", key="action_id"),
     Parents(name="newsletter_contents", within="newsletters", items="content_ids", key="content_id"),
     Parents(name="suppression_types", key="suppression_type", id_type=str, values=("bounces", "spam_reports")),
+    Parents(name="sender_identities", table="sender_identities", key="sender_id"),
     Parents(name="broadcast_triggers", table="broadcast_triggers", key="trigger_id", keep=("broadcast_id",)),
 )
 
@@ -422,6 +432,17 @@ EXTRA_TABLES: tuple[Table, ...] = (
           read=PerParent("broadcast_triggers",
                          Endpoint("/v1/campaigns/{broadcast_id}/triggers/{trigger_id}/errors", "errors")),
           types={"broadcast_id": int, "trigger_id": int}, shape=shapes.trigger_error, dedupe=True),
+    Table(name="segment_dependencies", in_all=False,
+          description=beyond_all("Which campaigns and newsletters use each segment, one row per user."),
+          primary_key=("segment_id", "used_by", "used_by_id"), strategy=Strategy.REPLACE,
+          read=Usage("segments", "/v1/segments/{segment_id}/used_by", under="used_by"),
+          types={"segment_id": int, "used_by_id": int}),
+    Table(name="sender_identity_usage", in_all=False,
+          description=beyond_all("Which campaigns and newsletters send from each sender identity, one row per "
+                                 "user."),
+          primary_key=("sender_id", "used_by", "used_by_id"), strategy=Strategy.REPLACE,
+          read=Usage("sender_identities", "/v1/sender_identities/{sender_id}/used_by"),
+          types={"sender_id": int, "used_by_id": int}),
 )
 
 TABLES: tuple[Table, ...] = (*PRODUCT_TABLES, *EXTRA_TABLES)

@@ -184,6 +184,9 @@ Their full contract (read, row, key, completeness, interval) is
 - `broadcast_triggers`: each time an API-triggered broadcast was triggered (`created_at`) and processed
   (`processed_at`, null until then); `broadcast_trigger_errors`: one row per audience error of each trigger
   (`line <x>: <error text>`), read from `GET /v1/campaigns/{{broadcast_id}}/triggers/{{trigger_id}}/errors`.
+- `segment_dependencies`, `sender_identity_usage`: what uses each segment and each sender identity (hidden ones
+  too), one row per user, `{{segment_id or sender_id, used_by, used_by_id}}`, where `used_by` is `campaigns`,
+  `sent_newsletters` or `draft_newsletters`: find what breaks before deleting a segment or a sender.
 
 ## Examples
 

@@ -1,9 +1,9 @@
 """The small engine behind the catalog: one `Reader` per run turns table requests into pages of rows.
 
 It dispatches each table to the read its catalog entry declares (a listing, one read per parent, batched
-parents, metrics, a parent's whole answer as its contents, or a workspace-wide pass), filters rows on the
-interval and drops repeated keys. Paging lives in `paging.py`, the parent lists in `parents.py`, the passes in
-`passes.py`.
+parents, metrics, a parent's whole answer as its contents or its users, or a workspace-wide pass), filters rows
+on the interval and drops repeated keys. Paging lives in `paging.py`, the parent lists in `parents.py`, the
+passes in `passes.py`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from omniload.sources.customerio.catalog import (
     Metrics,
     PerParent,
     Table,
+    Usage,
     paged_endpoints,
 )
 from omniload.sources.customerio.paging import Pager, fill
@@ -239,8 +240,7 @@ class Reader:
                 except NotFound:
                     log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, describe(parent))
                     return
-                items = body if isinstance(body, list) else [] if body is None else [body]
-                yield [{**parent.fields, "item_index": k, "item": item} for k, item in enumerate(items)]
+                yield [{**parent.fields, **row} for row in _answer_rows(read, body)]
 
             return run
 
@@ -282,6 +282,22 @@ def _metric_rows(
         link = (entry or {}).get("link") or {}
         link_fields = {**fields, "link_id": link.get("id"), "href": link.get("href")}
         yield from periods.flatten(_dig(entry, read.series), link_fields, period, first, anchored_at_end=at_end)
+
+
+def _answer_rows(read: Contents, body: Any) -> list[Row]:
+    """A parent's whole answer as rows: its items (`{item_index, item}`: an array gives one per element, an
+    object one, null none), or for `Usage` one `{used_by, used_by_id}` per id of each kind's array
+    (docs/contract/customerio/extra-tables.md, collection_contents, segment_dependencies)."""
+    if isinstance(read, Usage):
+        kinds = _dig(body, (read.under,)) if read.under else body
+        return [
+            {"used_by": kind, "used_by_id": used}
+            for kind, ids in (kinds.items() if isinstance(kinds, dict) else ())
+            if isinstance(ids, list)
+            for used in ids
+        ]
+    items = body if isinstance(body, list) else [] if body is None else [body]
+    return [{"item_index": k, "item": item} for k, item in enumerate(items)]
 
 
 def _dig(body: Any, keys: tuple[str, ...]) -> Any:

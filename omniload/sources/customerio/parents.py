@@ -50,7 +50,7 @@ class Parent:
 @dataclass
 class ParentLists:
     pager: Pager
-    _lists: dict[str, list[Row]] = field(default_factory=dict)
+    _lists: dict[str, list[Row]] = field(default_factory=dict)  # by endpoint and query, or by table name
     _on_disk: dict[str, KeySet] = field(default_factory=dict)
     _aliases: dict[str, KeyMap] = field(default_factory=dict)  # alias → parent id, filled with `_on_disk`
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -125,7 +125,7 @@ class ParentLists:
 
     def listing(self, endpoint: Endpoint) -> list[Row]:
         """A small parent list, read once per run and shared by every table that needs it."""
-        key = endpoint.path
+        key = endpoint.path + "?" + "&".join(f"{k}={v}" for k, v in sorted(endpoint.params.items()))  # hidden=…
         with self._lock:
             cached = self._lists.get(key)
         if cached is None:

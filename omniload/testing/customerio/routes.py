@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from . import cursors, triggers
+from . import cursors, triggers, usage
 from .clock import (
     MONTH_SECONDS,
     PERIODS,
@@ -497,6 +497,15 @@ def segment_count(req: Req) -> dict[str, Any]:
     return {"count": sum(1 for _ in members)}
 
 
+@route("GET", "/v1/segments/{id}/used_by")
+def segment_dependencies(req: Req) -> dict[str, Any]:
+    """``getSegmentDependencies``: the campaigns and newsletters using a segment, under ``used_by``."""
+    sid = req.int_param(0)
+    if not any(s["id"] == sid for s in req.ws.catalog.segments) or req.ctx.is_deleted("segment", sid):
+        raise ApiError(404, "segment not found")
+    return {"used_by": usage.segment_usage(req.ws.catalog, sid)}
+
+
 @route("GET", "/v1/segments/{id}/membership")
 def segment_membership(req: Req) -> dict[str, Any]:
     sid = req.int_param(0)
@@ -924,6 +933,16 @@ def sender_identities(req: Req) -> dict[str, Any]:
         items = list(senders)
     page, token = _offset_paging(req, f"snd:{int(hidden)}", len(items), page_limit(req, "sender_identities"))
     return with_next(req, {"sender_identities": [items[k] for k in page]}, token)
+
+
+@route("GET", "/v1/sender_identities/{id}/used_by")
+def sender_identity_usage(req: Req) -> dict[str, Any]:
+    """``getSenderUsage``: the campaigns and newsletters sending from a sender, at the top level (no
+    ``used_by`` here); hidden senders answer too."""
+    sender = req.int_param(0)
+    if not any(s["id"] == sender for s in req.ws.catalog.senders):
+        raise ApiError(404, "sender identity not found")
+    return usage.sender_usage(req.ws.catalog, sender)
 
 
 @route("GET", "/v1/subscription_topics")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import triggers
+from . import triggers, usage
 from .catalog import Catalog, Parent
 from .clock import V1_MAX_STEPS, periods_between
 from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
@@ -71,6 +71,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "transactional_deliveries": ("id",),
     "broadcast_triggers": ("id",),
     "broadcast_trigger_errors": ("broadcast_id", "trigger_id", "error"),
+    "segment_dependencies": ("segment_id", "used_by", "used_by_id"),
+    "sender_identity_usage": ("sender_id", "used_by", "used_by_id"),
 }
 METRICS_TABLES = (
     "broadcast_metrics",
@@ -285,6 +287,22 @@ class Workspace:
             {"broadcast_id": t["broadcast_id"], "trigger_id": t["id"], "error": error}
             for t in self._rows_broadcast_triggers()
             for error in triggers.trigger_errors(t)
+        ]
+
+    def _rows_segment_dependencies(self) -> list[dict[str, Any]]:
+        return [
+            {"segment_id": s["id"], "used_by": kind, "used_by_id": used}
+            for s in self.catalog.segments
+            for kind, ids in usage.segment_usage(self.catalog, s["id"]).items()
+            for used in ids
+        ]
+
+    def _rows_sender_identity_usage(self) -> list[dict[str, Any]]:
+        return [
+            {"sender_id": s["id"], "used_by": kind, "used_by_id": used}
+            for s in self.catalog.senders
+            for kind, ids in usage.sender_usage(self.catalog, s["id"]).items()
+            for used in ids
         ]
 
     def _rows_customer_messages(self) -> list[dict[str, Any]]:

@@ -27,7 +27,10 @@ from tests.conftest import API_KEY, ingest, query, source_uri
 
 DAY = 86400
 #: The tables issue 20 adds, in the order it adds them.
-ISSUE_20 = ("newsletter_messages", "transactional_deliveries", "broadcast_triggers", "broadcast_trigger_errors")
+ISSUE_20 = (
+    "newsletter_messages", "transactional_deliveries", "broadcast_triggers", "broadcast_trigger_errors",
+    "segment_dependencies", "sender_identity_usage",
+)  # fmt: skip
 #: Beside the key, the columns whose values are checked against the truth's rows.
 ROW_COLUMNS = {
     "segment_memberships": ("segment_id", "cio_id", "id", "email"),

@@ -41,6 +41,7 @@ DELETED_PARENTS = [
     ("collection_contents", "collection", 3),
     ("broadcast_triggers", "broadcast", 13),
     ("broadcast_trigger_errors", "broadcast", 12),  # its triggers' read answers 404: none of its errors are read
+    ("segment_dependencies", "segment", 6),
 ]
 
 

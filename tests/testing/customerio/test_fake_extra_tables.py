@@ -320,3 +320,42 @@ def test_broadcast_triggers_and_their_errors(fake: FakeCustomerIO, client: httpx
     fake.delete_after(0, "broadcast", first["broadcast_id"])
     assert client.get(f"/v1/broadcasts/{first['broadcast_id']}/triggers").status_code == 404
     assert client.get(f"/v1/campaigns/{first['broadcast_id']}/triggers/{first['id']}/errors").status_code == 404
+
+
+def test_segment_dependencies_and_sender_usage(fake: FakeCustomerIO, client: httpx.Client, ws: Workspace) -> None:
+    """Issue 20: `getSegmentDependencies` answers under `used_by`, `getSenderUsage` at the top level; both list
+    the campaigns and the sent and draft newsletters, and agree with the records those come from."""
+    kinds = ["campaigns", "sent_newsletters", "draft_newsletters"]
+    segments = []
+    for segment in client.get("/v1/segments").json()["segments"]:
+        body = client.get(f"/v1/segments/{segment['id']}/used_by").json()
+        assert list(body) == ["used_by"] and list(body["used_by"]) == kinds
+        segments += [
+            {"segment_id": segment["id"], "used_by": kind, "used_by_id": used}
+            for kind, ids in body["used_by"].items()
+            for used in ids
+        ]
+    assert segments == ws.rows("segment_dependencies")
+    assert {row["used_by"] for row in segments} == set(kinds)
+    for row in segments:
+        if row["used_by"] == "campaigns":
+            campaign = ws.campaign(row["used_by_id"]) or {}
+            used = [*campaign.get("trigger_segment_ids", ()), *campaign["filter_segment_ids"]]
+        else:
+            newsletter = ws.newsletter(row["used_by_id"]) or {}
+            used = newsletter["recipient_segment_ids"]
+            assert (newsletter["sent_at"] is None) == (row["used_by"] == "draft_newsletters")
+        assert row["segment_id"] in used
+    senders = []
+    for hidden in ("false", "true"):
+        for sender in client.get("/v1/sender_identities", params={"hidden": hidden}).json()["sender_identities"]:
+            body = client.get(f"/v1/sender_identities/{sender['id']}/used_by").json()
+            assert list(body) == kinds
+            senders += [(sender["id"], kind, used) for kind, ids in body.items() for used in ids]
+    expected = ws.rows("sender_identity_usage")
+    assert sorted(senders) == sorted((r["sender_id"], r["used_by"], r["used_by_id"]) for r in expected)
+    hidden_ids = {s["id"] for s in ws.rows("sender_identities") if s["hidden"]}
+    assert any(sender in hidden_ids for sender, _, _ in senders), "a hidden sender is in use"
+    assert client.get("/v1/sender_identities/999/used_by").status_code == 404
+    fake.delete_after(0, "segment", 5)
+    assert client.get("/v1/segments/5/used_by").status_code == 404
