@@ -20,7 +20,8 @@ from omniload.source import CursorRule, Strategy, TableSpec
 from omniload.sources.customerio import shapes
 from omniload.sources.customerio.periods import PERIODS
 
-Shape = Callable[[dict[str, Any]], dict[str, Any] | None]
+#: A record's row, None to drop it, or several rows where one record holds several (a person's opt-outs).
+Shape = Callable[[dict[str, Any]], dict[str, Any] | list[dict[str, Any]] | None]
 
 #: The people search matches everyone through `cio_id exists`: every person has one (docs/contract/customerio/tables.md 4.13).
 MATCH_ALL_PEOPLE = {"and": [{"attribute": {"field": "cio_id", "operator": "exists"}}]}
@@ -28,22 +29,34 @@ MATCH_ALL_PEOPLE = {"and": [{"attribute": {"field": "cio_id", "operator": "exist
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One API read. `path` may name parent fields (`{campaign_id}`); `records` is the key holding the rows."""
+    """One API read. `path` may name parent fields (`{campaign_id}`); `records` is the key holding the rows.
+
+    `paging`: `cursor` follows `next`; `offset` grows `offset` by the records received until a short page;
+    `page` counts `page` from 1 until an empty page or `meta.pagination.total` is reached (Design Studio).
+    `window`: the query parameters of exclusive server-side bounds on the table's incremental key
+    (`updated_after`, `updated_before`), sent when a run has an interval.
+    """
 
     path: str
     records: str
     method: Literal["GET", "POST"] = "GET"
     limit: int | None = None
-    paging: Literal["cursor", "offset"] = "cursor"  # offset: `offset` grows by `limit` until a short page
+    paging: Literal["cursor", "offset", "page"] = "cursor"
     params: Mapping[str, str] = field(default_factory=dict)
     body: Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    window: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
 class Listing:
-    """Every page of one endpoint, or of several (`passes`) whose union is the table."""
+    """Every page of one endpoint, or of several (`passes`) whose union is the table.
+
+    `detail`: each record's own read (its `path` names record fields, `records` the key of the answer's object),
+    whose fields join the record's row; a request per record, so made only when the URI asks for details
+    (`design_studio_content=true`: a Design Studio email's content)."""
 
     endpoints: tuple[Endpoint, ...]
+    detail: Endpoint | None = None
 
 
 @dataclass(frozen=True)
@@ -354,6 +367,16 @@ def _link_metrics(parent_table: str, parents: str, path: str, keys: tuple[str, .
     )
 
 
+def _design_studio(items: str, description: str, detail: Endpoint | None = None) -> Table:
+    """A Design Studio listing (docs/contract/customerio/extra-tables.md, design_studio_*): numbered pages of up
+    to 10,000, incremental on `updated` through the endpoint's exclusive bounds."""
+    endpoint = Endpoint(f"/v1/design_studio/{items}", items, limit=10000, paging="page",
+                        window=("updated_after", "updated_before"))
+    return Table(name=f"design_studio_{items}", in_all=False, description=beyond_all(description),
+                 primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
+                 read=Listing((endpoint,), detail=detail), types={"id": str})
+
+
 #: The tables beyond the 31 of the product page (issue 11; docs/contract/customerio/extra-tables.md): loaded by
 #: name or with `all+`, never by `all`.
 EXTRA_TABLES: tuple[Table, ...] = (
@@ -443,6 +466,19 @@ EXTRA_TABLES: tuple[Table, ...] = (
           primary_key=("sender_id", "used_by", "used_by_id"), strategy=Strategy.REPLACE,
           read=Usage("sender_identities", "/v1/sender_identities/{sender_id}/used_by"),
           types={"sender_id": int, "used_by_id": int}),
+    Table(name="optouts", in_all=False,
+          description=beyond_all("SMS and WhatsApp opt-outs: one row per person, channel and sender number."),
+          primary_key=("cio_id", "channel", "sender"), strategy=Strategy.REPLACE,
+          read=_list("/v1/optouts", "optouts", limit=1000), types={"cio_id": str}, shape=shapes.optouts,
+          dedupe=True),
+    Table(name="subscription_channels", in_all=False,
+          description=beyond_all("Channels of the subscription center."),
+          primary_key=("id",), strategy=Strategy.REPLACE, read=_list("/v1/subscription_channels", "channels"),
+          types={"id": int}),
+    _design_studio("emails", "Design Studio emails (metadata; their content with `design_studio_content=true`).",
+                   detail=Endpoint("/v1/design_studio/emails/{id}", "email")),
+    _design_studio("components", "Design Studio components."),
+    _design_studio("folders", "Design Studio folders."),
 )
 
 TABLES: tuple[Table, ...] = (*PRODUCT_TABLES, *EXTRA_TABLES)
@@ -454,7 +490,9 @@ PASS_READS: Mapping[str, Pass] = {read.name: read for read in PASSES}
 #: The documented page-size maxima of the endpoints omniload pages with a `limit` (docs/contract/customerio/README.md
 #: "Page-size maxima"); the other paged endpoints document none, and one that refuses a size is read at its own.
 PAGE_MAXIMA: Mapping[str, int] = {"/v1/activities": 100, "/v1/messages": 1000, "/v1/customers": 1000,
-                                  "/v1/newsletters": 100}
+                                  "/v1/newsletters": 100, "/v1/optouts": 1000,
+                                  **{f"/v1/design_studio/{items}": 10000
+                                     for items in ("emails", "components", "folders")}}
 
 
 def paged_endpoints(table: Table) -> tuple[Endpoint, ...]:

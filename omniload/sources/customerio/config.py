@@ -13,7 +13,16 @@ REGION_HOSTS = {"us": "https://api.customer.io", "eu": "https://api-eu.customer.
 DEFAULT_RATE_LIMIT = 10.0
 #: Where the key comes from when the URI has none, so it need not appear in argv or shell history.
 API_KEY_VARIABLE = "CUSTOMERIO_API_KEY"
-PARAMETERS = ("api_key", "region", "base_url", "rate_limit", "lookback_days", "retry_budget", "timeout")
+PARAMETERS = (
+    "api_key",
+    "region",
+    "base_url",
+    "rate_limit",
+    "lookback_days",
+    "retry_budget",
+    "timeout",
+    "design_studio_content",
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,7 @@ class CustomerIOConfig:
     lookback_days: int
     retry_budget: float = 600.0  # seconds one request may spend retrying and waiting (Retry-After included)
     timeout: float = 60.0  # each request's total deadline, in seconds
+    design_studio_content: bool = False  # read each Design Studio email's content: a request per email
 
     @property
     def custom_host(self) -> bool:
@@ -33,7 +43,7 @@ class CustomerIOConfig:
 
 def parse_uri(uri: str) -> CustomerIOConfig:
     """`customerio://?api_key=KEY&region=us|eu[&base_url=…][&rate_limit=…][&lookback_days=…][&retry_budget=…]
-    [&timeout=…]`."""
+    [&timeout=…][&design_studio_content=true]`."""
     parts = urlsplit(uri)
     query = {name: values[-1] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
     unknown = sorted(set(query) - set(PARAMETERS))
@@ -60,6 +70,7 @@ def parse_uri(uri: str) -> CustomerIOConfig:
         lookback_days=int(_positive_number(query, "lookback_days", 30, allow_zero=True)),
         retry_budget=_positive_number(query, "retry_budget", 600.0),
         timeout=_positive_number(query, "timeout", 60.0),
+        design_studio_content=_flag(query, "design_studio_content"),
     )
 
 
@@ -99,3 +110,10 @@ def _positive_number(query: dict[str, str], name: str, default: float, allow_zer
     if value < 0 or (value == 0 and not allow_zero):
         raise UsageError(f"{name} must be {'zero or more' if allow_zero else 'more than zero'}, not {raw!r}")
     return value
+
+
+def _flag(query: dict[str, str], name: str) -> bool:
+    raw = (query.get(name) or "false").strip().lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise UsageError(f"{name} must be true or false, not {query.get(name)!r}")
+    return raw in ("true", "1")

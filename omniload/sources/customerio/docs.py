@@ -98,6 +98,10 @@ def interval_effect(table: Table) -> str:
         return "none (this metrics endpoint takes no dates)"
     if key and isinstance(read, PerParent):
         return f"reads every parent (not only those updated in the interval); keeps rows whose `{key}` is in it"
+    windows = [e.window for e in read.endpoints if e.window] if isinstance(read, Listing) else []
+    if key and windows:
+        after, before = windows[0]
+        return f"server-side `{after}`/`{before}` (exclusive: sent one second wider), so only the interval is read"
     if key and isinstance(read, Listing):
         return f"reads the whole list; keeps rows whose `{key}` is within the interval"
     return "none (the whole table is read)"
@@ -138,6 +142,7 @@ customerio://?api_key=<api-key>&region=<region>
 | `lookback_days` | no | How far back an incremental run re-reads deliveries, whose metrics keep changing after they are sent (default 30). |
 | `retry_budget` | no | Seconds one request may spend on retries and their waits (default 600). A `Retry-After` longer than what is left fails the run at once, saying what the server asked. |
 | `timeout` | no | Each request's total deadline in seconds (default 60), however slowly the server sends; then the request is retried. |
+| `design_studio_content` | no | `true` adds each Design Studio email's content (subject, HTML, text, envelope) to `design_studio_emails`, at a request per email; default `false`, the emails' metadata only. |
 
 The standard `HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE` variables are honoured.
 
@@ -187,6 +192,12 @@ Their full contract (read, row, key, completeness, interval) is
 - `segment_dependencies`, `sender_identity_usage`: what uses each segment and each sender identity (hidden ones
   too), one row per user, `{{segment_id or sender_id, used_by, used_by_id}}`, where `used_by` is `campaigns`,
   `sent_newsletters` or `draft_newsletters`: find what breaks before deleting a segment or a sender.
+- `optouts`: SMS and WhatsApp opt-outs, one row per person, channel and sender number (`{{cio_id, customer_id,
+  channel, sender}}`, `sender` being the API's `from`); `subscription_channels`: the subscription center's
+  channels.
+- `design_studio_emails`, `design_studio_components`, `design_studio_folders`: the Design Studio's items, merged
+  on `id` and read incrementally on `updated` by the API itself; an email's content (its subject, HTML and
+  text) costs a request per email.
 
 ## Examples
 

@@ -28,6 +28,7 @@ from omniload.sources.customerio.catalog import (
     PARENTS,
     Batched,
     Contents,
+    Endpoint,
     FromPass,
     Listing,
     Metrics,
@@ -65,6 +66,7 @@ class Reader:
     workers: int = 8
     chunk_parents: int = field(default_factory=lambda: int(os.environ.get(CHUNK_VARIABLE) or CHUNK_PARENTS))
     now: int = field(default_factory=lambda: int(time.time()))
+    details: bool = False  # read each record's detail where the catalog names one (`design_studio_content`)
     pager: Pager = field(init=False)
     parents: ParentLists = field(init=False)
     passes: PassReader = field(init=False)
@@ -129,10 +131,50 @@ class Reader:
             pages = self._per_parent(table, read, self.parents.parents(read.parent))
         elif isinstance(read, Contents):
             pages = self._contents(table, read)
+        elif isinstance(read, Listing) and request.interval and any(e.window for e in read.endpoints):
+            pages = self._windowed(table, read, request.interval)
         else:
             assert isinstance(read, Listing), "pass-fed tables are read by read_all"
             pages = self.parents.list_table(table)
+        if isinstance(read, Listing) and read.detail and self.details:
+            pages = self._with_details(table, read.detail, pages)
         return _finish(request, pages)
+
+    def _with_details(self, table: Table, detail: Endpoint, pages: Iterable[Page | Position]) -> Iterator[Page]:
+        """Each row joined with its record's detail, a request per row on the reading threads; a record gone
+        since it was listed (404) keeps its listed fields, with a warning (extra-tables.md, design_studio_*)."""
+
+        def task(row: Row) -> Callable[[], Iterator[Page]]:
+            def run() -> Iterator[Page]:
+                try:
+                    body = self.http.get(fill(detail.path, row))
+                except NotFound:
+                    log.warning(
+                        "%s: the detail of %s answered 404 (deleted mid-run?); kept without it",
+                        table.name,
+                        row.get("id"),
+                    )
+                    yield [row]
+                    return
+                found = body.get(detail.records) if isinstance(body, dict) else None
+                yield [{**row, **found} if isinstance(found, dict) else row]
+
+            return run
+
+        for page in pages:
+            assert not isinstance(page, Position), "a listing is not read in chunks"
+            yield [row for rows in parallel_pages((task(row) for row in page), self.workers) for row in rows]
+
+    def _windowed(self, table: Table, read: Listing, interval: Interval) -> Iterator[Page]:
+        """A listing whose endpoint bounds the incremental key itself, exclusively: the interval's inclusive
+        bounds are sent one second wider (docs/contract/customerio/extra-tables.md, design_studio_*)."""
+        for endpoint in read.endpoints:
+            after, before = endpoint.window or ("", "")
+            params = {after: interval.start - 1} if interval.start is not None else {}
+            if interval.end is not None:
+                params[before] = interval.end + 1
+            for page in self.pager.pages(endpoint, extra_params=params):
+                yield shaped_rows(table, page, None)
 
     def _over_disk_list(self, request: Request, read: PerParent | Batched) -> Iterator[Page | Position]:
         """A read per parent (or per batch of parents) of a list kept on disk (the people). Past `chunk_parents`

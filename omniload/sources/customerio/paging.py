@@ -67,6 +67,9 @@ class Pager:
         if endpoint.paging == "offset":
             yield from self._offset_pages(endpoint, fill(endpoint.path, fields or {}))
             return
+        if endpoint.paging == "page":
+            yield from self._numbered_pages(endpoint, fill(endpoint.path, fields or {}), extra_params or {})
+            return
         fields = fields or {}
         path = fill(endpoint.path, fields)
         params: dict[str, Any] = dict(endpoint.params)
@@ -136,6 +139,22 @@ class Pager:
             if not records or len(records) < full:
                 return
             offset, previous = offset + len(records), records
+
+    def _numbered_pages(self, endpoint: Endpoint, path: str, extra: Mapping[str, Any]) -> Iterator[list[Any]]:
+        """`page` 1, 2, … until an empty page, or until `page × limit` reaches `meta.pagination.total` (the count
+        of every matching record), which spares the empty page: the Design Studio listings have no `next`, and
+        answer a page past the end with an empty one (docs/contract/customerio/extra-tables.md, design_studio)."""
+        limit = self.page_sizes.get(endpoint.path, endpoint.limit or 1000)
+        page = 1
+        while True:
+            body = self.http.get(path, {**endpoint.params, **extra, "limit": limit, "page": page})
+            records = self.records(body, endpoint)
+            yield records
+            pagination = (body.get("meta") or {}).get("pagination") if isinstance(body, dict) else None
+            total = pagination.get("total") if isinstance(pagination, dict) else None
+            if not records or (isinstance(total, int) and page * limit >= total):
+                return
+            page += 1
 
 
 def fill(template: str, fields: Mapping[str, Any]) -> str:

@@ -161,17 +161,18 @@ class ParentLists:
 
 
 def shaped_rows(table: Table, records: list[Any], parent: Parent | None) -> Page:
-    """Records → rows: the parent's fields set on each, then the table's shape (which may drop a record)."""
-    rows = []
+    """Records → rows: the parent's fields set on each, then the table's shape (which may drop a record, or make
+    several rows of one)."""
+    rows: Page = []
     for record in records:
         row = record
         if parent:  # a record that is not an object (a trigger's error, a bare string) goes under `value`
             row = {**record, **parent.fields} if isinstance(record, dict) else {"value": record, **parent.fields}
-        if table.shape:
-            row = table.shape(row)
-            if row is None:
-                continue
-        rows.append(row)
+        shaped = table.shape(row) if table.shape else row
+        if isinstance(shaped, list):
+            rows.extend(shaped)
+        elif shaped is not None:
+            rows.append(shaped)
     return rows
 
 

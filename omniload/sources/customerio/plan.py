@@ -110,6 +110,9 @@ class Planner:
             return Estimate(request.load_name, None, note=f"{_listing_rule(on_disk)}; {_no_count(on_disk.name)}")
         paged = any(endpoint.limit for endpoint in read.endpoints)
         note = "one request a page, not read ahead" if paged else "one request, not read ahead"
+        if read.detail and self.reader.details:  # a request per record, which the plan cannot count
+            note += f", then one request per {read.detail.records} for its detail"
+            return Estimate(request.load_name, None, note=note)
         return Estimate(request.load_name, len(read.endpoints), at_least=paged, note=note)
 
     def _parents(self, name: str) -> tuple[list[Parent], int]:

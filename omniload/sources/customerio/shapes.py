@@ -84,3 +84,14 @@ def trigger_error(record: dict[str, Any]) -> dict[str, Any]:
     """A broadcast trigger's error arrives as a bare string (`line <x>: <error text>`), set under `value` beside
     the trigger's ids (docs/contract/customerio/extra-tables.md, broadcast_trigger_errors)."""
     return {"broadcast_id": record["broadcast_id"], "trigger_id": record["trigger_id"], "error": record["value"]}
+
+
+def optouts(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A person's opt-outs (`{cio_id, customer_id, optouts: [{channel, from}]}`), one row each; `from` becomes
+    `sender`, a name SQL need not quote (docs/contract/customerio/extra-tables.md, optouts)."""
+    person = {"cio_id": coerce(record.get("cio_id"), str), "customer_id": record.get("customer_id")}
+    if person["cio_id"] in (None, ""):
+        log.warning("optouts: skipping a record without a cio_id")
+        return []
+    entries = [entry for entry in record.get("optouts") or [] if isinstance(entry, dict)]
+    return [{**person, "channel": entry.get("channel"), "sender": entry.get("from")} for entry in entries]

@@ -68,7 +68,7 @@ class CustomerIOConnection:
                 "and that the account lives in this region (region=us or region=eu)"
             ),
         )
-        return engine.Reader(http)
+        return engine.Reader(http, details=config.design_studio_content)
 
 
 SOURCE = CustomerIO()

@@ -402,6 +402,16 @@ class Catalog:
                 "subscribed_by_default": True,
             },
         ]
+        #: Custom channels of the subscription center (`GET /v1/subscription_channels`, records key `channels`;
+        #: documented since the project's copy of the OpenAPI document: docs/contract/customerio/extra-tables.md).
+        self.channels = [
+            {"id": 1, "name": "Email", "description": "Messages by email", "type": "email",
+             "subscribed_by_default": True},
+            {"id": 2, "name": "Text messages", "description": "SMS from our numbers", "type": "sms",
+             "subscribed_by_default": False},
+            {"id": 3, "name": "Push", "description": "App notifications", "type": "push",
+             "subscribed_by_default": True},
+        ]  # fmt: skip
         #: Reusable content (`GET /v1/snippets`): one like the OpenAPI example, one HTML-free, one never updated
         #: since the workspace began (docs/contract/customerio/extra-tables.md, snippets).
         self.snippets = [

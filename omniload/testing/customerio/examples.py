@@ -25,6 +25,37 @@ from urllib.parse import urlsplit
 import orjson
 
 EXAMPLES = Path(__file__).with_name("openapi_examples.json")
+#: Reads documented since the project's copy of the document (issue 20; docs/contract/customerio/extra-tables.md
+#: marks each such fact), each with an example built from the public docs' description of its answer, as
+#: estuary's `source-customer-io` probes recorded it (2026-09): the document has none to give.
+LATER: Mapping[str, Any] = {
+    "/v1/optouts": {
+        "optouts": [{"cio_id": "d9c106000001", "customer_id": "42",
+                     "optouts": [{"channel": "sms", "from": "+15551234567"}]}],
+    },
+    "/v1/subscription_channels": {
+        "channels": [{"id": 1, "name": "Text messages", "description": "SMS from our numbers", "type": "sms",
+                      "subscribed_by_default": False}],
+    },
+    "/v1/design_studio/emails": {
+        "emails": [{"id": "11111111-1111-4111-8111-111111111111", "name": "Example Code Editor Email",
+                    "is_template": False, "is_linked": False, "has_translations": False, "parent_folder_id": None,
+                    "created": 1789071558, "updated": 1789071558}],
+        "folders": [],
+        "meta": {"pagination": {"page": 1, "limit": 1000, "total": 1}},
+    },
+    "/v1/design_studio/components": {
+        "components": [{"id": "33333333-3333-4333-8333-333333333333", "name": "Footer", "tag": "footer",
+                        "parent_folder_id": None, "created": 1789071558, "updated": 1789071558}],
+        "folders": [],
+        "meta": {"pagination": {"page": 1, "limit": 1000, "total": 1}},
+    },
+    "/v1/design_studio/folders": {
+        "folders": [{"id": "9621d6dd-a4ae-4420-a50c-c4aaa0df822d", "name": "Onboarding", "parent_folder_id": None,
+                     "created": 1789071558, "updated": 1789071558}],
+        "meta": {"pagination": {"page": 1, "limit": 1000, "total": 1}},
+    },
+}  # fmt: skip
 #: A placeholder per JSON type, for a property the document gives no example of.
 PLACEHOLDERS: Mapping[str, Any] = {"string": "string", "integer": 1, "number": 1, "boolean": False}
 
@@ -136,8 +167,8 @@ class ExampleServer:
 
 
 def read_paths() -> list[str]:
-    """Every `GET` path the Customer.io source's catalog reads: the tables' own, their parents' lists and the
-    workspace-wide passes."""
+    """Every `GET` path the Customer.io source's catalog reads that the document has (the tables' own, their
+    parents' lists and the workspace-wide passes); the later ones are in `LATER`."""
     from omniload.sources.customerio.catalog import (
         PASS_READS,
         TABLES,
@@ -159,7 +190,7 @@ def read_paths() -> list[str]:
             paths.append(read.endpoint.path)
         elif isinstance(read, Metrics | Contents):
             paths.append(read.path)
-    return paths
+    return [path for path in paths if path not in LATER]
 
 
 def main(argv: list[str]) -> int:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from . import cursors, triggers, usage
+from . import cursors, design_studio, optouts, triggers, usage
 from .clock import (
     MONTH_SECONDS,
     PERIODS,
@@ -943,6 +943,110 @@ def sender_identity_usage(req: Req) -> dict[str, Any]:
     if not any(s["id"] == sender for s in req.ws.catalog.senders):
         raise ApiError(404, "sender identity not found")
     return usage.sender_usage(req.ws.catalog, sender)
+
+
+@route("GET", "/v1/optouts")
+def list_optouts(req: Req) -> dict[str, Any]:
+    """SMS/WhatsApp opt-outs, one record per person, paged by ``start``/``limit`` (maximum 1000, clamped); the
+    last page has no ``next`` key at all (observed, and allowed by the docs: "absent or empty")."""
+    people = req.ws.people
+    listed = [i for i in optouts.opted_out(people) if not req.ctx.is_deleted("person", i)]
+    page, token = _offset_paging(req, "optouts", len(listed), page_limit(req, "optouts"))
+    body: dict[str, Any] = {"optouts": [optouts.record(people, listed[k]) for k in page]}
+    if token:
+        body["next"] = token
+    return body
+
+
+@route("GET", "/v1/subscription_channels")
+def subscription_channels(req: Req) -> dict[str, Any]:
+    """Not paged; the records key is ``channels``."""
+    return {"channels": req.ws.catalog.channels}
+
+
+_DESIGN_FILTERS = ("updated_after", "updated_before", "created_after", "created_before")
+
+
+def _design_studio(req: Req, key: str, items: list[dict[str, Any]], extra: tuple[str, ...]) -> dict[str, Any]:
+    """A Design Studio listing: paged by ``page`` (from 1) and ``limit`` (default 1000, 1 to 10000, else 400),
+    no ``next``: ``meta.pagination.total`` counts the matching items; ``updated_*``/``created_*`` bounds are
+    exclusive; ``parent_folder_id`` narrows to a folder (404 if unknown), with ``direct_descendants_only`` to
+    its direct children; by default every item, nested ones included."""
+    page, limit = req.int_arg("page"), req.int_arg("limit")
+    page, limit = 1 if page is None else page, 1000 if limit is None else limit
+    if page < 1:
+        raise ApiError(400, "page must be an integer >= 1")
+    if not 1 <= limit <= 10000:
+        raise ApiError(400, "limit must be an integer between 1 and 10000")
+    bounds = {name: req.int_arg(name) for name in _DESIGN_FILTERS}
+    kept = [item for item in items if _within(item, bounds)]
+    kept = _in_folder(req, kept)
+    chosen = kept[(page - 1) * limit : page * limit]
+    filters: dict[str, Any] = {"parent_folder_id": req.arg("parent_folder_id"),
+                               "direct_descendants_only": req.arg("direct_descendants_only") == "true",
+                               "sort_by": "created", "sort_order": "asc", **bounds}  # fmt: skip
+    body: dict[str, Any] = {key: chosen}
+    if key != "folders":  # the folders the items belong to, beside them
+        used = {item["parent_folder_id"] for item in chosen}
+        body["folders"] = [f for f in _folders(req) if f["id"] in used]
+    body["meta"] = {"pagination": {"page": page, "limit": limit, "total": len(kept)},
+                    "filters": {**filters, **{name: req.arg(name) for name in extra}}}  # fmt: skip
+    return body
+
+
+def _within(item: dict[str, Any], bounds: dict[str, int | None]) -> bool:
+    for name, bound in bounds.items():
+        field, side = name.split("_")
+        if bound is not None and (item[field] <= bound if side == "after" else item[field] >= bound):
+            return False
+    return True
+
+
+def _in_folder(req: Req, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    folder = req.arg("parent_folder_id")
+    direct = req.arg("direct_descendants_only") == "true"
+    if folder is None:
+        return [i for i in items if i["parent_folder_id"] is None] if direct else items
+    every = _folders(req)
+    if not any(f["id"] == folder for f in every):
+        raise ApiError(404, "parent folder not found")
+    scope = {folder}
+    while not direct and (deeper := {f["id"] for f in every if f["parent_folder_id"] in scope} - scope):
+        scope |= deeper
+    return [i for i in items if i["parent_folder_id"] in scope]
+
+
+def _folders(req: Req) -> list[dict[str, Any]]:
+    return design_studio.folders(req.ws.spec.seed, req.ws.catalog.t0)
+
+
+def _emails(req: Req) -> list[dict[str, Any]]:
+    return design_studio.emails(req.ws.spec.seed, req.ws.catalog.t0, req.ws.now)
+
+
+@route("GET", "/v1/design_studio/folders")
+def design_studio_folders(req: Req) -> dict[str, Any]:
+    return _design_studio(req, "folders", _folders(req), ())
+
+
+@route("GET", "/v1/design_studio/emails")
+def design_studio_emails(req: Req) -> dict[str, Any]:
+    return _design_studio(req, "emails", _emails(req), ("is_template", "has_translations", "is_linked"))
+
+
+@route("GET", "/v1/design_studio/emails/{id}")
+def design_studio_email(req: Req) -> dict[str, Any]:
+    """One email with its content (``getEmail``); 404 for an unknown id."""
+    found = [e for e in _emails(req) if e["id"] == req.params[0]]
+    if not found:
+        raise ApiError(404, "email not found")
+    return {"email": design_studio.email_detail(found[0])}
+
+
+@route("GET", "/v1/design_studio/components")
+def design_studio_components(req: Req) -> dict[str, Any]:
+    items = design_studio.components(req.ws.spec.seed, req.ws.catalog.t0, req.ws.now)
+    return _design_studio(req, "components", items, ("tag",))
 
 
 @route("GET", "/v1/subscription_topics")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import triggers, usage
+from . import design_studio, optouts, triggers, usage
 from .catalog import Catalog, Parent
 from .clock import V1_MAX_STEPS, periods_between
 from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
@@ -73,6 +73,11 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "broadcast_trigger_errors": ("broadcast_id", "trigger_id", "error"),
     "segment_dependencies": ("segment_id", "used_by", "used_by_id"),
     "sender_identity_usage": ("sender_id", "used_by", "used_by_id"),
+    "optouts": ("cio_id", "channel", "sender"),
+    "subscription_channels": ("id",),
+    "design_studio_emails": ("id",),
+    "design_studio_components": ("id",),
+    "design_studio_folders": ("id",),
 }
 METRICS_TABLES = (
     "broadcast_metrics",
@@ -304,6 +309,27 @@ class Workspace:
             for kind, ids in usage.sender_usage(self.catalog, s["id"]).items()
             for used in ids
         ]
+
+    def _rows_optouts(self) -> list[dict[str, Any]]:
+        """One row per person and opt-out, `from` as `sender` (docs/contract/customerio/extra-tables.md)."""
+        records = [optouts.record(self.people, i) for i in optouts.opted_out(self.people)]
+        return [
+            {"cio_id": r["cio_id"], "customer_id": r["customer_id"], "channel": o["channel"], "sender": o["from"]}
+            for r in records
+            for o in r["optouts"]
+        ]
+
+    def _rows_subscription_channels(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.channels)
+
+    def _rows_design_studio_emails(self) -> list[dict[str, Any]]:
+        return design_studio.emails(self.spec.seed, self.catalog.t0, self.now)
+
+    def _rows_design_studio_components(self) -> list[dict[str, Any]]:
+        return design_studio.components(self.spec.seed, self.catalog.t0, self.now)
+
+    def _rows_design_studio_folders(self) -> list[dict[str, Any]]:
+        return design_studio.folders(self.spec.seed, self.catalog.t0)
 
     def _rows_customer_messages(self) -> list[dict[str, Any]]:
         """Every delivery of a person, as the per-person reads return it, including those whose

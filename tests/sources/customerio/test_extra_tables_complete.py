@@ -19,7 +19,7 @@ import pytest
 from omniload.sources.customerio.catalog import EXTRA_TABLES, FromPass, Table
 from omniload.sources.customerio.periods import PERIODS
 from omniload.testing.contract import Contract, check_table
-from omniload.testing.customerio import FakeCustomerIO, FakeOptions, Workspace
+from omniload.testing.customerio import FakeCustomerIO, FakeOptions, Workspace, design_studio, optouts
 from omniload.testing.customerio.clock import period_floor, periods_between
 from omniload.testing.customerio.options import DEFAULT_PAGE_SIZES
 from omniload.testing.customerio.workspace import V2_TABLES
@@ -29,7 +29,8 @@ DAY = 86400
 #: The tables issue 20 adds, in the order it adds them.
 ISSUE_20 = (
     "newsletter_messages", "transactional_deliveries", "broadcast_triggers", "broadcast_trigger_errors",
-    "segment_dependencies", "sender_identity_usage",
+    "segment_dependencies", "sender_identity_usage", "optouts", "subscription_channels", "design_studio_emails",
+    "design_studio_components", "design_studio_folders",
 )  # fmt: skip
 #: Beside the key, the columns whose values are checked against the truth's rows.
 ROW_COLUMNS = {
@@ -41,6 +42,11 @@ ROW_COLUMNS = {
     "newsletter_messages": ("id", "newsletter_id", "content_id", "created"),
     "transactional_deliveries": ("id", "transactional_message_id", "created"),
     "broadcast_triggers": ("id", "broadcast_id", "created_at", "processed_at"),
+    "optouts": ("cio_id", "customer_id", "channel", "sender"),
+    "subscription_channels": ("id", "name", "type", "subscribed_by_default"),
+    "design_studio_emails": ("id", "parent_folder_id", "updated", "is_template", "is_linked", "has_translations"),
+    "design_studio_components": ("id", "parent_folder_id", "updated", "tag"),
+    "design_studio_folders": ("id", "parent_folder_id", "updated"),
 }
 
 
@@ -55,7 +61,8 @@ INTERVAL_SPECS = [_spec(table, turn + 1) for turn, table in enumerate(EXTRA_TABL
 DELIVERY_TABLES = ("newsletter_messages", "transactional_deliveries")
 DELIVERY_INTERVAL = (250 * DAY, 150 * DAY)
 #: The tables the interval changes (extra-tables.md, "Interval"), one per run; then the others in one run.
-FILTERED = ("snippets", "transactional_variants", "campaign_journey_metrics", *DELIVERY_TABLES)
+DESIGN_STUDIO = ("design_studio_emails", "design_studio_components", "design_studio_folders")
+FILTERED = ("snippets", "transactional_variants", "campaign_journey_metrics", *DELIVERY_TABLES, *DESIGN_STUDIO)
 WITH_INTERVAL = [
     *(spec for spec in INTERVAL_SPECS if spec.partition(":")[0] in FILTERED),
     ",".join(spec for spec in INTERVAL_SPECS if spec.partition(":")[0] not in FILTERED),
@@ -144,3 +151,74 @@ def _interval_truth(workspace: Workspace, table: Table, period: str | None, star
 
 def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+@pytest.mark.parametrize("name", ["optouts", *DESIGN_STUDIO])
+def test_small_pages_are_walked_to_the_end(
+    name: str, fake: FakeCustomerIO, workspace: Workspace, tmp_path: Path
+) -> None:
+    """`--page-size 7`: opt-outs follow `next` until a page without one (the key is absent on the last page);
+    the Design Studio listings count `page` up to `meta.pagination.total`, without asking for an empty page."""
+    db = tmp_path / "pages.duckdb"
+    fake.reset_log()
+    ran = ingest(fake, name, db, f"cio.{name}", "--page-size", "7")
+    path = f"/v1/design_studio/{name.removeprefix('design_studio_')}" if name in DESIGN_STUDIO else "/v1/optouts"
+    asked = [r for r in fake.log if r.path == path]
+
+    assert ran.code == 0, ran.output
+    key = next(t for t in EXTRA_TABLES if t.name == name).primary_key
+    assert set(query(db, f"select {', '.join(key)} from cio.{name}")) == workspace.expected_keys(name)
+    assert all(r.query["limit"] == ["7"] for r in asked)
+    if name in DESIGN_STUDIO:
+        items = len(workspace.rows(name))
+        assert [r.query["page"] for r in asked] == [[str(p)] for p in range(1, -(-items // 7) + 1)]
+    else:
+        assert len(asked) == -(-len(optouts.opted_out(workspace.people)) // 7) > 2
+
+
+@pytest.mark.parametrize("name", DESIGN_STUDIO)
+def test_design_studio_intervals_are_sent_as_exclusive_bounds(
+    name: str, fake: FakeCustomerIO, workspace: Workspace, tmp_path: Path
+) -> None:
+    """An inclusive interval is asked of the server one second wider on each side (`updated_after`,
+    `updated_before` exclude their bound): items updated exactly at its edges are kept."""
+    rows = sorted(workspace.rows(name), key=lambda row: row["updated"])
+    start, end = rows[1]["updated"], rows[-2]["updated"]  # edges that are some items' own `updated`
+    fake.reset_log()
+    ran = ingest(fake, name, tmp_path / "edges.duckdb", f"cio.{name}", "--interval-start", _iso(start),
+                 "--interval-end", _iso(end))  # fmt: skip
+
+    assert ran.code == 0, ran.output
+    asked = [r.query for r in fake.log if r.path == f"/v1/design_studio/{name.removeprefix('design_studio_')}"]
+    assert asked and all(q["updated_after"] == [str(start - 1)] and q["updated_before"] == [str(end + 1)]
+                         for q in asked)  # fmt: skip
+    loaded = set(query(tmp_path / "edges.duckdb", f"select id from cio.{name}"))
+    assert loaded == {(row["id"],) for row in rows if start <= row["updated"] <= end}
+    assert (rows[1]["id"],) in loaded and (rows[-2]["id"],) in loaded and (rows[0]["id"],) not in loaded
+
+
+def test_design_studio_content_only_when_the_uri_asks(
+    fake: FakeCustomerIO, workspace: Workspace, tmp_path: Path
+) -> None:
+    """`design_studio_content=true` joins each email's detail (a request per email) to its row; without it the
+    listing alone is read; any other value is refused in one line."""
+    emails = workspace.rows("design_studio_emails")
+    for flag, details in (("false", 0), ("true", len(emails))):
+        db = tmp_path / f"content_{flag}.duckdb"
+        fake.reset_log()
+        ran = ingest(fake, "design_studio_emails", db, "cio.emails", design_studio_content=flag)
+        assert ran.code == 0, ran.output
+        assert sum(1 for r in fake.log if r.path.startswith("/v1/design_studio/emails/")) == details
+        columns = {row[0] for row in query(db, "describe cio.emails")}
+        assert ("content" in columns) == bool(details) and len(query(db, "select id from cio.emails")) == len(
+            emails
+        )
+    html = dict(query(db, "select id, content->>'html' from cio.emails"))
+    assert html == {e["id"]: design_studio.email_detail(e)["content"]["html"] for e in emails}
+    refused = ingest(
+        fake, "design_studio_emails", tmp_path / "x.duckdb", "cio.emails", design_studio_content="yes"
+    )
+    assert (
+        refused.code == 2
+        and refused.output.strip() == "error: design_studio_content must be true or false, not 'yes'"
+    )

@@ -1,5 +1,6 @@
 """Issue 11 and issue 20, "Done when": each table beyond the 31 loads with exit 0 against a server that answers
-with the OpenAPI document's own examples (`omniload.testing.customerio.examples`), over real HTTP."""
+with the OpenAPI document's own examples (`omniload.testing.customerio.examples`), over real HTTP; the reads
+documented since the project's copy of the document answer with examples built from the public docs (`LATER`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from omniload.sources.customerio.catalog import (
     Listing,
     Table,
 )
-from omniload.testing.customerio.examples import EXAMPLES, ExampleServer, extract, read_paths
+from omniload.testing.customerio.examples import EXAMPLES, LATER, ExampleServer, extract, read_paths
 from tests.conftest import omniload, query
 
 #: Where a copy of the document may be (docs/contract/customerio/README.md, "The OpenAPI copy").
@@ -30,13 +31,13 @@ DOCUMENTS = (
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ExampleServer]:
-    with ExampleServer(orjson.loads(EXAMPLES.read_bytes())) as running:
+    with ExampleServer({**orjson.loads(EXAMPLES.read_bytes()), **LATER}) as running:
         yield running
 
 
 def test_the_examples_are_the_documents_for_every_path_omniload_reads() -> None:
     examples = orjson.loads(EXAMPLES.read_bytes())
-    assert set(examples) == set(read_paths())
+    assert set(examples) == set(read_paths()) and not set(examples) & set(LATER)
     document = next((path for path in DOCUMENTS if path.exists()), None)
     if document is not None:  # the document is not in the repository; where a copy is, the file must match it
         assert examples == extract(orjson.loads(document.read_bytes()), read_paths())

@@ -359,3 +359,71 @@ def test_segment_dependencies_and_sender_usage(fake: FakeCustomerIO, client: htt
     assert client.get("/v1/sender_identities/999/used_by").status_code == 404
     fake.delete_after(0, "segment", 5)
     assert client.get("/v1/segments/5/used_by").status_code == 404
+
+
+def test_optouts_page_by_start_and_the_last_page_has_no_next(client: httpx.Client, ws: Workspace) -> None:
+    """Issue 20, documented since the project's copy of the OpenAPI document: one record per person,
+    `{cio_id, customer_id, optouts: [{channel, from}]}`; `next` is absent, not empty, on the last page."""
+    served, pages, start = [], 0, None
+    while True:
+        body = client.get("/v1/optouts", params={"limit": 7, **({"start": start} if start else {})}).json()
+        served += body["optouts"]
+        pages, start = pages + 1, body.get("next")
+        if not start:
+            assert "next" not in body
+            break
+    rows = [{"cio_id": r["cio_id"], "customer_id": r["customer_id"], "channel": o["channel"], "sender": o["from"]}
+            for r in served for o in r["optouts"]]  # fmt: skip
+    assert rows == ws.rows("optouts") and pages > 2
+    assert {row["channel"] for row in rows} == {"sms", "whatsapp"}
+    assert any(len(r["optouts"]) > 2 for r in served), "a person opted out of two numbers"
+    assert len(client.get("/v1/optouts", params={"limit": 100000}).json()["optouts"]) == len(served)  # clamped
+
+
+def test_subscription_channels_are_one_list_under_channels(client: httpx.Client, ws: Workspace) -> None:
+    body = client.get("/v1/subscription_channels", params={"limit": 1}).json()
+    assert body == {"channels": ws.rows("subscription_channels")} and len(body["channels"]) > 1
+
+
+def test_design_studio_listings_page_by_number_with_exclusive_bounds(client: httpx.Client, ws: Workspace) -> None:
+    """Issue 20: `page` from 1 and `limit` up to 10000 (above, or page 0, is 400), `meta.pagination.total` and
+    no `next`; `updated_after`/`updated_before` exclude their bound; every item by default, nested ones too."""
+    for items in ("emails", "components", "folders"):
+        served, page = [], 1
+        while True:
+            body = client.get(f"/v1/design_studio/{items}", params={"limit": 4, "page": page}).json()
+            assert "next" not in body and body["meta"]["pagination"] == {
+                "page": page, "limit": 4, "total": len(ws.rows(f"design_studio_{items}"))}  # fmt: skip
+            if not body[items]:
+                break
+            served += body[items]
+            page += 1
+        assert served == ws.rows(f"design_studio_{items}")
+        edge = served[1]["updated"]
+        after = client.get(f"/v1/design_studio/{items}", params={"updated_after": edge}).json()[items]
+        assert after == [i for i in served if i["updated"] > edge]
+        before = client.get(f"/v1/design_studio/{items}", params={"updated_before": edge}).json()[items]
+        assert before == [i for i in served if i["updated"] < edge]
+    assert client.get("/v1/design_studio/emails", params={"page": 0}).status_code == 400
+    assert client.get("/v1/design_studio/emails", params={"limit": 10001}).status_code == 400
+    assert client.get("/v1/design_studio/emails", params={"parent_folder_id": "nope"}).status_code == 404
+
+
+def test_design_studio_folders_nest_and_an_emails_detail_holds_its_content(
+    client: httpx.Client, ws: Workspace
+) -> None:
+    folders = ws.rows("design_studio_folders")
+    outer = next(f for f in folders if any(g["parent_folder_id"] == f["id"] for g in folders))
+    inner = {f["id"] for f in folders if f["parent_folder_id"] == outer["id"]}
+    emails = ws.rows("design_studio_emails")
+    under = client.get("/v1/design_studio/emails", params={"parent_folder_id": outer["id"]}).json()["emails"]
+    assert under == [e for e in emails if e["parent_folder_id"] in {outer["id"], *inner}]
+    direct = {"parent_folder_id": outer["id"], "direct_descendants_only": "true"}
+    assert client.get("/v1/design_studio/emails", params=direct).json()["emails"] == [
+        e for e in emails if e["parent_folder_id"] == outer["id"]]  # fmt: skip
+    assert {e["parent_folder_id"] for e in emails} >= {None, outer["id"], *inner}
+    detail = client.get(f"/v1/design_studio/emails/{emails[0]['id']}").json()["email"]
+    assert detail["id"] == emails[0]["id"] and set(detail["content"]) == {"subject", "preheader_text", "html",
+                                                                        "amp", "text"}  # fmt: skip
+    assert "content" not in emails[0]  # the listing carries metadata only
+    assert client.get("/v1/design_studio/emails/nope").status_code == 404
