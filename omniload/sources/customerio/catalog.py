@@ -202,6 +202,8 @@ PARENTS: tuple[Parents, ...] = (
     Parents(name="newsletter_contents", within="newsletters", items="content_ids", key="content_id"),
     Parents(name="suppression_types", key="suppression_type", id_type=str, values=("bounces", "spam_reports")),
     Parents(name="sender_identities", table="sender_identities", key="sender_id"),
+    Parents(name="objects", table="objects", key="object_id", id_field="object_id", id_type=str,
+            keep=("object_type_id",)),
     Parents(name="broadcast_triggers", table="broadcast_triggers", key="trigger_id", keep=("broadcast_id",)),
 )
 
@@ -466,6 +468,13 @@ EXTRA_TABLES: tuple[Table, ...] = (
           primary_key=("sender_id", "used_by", "used_by_id"), strategy=Strategy.REPLACE,
           read=Usage("sender_identities", "/v1/sender_identities/{sender_id}/used_by"),
           types={"sender_id": int, "used_by_id": int}),
+    Table(name="object_relationships", in_all=False,
+          description=beyond_all("The people related to each object, read from the object's side."),
+          primary_key=("object_type_id", "object_id", "cio_id"), strategy=Strategy.REPLACE,
+          read=PerParent("objects", Endpoint("/v1/objects/{object_type_id}/{object_id}/relationships",
+                                             "cio_relationships", limit=1000, params={"id_type": "object_id"})),
+          types={"object_type_id": str, "object_id": str, "cio_id": str}, shape=shapes.object_member,
+          dedupe=True),
     Table(name="optouts", in_all=False,
           description=beyond_all("SMS and WhatsApp opt-outs: one row per person, channel and sender number."),
           primary_key=("cio_id", "channel", "sender"), strategy=Strategy.REPLACE,

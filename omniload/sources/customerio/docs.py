@@ -192,6 +192,10 @@ Their full contract (read, row, key, completeness, interval) is
 - `segment_dependencies`, `sender_identity_usage`: what uses each segment and each sender identity (hidden ones
   too), one row per user, `{{segment_id or sender_id, used_by, used_by_id}}`, where `used_by` is `campaigns`,
   `sent_newsletters` or `draft_newsletters`: find what breaks before deleting a segment or a sender.
+- `object_relationships`: the people related to each object, one row per object and person, read from the
+  objects' side. It costs a request per object where `customer_relationships` costs one per person, so with fewer
+  objects than people it is the cheaper read of who belongs to what (`--plan` gives both costs); it holds the
+  pairs and the people's identifiers, not the relationship attributes `customer_relationships` has.
 - `optouts`: SMS and WhatsApp opt-outs, one row per person, channel and sender number (`{{cio_id, customer_id,
   channel, sender}}`, `sender` being the API's `from`); `subscription_channels`: the subscription center's
   channels.

@@ -23,6 +23,7 @@ from omniload.keys import KeySet
 from omniload.source import Interval, Item, Page, Position, Row, TableRequest
 from omniload.sources.customerio import periods
 from omniload.sources.customerio.catalog import (
+    CATALOG,
     PAGE_MAXIMA,
     PARENT_LISTS,
     PARENTS,
@@ -38,7 +39,7 @@ from omniload.sources.customerio.catalog import (
     paged_endpoints,
 )
 from omniload.sources.customerio.paging import Pager, fill
-from omniload.sources.customerio.parents import SHARED_TABLES, Parent, ParentLists, describe, shaped_rows
+from omniload.sources.customerio.parents import Parent, ParentLists, describe, shaped_rows
 from omniload.sources.customerio.passes import PassReader
 
 log = logging.getLogger("omniload")
@@ -71,6 +72,7 @@ class Reader:
     parents: ParentLists = field(init=False)
     passes: PassReader = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _kept: set[str] = field(default_factory=set)  # tables read per parent that this run's tables fan out over
 
     def __post_init__(self) -> None:
         self.pager = Pager(self.http)
@@ -82,6 +84,7 @@ class Reader:
         Tables fed by the same workspace-wide pass are read together in one streaming pass, so loading all four
         delivery tables costs one delivery read, not four; they are complete together, when the pass ends."""
         done: set[str] = set()
+        self._kept = _kept_lists(requests)
         for request in sorted(requests, key=lambda r: r.table.name not in LIST_FIRST):
             read = request.table.read
             if isinstance(read, FromPass):
@@ -125,7 +128,7 @@ class Reader:
             pages = self._metrics(table, read, cast(periods.Period, request.period), request.interval)
         elif isinstance(read, PerParent | Batched) and PARENT_LISTS[read.parent].on_disk:
             pages = self._over_disk_list(request, read)
-        elif isinstance(read, PerParent) and table.name in SHARED_TABLES:  # a parent list itself: read once
+        elif isinstance(read, PerParent) and table.name in self._kept:  # a parent list of this run: read once
             pages = [self.parents.fanned(table)]
         elif isinstance(read, PerParent):
             pages = self._per_parent(table, read, self.parents.parents(read.parent))
@@ -347,6 +350,14 @@ def _dig(body: Any, keys: tuple[str, ...]) -> Any:
     for key in keys:
         body = body.get(key) if isinstance(body, dict) else None
     return body
+
+
+def _kept_lists(requests: list[Request]) -> set[str]:
+    """The tables read per parent whose rows other requested tables fan out over (a broadcast's triggers, the
+    objects): such a table is read once and kept for both; otherwise it streams like any per-parent table."""
+    lists = {str(getattr(request.table.read, "parent", "")) for request in requests}
+    tables = {PARENT_LISTS[name].table for name in lists if name in PARENT_LISTS}
+    return {name for name in tables if name and isinstance(CATALOG[name].read, PerParent)}
 
 
 def _pass_of(request: Request) -> str | None:

@@ -95,3 +95,26 @@ def optouts(record: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     entries = [entry for entry in record.get("optouts") or [] if isinstance(entry, dict)]
     return [{**person, "channel": entry.get("channel"), "sender": entry.get("from")} for entry in entries]
+
+
+def object_member(record: dict[str, Any]) -> dict[str, Any] | list[dict[str, Any]] | None:
+    """A person related to an object, under the object's ids: the object type from the parent (a string, as in
+    `objects`), the person's identifiers flattened (docs/contract/customerio/extra-tables.md,
+    object_relationships). The OpenAPI example gives each item as an array of people: each is read."""
+    if isinstance(record.get("value"), list):
+        parent = {"object_type_id": record["object_type_id"], "object_id": record["object_id"]}
+        people = [object_member({**item, **parent}) for item in record["value"] if isinstance(item, dict)]
+        return [row for row in people if isinstance(row, dict)]
+    identifiers = record.get("identifiers") or {}
+    cio_id = coerce(identifiers.get("cio_id"), str)
+    if cio_id in (None, ""):
+        log.warning("object_relationships: skipping a person without a cio_id (object %s)", record["object_id"])
+        return None
+    return {
+        "object_type_id": record["object_type_id"],
+        "object_id": record["object_id"],
+        "cio_id": cio_id,
+        "id": identifiers.get("id"),
+        "email": identifiers.get("email"),
+        "object_type_disabled": record.get("object_type_disabled"),
+    }

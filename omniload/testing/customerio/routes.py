@@ -472,7 +472,8 @@ def object_relationships(req: Req) -> dict[str, Any]:
     related = [
         i for i in range(people.count) if (t, j) in people.relationships(i) and not req.ctx.is_deleted("person", i)
     ]
-    page, token = _offset_paging(req, f"orel:{t}:{j}", len(related), page_limit(req, "object_relationships"))
+    limit = page_limit(req, "object_relationships")
+    page, token = _offset_paging(req, f"orel:{t}:{j}", len(related), limit, dup=True)  # documented repeats
     recs = [
         {"identifiers": people.identifiers(related[k]), "object_type_id": str(t), "object_type_disabled": False}
         for k in page

@@ -74,6 +74,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "segment_dependencies": ("segment_id", "used_by", "used_by_id"),
     "sender_identity_usage": ("sender_id", "used_by", "used_by_id"),
     "optouts": ("cio_id", "channel", "sender"),
+    "object_relationships": ("object_type_id", "object_id", "cio_id"),
     "subscription_channels": ("id",),
     "design_studio_emails": ("id",),
     "design_studio_components": ("id",),
@@ -309,6 +310,22 @@ class Workspace:
             for kind, ids in usage.sender_usage(self.catalog, s["id"]).items()
             for used in ids
         ]
+
+    def _rows_object_relationships(self) -> list[dict[str, Any]]:
+        """The people of each object, in the order of the object search and of the people
+        (docs/contract/customerio/extra-tables.md, object_relationships)."""
+        related: dict[tuple[int, int], list[int]] = {}
+        for i in range(self.people.count):
+            for pair in self.people.relationships(i):
+                related.setdefault(pair, []).append(i)
+        o = self.objects
+        return [
+            {"object_type_id": str(t), "object_id": o.object_id(t, j), "cio_id": ident["cio_id"],
+             "id": ident["id"], "email": ident.get("email"), "object_type_disabled": False}
+            for t in range(1, o.types + 1)
+            for j in range(o.per_type)
+            for ident in map(self.people.identifiers, related.get((t, j), []))
+        ]  # fmt: skip
 
     def _rows_optouts(self) -> list[dict[str, Any]]:
         """One row per person and opt-out, `from` as `sender` (docs/contract/customerio/extra-tables.md)."""

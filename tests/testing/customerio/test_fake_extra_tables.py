@@ -427,3 +427,27 @@ def test_design_studio_folders_nest_and_an_emails_detail_holds_its_content(
                                                                         "amp", "text"}  # fmt: skip
     assert "content" not in emails[0]  # the listing carries metadata only
     assert client.get("/v1/design_studio/emails/nope").status_code == 404
+
+
+def test_object_relationships_are_the_person_sides_seen_from_the_objects(
+    client: httpx.Client, ws: Workspace
+) -> None:
+    """Issue 20: `getObjectRelationships` pages each object's people (repeats across pages are documented, and
+    the fake repeats with `duplicate_pages`); the pairs are those of `customer_relationships`."""
+    served = []
+    for t in range(1, ws.objects.types + 1):
+        for j in range(ws.objects.per_type):
+            object_id, start = ws.objects.object_id(t, j), None
+            while True:
+                params = {"limit": 5, **({"start": start} if start else {})}
+                body = client.get(f"/v1/objects/{t}/{object_id}/relationships", params=params).json()
+                served += [(str(t), object_id, r["identifiers"]["cio_id"]) for r in body["cio_relationships"]]
+                start = body.get("next")
+                if not start:
+                    break
+    truth = ws.rows("object_relationships")
+    assert served == [(r["object_type_id"], r["object_id"], r["cio_id"]) for r in truth]
+    person_side = {
+        (str(r["object_type_id"]), r["object_id"], r["customer_id"]) for r in ws.rows("customer_relationships")
+    }
+    assert set(served) == person_side and len(served) > ws.objects.types * ws.objects.per_type
