@@ -122,13 +122,16 @@ class FromPass:
     """Rows taken from a workspace-wide pass (docs/contract/customerio/tables.md section 5, `PASSES`) instead of one read per parent.
 
     `member_of` names the parent list a row must belong to, through the row field `via`; `person_rows`
-    replaces `customer_id` with the person's cio_id, as the `customer_*` tables require.
+    replaces `customer_id` with the person's cio_id, as the `customer_*` tables require. `params`: query
+    parameters the pass adds when this table is read (in-app survey answers ride on the deliveries with
+    `get_tracked_responses=true`); the table's `shape` makes its rows of each record.
     """
 
     name: Literal["messages", "activities"]
     member_of: str | None = None
     via: str | None = None
     person_rows: bool = False
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 Read = Listing | PerParent | Batched | Metrics | FromPass | Contents  # Usage is a kind of Contents
@@ -475,6 +478,13 @@ EXTRA_TABLES: tuple[Table, ...] = (
                                              "cio_relationships", limit=1000, params={"id_type": "object_id"})),
           types={"object_type_id": str, "object_id": str, "cio_id": str}, shape=shapes.object_member,
           dedupe=True),
+    Table(name="survey_responses", in_all=False,
+          description=beyond_all("In-app survey answers: one row per delivery and response option."),
+          primary_key=("message_id", "response"), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
+          read=FromPass("messages", params={"get_tracked_responses": "true"}),
+          types={"message_id": str, "campaign_id": int, "action_id": int, "broadcast_id": int,
+                 "newsletter_id": int},
+          shape=shapes.survey_answers),
     Table(name="optouts", in_all=False,
           description=beyond_all("SMS and WhatsApp opt-outs: one row per person, channel and sender number."),
           primary_key=("cio_id", "channel", "sender"), strategy=Strategy.REPLACE,

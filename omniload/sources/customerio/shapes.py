@@ -118,3 +118,20 @@ def object_member(record: dict[str, Any]) -> dict[str, Any] | list[dict[str, Any
         "email": identifiers.get("email"),
         "object_type_disabled": record.get("object_type_disabled"),
     }
+
+
+#: The delivery fields a survey answer keeps beside its own.
+SURVEY_DELIVERY = ("created", "campaign_id", "action_id", "broadcast_id", "newsletter_id", "customer_identifiers")
+
+
+def survey_answers(delivery: dict[str, Any]) -> list[dict[str, Any]]:
+    """A delivery's `tracked_responses` (`{option name: value}`, absent without answers), one row per option
+    under the delivery's id (docs/contract/customerio/extra-tables.md, survey_responses)."""
+    answers = delivery.get("tracked_responses")
+    if not isinstance(answers, dict):
+        return []
+    kept = {name: delivery.get(name) for name in SURVEY_DELIVERY}
+    return [
+        {"message_id": delivery.get("id"), "response": option, "value": value, **kept}
+        for option, value in answers.items()
+    ]

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from . import cursors, design_studio, optouts, triggers, usage
+from . import cursors, design_studio, optouts, surveys, triggers, usage
 from .clock import (
     MONTH_SECONDS,
     PERIODS,
@@ -197,7 +197,9 @@ def serve_deliveries(
     iterate: Callable[[int, int], Iterator[int]],
     endpoint: str,
     empty_pages: bool,
+    tracked: bool = False,
 ) -> dict[str, Any]:
+    """A page of deliveries; with ``tracked``, in-app survey answers on those that have some."""
     limit = page_limit(req, endpoint)
     state = read_token(req, scope)
     if state is not None:
@@ -214,6 +216,8 @@ def serve_deliveries(
         hi = min(hi, pos)
     idx, more = take(iterate(lo, hi), limit)
     recs: Any = orjson.Fragment(_page_json(req, idx)) if idx else []  # spliced in as is by orjson
+    if tracked and idx:
+        recs = [surveys.with_responses(r) for r in orjson.loads(_page_json(req, idx))]
     token = None
     if more:
         pages = req.ctx.pages
@@ -239,8 +243,9 @@ def _page_json(req: Req, idx: list[int]) -> bytes:
 def list_messages(req: Req) -> dict[str, Any]:
     six = 6 * MONTH_SECONDS
     tl = req.ws.timeline
+    tracked = (req.arg("get_tracked_responses") or "false").lower() == "true"  # documented since our copy
     return serve_deliveries(
-        req, "messages", delivery_window(req, six, six), tl.iter_all, "messages", req.opts.empty_pages
+        req, "messages", delivery_window(req, six, six), tl.iter_all, "messages", req.opts.empty_pages, tracked
     )
 
 

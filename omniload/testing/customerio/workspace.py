@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import design_studio, optouts, triggers, usage
+from . import design_studio, optouts, surveys, triggers, usage
 from .catalog import Catalog, Parent
 from .clock import V1_MAX_STEPS, periods_between
 from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
@@ -75,6 +75,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "sender_identity_usage": ("sender_id", "used_by", "used_by_id"),
     "optouts": ("cio_id", "channel", "sender"),
     "object_relationships": ("object_type_id", "object_id", "cio_id"),
+    "survey_responses": ("message_id", "response"),
     "subscription_channels": ("id",),
     "design_studio_emails": ("id",),
     "design_studio_components": ("id",),
@@ -326,6 +327,14 @@ class Workspace:
             for j in range(o.per_type)
             for ident in map(self.people.identifiers, related.get((t, j), []))
         ]  # fmt: skip
+
+    def _rows_survey_responses(self) -> list[dict[str, Any]]:
+        """One row per answer of each delivery (docs/contract/customerio/extra-tables.md, survey_responses)."""
+        return [
+            {"message_id": d["id"], "response": option, "value": value, "created": d["created"]}
+            for d in self._all_deliveries()
+            for option, value in (surveys.tracked_responses(d) or {}).items()
+        ]
 
     def _rows_optouts(self) -> list[dict[str, Any]]:
         """One row per person and opt-out, `from` as `sender` (docs/contract/customerio/extra-tables.md)."""

@@ -30,7 +30,7 @@ DAY = 86400
 ISSUE_20 = (
     "newsletter_messages", "transactional_deliveries", "broadcast_triggers", "broadcast_trigger_errors",
     "segment_dependencies", "sender_identity_usage", "optouts", "subscription_channels", "design_studio_emails",
-    "design_studio_components", "design_studio_folders", "object_relationships",
+    "design_studio_components", "design_studio_folders", "object_relationships", "survey_responses",
 )  # fmt: skip
 #: Beside the key, the columns whose values are checked against the truth's rows.
 ROW_COLUMNS = {
@@ -43,6 +43,7 @@ ROW_COLUMNS = {
     "transactional_deliveries": ("id", "transactional_message_id", "created"),
     "broadcast_triggers": ("id", "broadcast_id", "created_at", "processed_at"),
     "optouts": ("cio_id", "customer_id", "channel", "sender"),
+    "survey_responses": ("message_id", "response", "value", "created"),
     "object_relationships": ("object_type_id", "object_id", "cio_id", "id", "email"),
     "subscription_channels": ("id", "name", "type", "subscribed_by_default"),
     "design_studio_emails": ("id", "parent_folder_id", "updated", "is_template", "is_linked", "has_translations"),
@@ -59,7 +60,7 @@ FULL = [_spec(table, turn) for turn, table in enumerate(EXTRA_TABLES)]
 INTERVAL_SPECS = [_spec(table, turn + 1) for turn, table in enumerate(EXTRA_TABLES)]
 #: Newsletters send within days of their creation, all in the last 300 days: the delivery tables' interval holds
 #: one newsletter's sends and some transactional ones (days before the run, start and end).
-DELIVERY_TABLES = ("newsletter_messages", "transactional_deliveries")
+DELIVERY_TABLES = ("newsletter_messages", "transactional_deliveries", "survey_responses")
 DELIVERY_INTERVAL = (250 * DAY, 150 * DAY)
 #: The tables the interval changes (extra-tables.md, "Interval"), one per run; then the others in one run.
 DESIGN_STUDIO = ("design_studio_emails", "design_studio_components", "design_studio_folders")
@@ -142,7 +143,7 @@ def _interval_truth(workspace: Workspace, table: Table, period: str | None, star
     if isinstance(table.read, FromPass):  # server-side windows on the delivery's creation
         created = [row for row in workspace.rows(table.name) if start <= row["created"] <= end]
         assert 0 < len(created) < len(workspace.rows(table.name)), "the interval holds some deliveries, not all"
-        return {(row["id"],) for row in created}
+        return {tuple(row[c] for c in table.primary_key) for row in created}
     if table.name == "campaign_journey_metrics":
         assert period is not None
         steps = periods_between(period_floor(start, period), end, period)
@@ -223,3 +224,20 @@ def test_design_studio_content_only_when_the_uri_asks(
         refused.code == 2
         and refused.output.strip() == "error: design_studio_content must be true or false, not 'yes'"
     )
+
+
+def test_survey_answers_ride_on_the_one_delivery_pass(
+    fake: FakeCustomerIO, workspace: Workspace, tmp_path: Path
+) -> None:
+    """`survey_responses` adds `get_tracked_responses=true` to the delivery pass it shares with the other
+    delivery tables (no request of its own); without it the pass does not ask for answers."""
+    for specs, flagged in (("campaign_messages", False), ("campaign_messages,survey_responses", True)):
+        fake.reset_log()
+        ran = ingest(fake, specs, tmp_path / f"{flagged}.duckdb", "cio")
+        assert ran.code == 0, ran.output
+        reads = [r for r in fake.log if r.path == "/v1/messages"]
+        assert reads and all(("get_tracked_responses" in r.query) == flagged for r in reads)
+        windows = {(r.query["start_ts"][0], r.query["end_ts"][0]) for r in reads if "start" not in r.query}
+        assert len(windows) == len([r for r in reads if "start" not in r.query]), "each window read once"
+    loaded = set(query(tmp_path / "True.duckdb", "select message_id, response from cio.survey_responses"))
+    assert loaded == workspace.expected_keys("survey_responses") and loaded

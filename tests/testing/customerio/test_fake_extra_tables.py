@@ -451,3 +451,20 @@ def test_object_relationships_are_the_person_sides_seen_from_the_objects(
         (str(r["object_type_id"]), r["object_id"], r["customer_id"]) for r in ws.rows("customer_relationships")
     }
     assert set(served) == person_side and len(served) > ws.objects.types * ws.objects.per_type
+
+
+def test_tracked_responses_only_when_asked_and_only_on_answered_in_app_deliveries(
+    client: httpx.Client, ws: Workspace
+) -> None:
+    """Issue 20, documented since our copy: `get_tracked_responses=true` adds `tracked_responses` (keyed by
+    response option) to the deliveries that have answers; the key is absent, not null, on the others."""
+    span = {"start_ts": NOW - 150 * 86400, "end_ts": NOW, "limit": 1000}
+    plain = client.get("/v1/messages", params=span).json()["messages"]
+    asked = client.get("/v1/messages", params={**span, "get_tracked_responses": "true"}).json()["messages"]
+    assert [m["id"] for m in asked] == [m["id"] for m in plain]
+    assert not any("tracked_responses" in m for m in plain)
+    answered = [m for m in asked if "tracked_responses" in m]
+    assert answered and all(m["type"] == "in_app" and m["tracked_responses"] for m in answered)
+    assert any(m["type"] == "in_app" and "tracked_responses" not in m for m in asked)
+    rows = {(m["id"], option) for m in answered for option in m["tracked_responses"]}
+    assert rows <= {(r["message_id"], r["response"]) for r in ws.rows("survey_responses")}
