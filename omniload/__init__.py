@@ -2,10 +2,6 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from omniload.memory import configure_allocators
-
-configure_allocators()  # here, so it runs before any module of ours imports pyarrow or starts a thread
-
 try:
     __version__ = version("omniload")
 except PackageNotFoundError:  # running from a source tree that was never installed

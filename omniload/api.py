@@ -105,8 +105,11 @@ def build_run(arguments: RunArguments) -> Run:
     """The run `ingest` executes, resolved and checked before anything is read (the CLI shows it in its
     confirmation question first)."""
     from omniload import destinations
-    from omniload.pipeline import Run, check_request, make_interval, split_dest_table
+    from omniload.memory import configure_allocators
+    from omniload.pipeline import Run, check_request, configure_dlt, make_interval, split_dest_table
 
+    configure_allocators()  # for a program that calls ingest(); the command did it already (omniload/__main__.py)
+    configure_dlt()  # before the destination is resolved
     if "://" not in arguments.source_uri:  # never echo it: a key pasted in the wrong place would be printed
         raise UsageError(f"--source-uri must be a URI such as {BUILT_IN[0].uri_example}")
     source = source_for_uri(arguments.source_uri).connect(arguments.source_uri)

@@ -2,10 +2,11 @@
 
 One table (`SCHEMES`) maps each URI scheme to a builder that turns the URI into a dlt destination factory and
 its credentials, plus the driver modules that destination needs. `resolve()` checks everything it can before
-a single source page is read: the driver first (an optional extra: `pip install 'omniload[bigquery]'`, the
-README's promise for every destination), the URI's shape (database, port, required parameters), and, through
-`Destination.check_strategy`, whether dlt can apply a table's strategy on that destination at all (a merge into
-plain files cannot work: `Destination.default_strategy` loads such tables whole unless the user asked for merge).
+a single source page is read: the driver first (an optional extra, named with the command that installs it
+into this omniload: the README's promise for every destination), the URI's shape (database, port, required
+parameters), and, through `Destination.check_strategy`, whether dlt can apply a table's strategy on that
+destination at all (a merge into plain files cannot work: `Destination.default_strategy` loads such tables whole
+unless the user asked for merge).
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from __future__ import annotations
 import base64
 import binascii
 import importlib
+import importlib.metadata
 import json
 import os
 import re
+import shlex
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +61,12 @@ class Destination:
         if caps.merge_strategies_selector:
             strategies = list(caps.merge_strategies_selector(strategies, table_schema=self._table_schema()))
         return strategies
+
+    @property
+    def removes_rows(self) -> bool:
+        """Whether a run may read part of a table here (README "Nightly runs"): the destination merges with
+        delete-insert and answers SQL, through which omniload/removals.py deletes the rows that are gone."""
+        return "delete-insert" in self.merge_strategies()
 
     def replace_strategies(self) -> list[str]:
         caps = self.dlt_destination.capabilities()
@@ -106,7 +116,7 @@ class Scheme:
     example: str
     drivers: tuple[str, ...] = ()  # modules imported to check the install, before anything is read
     package: str = ""  # the pip package named in the error when a driver is missing
-    extra: str | None = None  # `pip install 'omniload[extra]'`
+    extra: str | None = None  # the optional dependency group that brings the driver (`install_extra_command`)
 
 
 def resolve(uri: str, *, check_drivers: bool = True) -> Destination:
@@ -166,8 +176,53 @@ def _check_drivers(name: str, scheme: Scheme) -> None:
 
 def _missing_driver(name: str, scheme: Scheme) -> NoReturn:
     """A missing extra is one line with the command to run, found before anything is read."""
-    install = f"pip install 'omniload[{scheme.extra}]'" if scheme.extra else f"pip install {scheme.package}"
+    install = install_extra_command(scheme.extra) if scheme.extra else f"pip install {scheme.package}"
     raise UsageError(f"destination {name}:// needs the {scheme.package} driver: {install}") from None
+
+
+def install_extra_command(extra: str) -> str:
+    """The command that adds `extra` to the omniload running now (README "Destinations"). The name omniload on
+    PyPI belongs to another project, so `pip install 'omniload[extra]'` would install that one: the command
+    names this omniload's checkout (an editable install, or the source tree on PYTHONPATH), else the wheel, folder
+    or URL pip recorded when installing it (its `direct_url.json`), else says to use wherever it came from."""
+    package = Path(__file__).resolve().parent
+    if _is_checkout(package.parent):
+        return f"pip install -e {shlex.quote(f'{package.parent}[{extra}]')}"
+    origin = _installed_from(package)
+    if origin:
+        return f"pip install {shlex.quote(f'omniload[{extra}] @ {origin}')}"
+    return (
+        f"install omniload's {extra} extra from where this omniload came (pip install "
+        f"'omniload[{extra}] @ <its wheel, checkout or URL>'; the omniload on PyPI is another project)"
+    )
+
+
+def _is_checkout(folder: Path) -> bool:
+    """Whether `folder` is omniload's source tree: its pyproject.toml names this project."""
+    try:
+        project = tomllib.loads((folder / "pyproject.toml").read_text()).get("project", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+    return bool(project.get("name") == "omniload")
+
+
+def _installed_from(package: Path) -> str | None:
+    """The URL pip installed this omniload from (PEP 610's direct_url.json), if the installed distribution named
+    omniload is the one running (not PyPI's namesake) and pip recorded one (an index install records none)."""
+    try:
+        distribution = importlib.metadata.distribution("omniload")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    if Path(str(distribution.locate_file("omniload"))).resolve() != package:
+        return None
+    try:
+        origin = json.loads(distribution.read_text("direct_url.json") or "{}")
+    except ValueError:
+        return None
+    url, vcs = origin.get("url"), origin.get("vcs_info")
+    if url and vcs:
+        return f"{vcs['vcs']}+{url}@{vcs['commit_id']}"
+    return str(url) if url else None
 
 
 def _destination(

@@ -22,8 +22,20 @@ _M_MMAP_THRESHOLD = -3
 _MMAP_THRESHOLD = 128 * 1024  # glibc's initial value, kept from moving
 
 
+#: Whether `configure_allocators` ran in this process: once is enough, and a test checks that importing omniload
+#: alone never does it.
+configured = False
+
+
 def configure_allocators() -> None:
-    """Call once, before pyarrow is imported and before any thread starts: the settings are read only then."""
+    """Set this process's allocators: the command's first step (omniload/__main__.py, before Arrow is imported,
+    which reads its variable then) and each run's (`api.build_run`, for a program that calls `ingest()`), never
+    `import omniload`, so a program that only imports omniload keeps its own. glibc's settings hold from the
+    call on: arenas are capped for the threads started after it."""
+    global configured
+    if configured:
+        return
+    configured = True
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     with contextlib.suppress(OSError, AttributeError):  # glibc only; elsewhere the defaults stay
         libc = ctypes.CDLL("libc.so.6")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 
 import pyarrow as pa
 
-from omniload import faults, interrupts, workdir
+from omniload import faults, interrupts, removals, workdir
 from omniload.arrow import PageConverter
 from omniload.controls import Controls, contract_violation
 from omniload.destinations import Destination
@@ -37,13 +37,18 @@ from omniload.state import Cursors, row_hashes
 if TYPE_CHECKING:
     from omniload.progress import ProgressSink
 
-# dlt reads its configuration from the environment; set what omniload relies on before dlt is imported.
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-# dlt logs a failed load job with its traceback before each retry; the run's one-line error says what failed
-os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
-# omniload stops on SIGINT/SIGTERM itself (omniload/interrupts.py); dlt would otherwise swallow the first signal
-# during its normalize and load steps, and finish the load as if none had come
-os.environ.setdefault("RUNTIME__INTERCEPT_SIGNALS", "false")
+
+def configure_dlt() -> None:
+    """Set what omniload relies on in dlt's runtime configuration, where the user has not: dlt reads it from the
+    environment once per process, when first configured (resolving a destination does it), so each run calls
+    this first (`api.build_run`); never at import, so importing omniload leaves dlt as the program set it."""
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    # dlt logs a failed load job with its traceback before each retry; the run's one-line error says what failed
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
+    # omniload stops on SIGINT/SIGTERM itself (omniload/interrupts.py); dlt would otherwise swallow the first
+    # signal during its normalize and load steps, and finish the load as if none had come
+    os.environ.setdefault("RUNTIME__INTERCEPT_SIGNALS", "false")
+
 
 #: A checkpoint is taken at the first table boundary after this many seconds of reading (README "Checkpoints and
 #: resume"): a long table is committed as soon as its read is complete, short ones are committed together.
@@ -53,6 +58,7 @@ CHECKPOINT_VARIABLE = "OMNILOAD_CHECKPOINT_SECONDS"
 #: dlt's default scd2 row-version column.
 SCD2_ROW_HASH = "_dlt_id"
 _ROW_HASH_FIELD = pa.field(SCD2_ROW_HASH, pa.string(), nullable=False)
+_DELETED_AT_FIELD = pa.field(removals.DELETED_AT, pa.timestamp("us", tz="UTC"))
 
 
 @dataclass
@@ -94,6 +100,7 @@ class Run:
                 pipelines_dir=folder,
                 staging=self.destination.staging,
             )
+            segments.pipeline = pipeline
             loading = False
             try:
                 pipeline.sync_destination()  # the saved cursors come back with the state
@@ -111,7 +118,7 @@ class Run:
                     loading = True
                     self._load(pipeline)
                     loading = False
-                    segments.commit()
+                    segments.commit(pipeline)
             except OmniloadError as error:
                 if not segments.committed:
                     raise
@@ -181,6 +188,7 @@ class Run:
         arrow, new_json = reading.converters[request.load_name].convert(rows)
         if request.strategy == Strategy.SCD2:
             arrow = arrow.append_column(_ROW_HASH_FIELD, pa.array(row_hashes(rows), pa.string()))
+        arrow = self._with_tombstone(request, arrow)
         result.rows += arrow.num_rows
         result.pages += 1
         result.seconds = time.monotonic() - reading.started[request.load_name]
@@ -218,11 +226,18 @@ class Run:
         hints = make_hints(**self.controls.hints(
             _column_hints(request.primary_key, ()), **_table_hints(request, result.destination_table)
         ))
-        empty = _empty(request.table)
+        empty = self._with_tombstone(request, _empty(request.table))
         if request.strategy == Strategy.SCD2:
             empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
         empty = self.controls.apply(request, empty)
         return dlt.mark.with_hints(empty, hints, create_table_variant=True)
+
+    def _with_tombstone(self, request: TableRequest[Any], arrow: pa.Table) -> pa.Table:
+        """Rows loaded now are live: `_omniload_deleted_at` is null (README "Nightly runs"), on tables whose
+        vanished keys are marked, where the destination can mark them."""
+        if not request.table.tombstones or not self.destination.removes_rows:
+            return arrow
+        return arrow.append_column(_DELETED_AT_FIELD, pa.nulls(arrow.num_rows, _DELETED_AT_FIELD.type))
 
     def _refuse_emptying(
         self, pipeline: Any, requests: list[TableRequest[Any]], results: dict[str, TableResult]
@@ -234,7 +249,7 @@ class Run:
             result = results[request.load_name]
             # scd2 over a whole read retires every active row the run did not see: an empty read retires them all
             retires_all = request.strategy == Strategy.SCD2 and not request.interval
-            emptying = request.strategy == Strategy.REPLACE or retires_all
+            emptying = (request.strategy == Strategy.REPLACE and request.partial is None) or retires_all
             if not emptying or result.rows:
                 continue
             existing = _row_count(pipeline, result.destination_table)
@@ -280,6 +295,7 @@ class _Segments:
     run: Run
     results: dict[str, TableResult]
     pipeline_name: str
+    pipeline: Any = None  # the dlt pipeline, for the removals (omniload/removals.py)
     finished: bool = False
     completed: list[TableRequest[Any]] = field(default_factory=list)  # in the checkpoint being loaded
     committed: list[str] = field(default_factory=list)  # by this run, in the order they were committed
@@ -290,6 +306,7 @@ class _Segments:
     _cursors: Cursors | None = None
     _reading: _Reading | None = None
     _record: dict[str, Any] = field(default_factory=dict)
+    _state: dict[str, Any] = field(default_factory=dict)  # the resource state of the checkpoint being read
 
     def segment(self) -> Iterator[Any]:
         """The dlt resource of one checkpoint: pages of its tables, each marked with its table and hints, an
@@ -303,6 +320,8 @@ class _Segments:
         cursors, reading = self._cursors, self._reading
         assert cursors is not None and reading is not None
         cursors.bind(state)
+        self._state = state
+        state["removals"] = {}  # this checkpoint's own, applied after its load (and again if that was cut short)
         self.completed = []
         began, reading_tables = time.monotonic(), set()
         while (item := self._pull()) is not None:
@@ -335,8 +354,10 @@ class _Segments:
         state.pop("run", None)  # the run is complete: the next one starts afresh
         self.finished = True
 
-    def commit(self) -> None:
-        """The checkpoint's load is complete: the chunks kept on disk for its tables are not needed any more."""
+    def commit(self, pipeline: Any) -> None:
+        """The checkpoint's load is complete: the rows its tables' sources said are gone are removed, and the
+        chunks kept on disk for its tables are not needed any more."""
+        self._remove(pipeline, self._state.get("removals", {}))
         names = [r.load_name for r in self.completed]
         for name in names:
             if name in self._spills:
@@ -345,9 +366,18 @@ class _Segments:
         if self.run.progress is not None and names and not self.finished:
             self.run.progress.committed(names)
 
+    def _remove(self, pipeline: Any, saved: dict[str, Any]) -> None:
+        """Apply the removals kept in the state (`omniload/removals.py`), table by table."""
+        for load_name, kept in saved.items():
+            result = self.results.get(load_name)
+            table = result.destination_table if result else self.run.created(load_name)
+            removals.apply(pipeline, table, removals.from_state(kept))
+
     def _start(self, state: dict[str, Any]) -> None:
         """The saved cursors, the tables an interrupted run with the same arguments committed, and the reads."""
         run = self.run
+        if state.get("removals"):  # the last load's removals, in case that run ended before applying them
+            self._remove(self.pipeline, state["removals"])
         self._cursors = Cursors.from_state(state, run.interval, run.lookback_days, run.reader.now)
         fingerprint = _fingerprint(run)
         record = state.get("run")
@@ -357,13 +387,25 @@ class _Segments:
         else:
             self._record = {"fingerprint": fingerprint, "started": _utc_now(), "committed": []}
         self._requests = [r for r in run.requests if r.load_name not in self.resumed]
+        memory = state.setdefault("memory", {})
         for request in self._requests:
             request.interval = self._cursors.interval_for(request)
+            self._remember(request, memory)
             self._resume_inside(request, fingerprint)
         self._reading = _Reading(run.reader.http.stats.requests)
         if self.resumed and run.progress is not None:
             run.progress.resumed(self.resumed, str(self._record["started"]))
         self._items = iter(run.reader.read_all(self._requests))
+
+    def _remember(self, request: TableRequest[Any], memory: dict[str, Any]) -> None:
+        """What the source kept for the table at its last load (README "Nightly runs"), unless this run must
+        read it whole: --full-refresh, or a destination omniload cannot remove rows from."""
+        if not self.run.destination.removes_rows:
+            request.partial_refused = f"{self.run.destination.kind} cannot remove rows"
+            return
+        request.memory = dict(memory.get(request.load_name) or {})
+        if self.run.full_refresh:
+            request.partial_refused = "--full-refresh"
 
     def _resume_inside(self, request: TableRequest[Any], fingerprint: str) -> None:
         """A table an interrupted run with the same arguments was reading in chunks resumes after its last."""
@@ -396,6 +438,10 @@ class _Segments:
         elif request.load_name not in self._reading.converters:
             yield self.run._empty_table(request, self.results[request.load_name])
         self._cursors.advance(request)
+        if request.memory is not None:
+            self._state.setdefault("memory", {})[request.load_name] = request.memory
+        if request.removals:
+            self._state["removals"][request.load_name] = removals.to_state(request.removals)
         self._record["committed"].append(request.load_name)
         self.completed.append(request)
 
@@ -450,6 +496,10 @@ def _table_hints(request: TableRequest[Any], table_name: str) -> dict[str, Any]:
     """The run's strategy in dlt's terms. delete+insert replaces every row whose incremental key value was
     read again; scd2 keeps history rows with validity ranges."""
     hints: dict[str, Any] = {"table_name": table_name, "primary_key": list(request.primary_key)}
+    if request.partial is not None:  # only some keys were read: their rows are replaced, the others kept
+        hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
+        hints["merge_key"] = [request.partial.key]
+        return hints
     match request.strategy:
         case Strategy.REPLACE | Strategy.APPEND:
             hints["write_disposition"] = request.strategy.value

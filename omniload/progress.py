@@ -12,8 +12,8 @@
 Retries and 429s are shown as they happen, not only when a page arrives: `log` prints a line and `json` a
 `retry` event (table, method, path, reason, wait, rate), each at most once a second (`count` says how many were
 folded into one event; `table` is the one whose page came last, null before the first page). `rate` is the
-limiter's rate at that moment, lowered by 429s (`omniload/http.py`); the `progress` events, the log lines and
-the live view show it too.
+limiter's rate at that moment, lowered by 429s (`omniload/http/limiter.py`); the `progress` events, the log lines
+and the live view show it too.
 
 The pipeline calls `table_started`, `page_read` and `stage` (the `ProgressSink` protocol); the HTTP client calls
 `request_delayed`; the CLI calls `run_started` and `run_finished`. Requests and rate-limit waits are per table:

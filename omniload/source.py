@@ -84,6 +84,7 @@ class TableSpec:
     periods: tuple[str, ...] = ()
     types: Mapping[str, type] = field(default_factory=dict)
     in_all: bool = True
+    tombstones: bool = False  # rows whose key vanished from a complete read get `_omniload_deleted_at`
 
     @property
     def display_name(self) -> str:
@@ -94,16 +95,57 @@ class TableSpec:
 T = TypeVar("T", bound=TableSpec)
 
 
+@dataclass(frozen=True)
+class Partial:
+    """A read of part of a table (README "Nightly runs"): the destination replaces the rows whose `key` column
+    holds a value the read returned, and keeps the others. Rows to drop besides come as `Removal`s."""
+
+    key: str
+    summary: str = ""  # how the table was refreshed, for the log ("412 of 100,000 people changed, re-read")
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Rows the destination loses once the table's load is committed: those whose `columns` hold one of
+    `values` (a tuple per row), or, with `before`, whose one column holds a number below it. Applying one twice
+    changes nothing, so a run killed between its load and its removals applies them again next time."""
+
+    columns: tuple[str, ...]
+    values: tuple[tuple[Any, ...], ...] = ()
+    before: int | None = None
+
+
+@dataclass(frozen=True)
+class Present:
+    """The keys a complete read of a table found (README "Nightly runs", docs/contract/customerio/changes.md
+    section 4): once the load is committed, rows of other keys get `_omniload_deleted_at` (`at`, Unix seconds)
+    where they have none, and rows of these keys lose it. Applying it twice changes nothing."""
+
+    key: str
+    keys: tuple[Any, ...]
+    at: int
+
+
 @dataclass
 class TableRequest(Generic[T]):
     """One table of a run: the source's table, its period, the name it loads under (`load_name`), and what the
-    user or the saved cursor changed of the table's defaults."""
+    user or the saved cursor changed of the table's defaults.
+
+    `memory`: what the source kept for this table at its last committed load (a change feed's watermark), saved
+    again from the same dict when the table is committed; None when the run keeps none (`partial_refused` says
+    why: --full-refresh, or a destination that cannot remove rows). A source that reads only part of the table
+    sets `partial` before the table's first page, and the rows to remove in `removals` before its end.
+    """
 
     table: T
     period: str | None = None
     load_name: str = ""
     interval: Interval = field(default_factory=Interval)
     resume_from: Any = None  # a `Position` value: the read starts after it
+    memory: dict[str, Any] | None = None
+    partial_refused: str = ""
+    partial: Partial | None = None
+    removals: list[Removal | Present] = field(default_factory=list)
     strategy: Strategy = field(init=False)
     primary_key: tuple[str, ...] = field(init=False)
     incremental_key: str | None = field(init=False)

@@ -122,7 +122,7 @@ class _Launcher:
             [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )
         self.buffer = b""
-        #: The variables its imports set where they were unset (omniload.pipeline's defaults for dlt).
+        #: The variables it set where they were unset before its imports (omniload/memory.py's for Arrow).
         self.defaults: dict[str, str] = json.loads(self.line(120))
         self.imported = _read_at_import({**self.defaults, **env})
 
@@ -197,8 +197,7 @@ _POOL = _Pool()
 
 # ---- the launcher process ----------------------------------------------------------------------------------
 
-#: What an ingest imports, ours first (they set dlt's defaults before it is imported); not omniload.cli, whose
-#: help text reads OMNILOAD_SOURCES.
+#: What an ingest imports; not omniload.cli, whose help text reads OMNILOAD_SOURCES.
 PRELOAD = (
     "omniload.pipeline", "omniload.api", "dlt", "dlt.common.libs.pyarrow", "dlt.sources.helpers.requests",
     "dlt.destinations.impl.duckdb.duck", "duckdb",
@@ -209,6 +208,9 @@ def _serve() -> None:
     """Import what every run imports, then fork a child per request line until stdin closes."""
     sys.path[0] = os.getcwd()  # as `python -m` has it, not this file's folder
     before = dict(os.environ)
+    from omniload.memory import configure_allocators
+
+    configure_allocators()  # as `python -m omniload` does before its imports (omniload/__main__.py)
     for module in PRELOAD:
         importlib.import_module(module)
     defaults = {name: value for name, value in os.environ.items() if name not in before}

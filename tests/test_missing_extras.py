@@ -1,5 +1,7 @@
 """Issue 15, point 1: every destination whose driver is an extra says, in a virtualenv without that extra, the
-command that installs it: one line, exit code 2, before anything is read.
+command that installs it: one line, exit code 2, before anything is read. The command names this omniload (issue
+21: the name omniload on PyPI is another project): run from a checkout, as here, the checkout's path with
+`pip install -e`; the wheel install's command is checked by tests/test_wheel.py.
 
 "A virtualenv without the extra" is this one with the extra's own distributions made unimportable: the real CLI
 runs in a child Python whose meta path refuses their modules. What an extra adds to the base install is read
@@ -10,6 +12,7 @@ from omniload's own table of drivers, so a driver that table forgets fails here.
 from __future__ import annotations
 
 import importlib.metadata
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -76,7 +79,8 @@ def _modules(distributions: set[str]) -> list[str]:
     """The top-level modules that only these distributions provide (of those installed here)."""
     providers = importlib.metadata.packages_distributions()
     return sorted(
-        module for module, dists in providers.items()
+        module
+        for module, dists in providers.items()
         if dists and all(canonicalize_name(d) in distributions for d in dists)
     )
 
@@ -94,19 +98,35 @@ def test_without_its_extra_a_destination_names_the_install_command(name: str, tm
     assert scheme.extra is not None
     adds = _extra_only(scheme.extra)
     example = scheme.example.split(" or ")[0].split(" (")[0]
-    uri = name + example[example.index(":"):]  # postgres:// has postgresql://'s example
+    uri = name + example[example.index(":") :]  # postgres:// has postgresql://'s example
     if not adds:  # MotherDuck needs only DuckDB and pyarrow: the base install is enough
         assert isinstance(resolve(uri, check_drivers=True), Destination)
         return
     blocked = _modules(adds)
     done = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, ",".join(blocked) or "-", "ingest",
-         "--source-uri", "customerio://?api_key=k", "--source-table", "customers", "--dest-uri", uri],
-        capture_output=True, text=True, cwd=tmp_path, stdin=subprocess.DEVNULL, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            LAUNCHER,
+            ",".join(blocked) or "-",
+            "ingest",
+            "--source-uri",
+            "customerio://?api_key=k",
+            "--source-table",
+            "customers",
+            "--dest-uri",
+            uri,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
     )
     assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    install = f"pip install -e {shlex.quote(f'{ROOT}[{scheme.extra}]')}"  # this checkout, not PyPI's namesake
     assert done.stderr.splitlines() == [
-        f"error: destination {name}:// needs the {scheme.package} driver: pip install 'omniload[{scheme.extra}]'"
+        f"error: destination {name}:// needs the {scheme.package} driver: {install}"
     ]
 
 

@@ -244,6 +244,14 @@ def kill_when(
     return process, killed
 
 
+def settled(fake: FakeCustomerIO) -> int:
+    """After a kill: the faults left unused are dropped and the killed run's requests still in flight are
+    answered, so the position returned (in `fake.log`) starts the next run's requests and only theirs."""
+    fake.clear_faults()
+    assert fake.wait_idle(), "the fake still answers the killed run's requests"
+    return len(fake.log)
+
+
 def signal_when(
     args: list[str], ready: Callable[[], bool], signum: int, env: dict[str, str], timeout: float = 60.0
 ) -> Ran:

@@ -26,6 +26,7 @@ from tests.state.support import (
     loaded,
     make_dest,
     run,
+    settled,
     signal_when,
     start_cli,
 )
@@ -54,7 +55,7 @@ def test_a_run_killed_while_reading_resumes_after_its_checkpoints(
     assert kept == {table: clean["rows"][table] for table in BEFORE_THE_PASS}
     assert "customer_messages" not in dest.tables()
 
-    mark = len(fake.log)
+    mark = settled(fake)
     resumed = loaded(run(fake, dest, TABLES, "--progress", "log"))
     assert "run: resuming the run of " in resumed.stderr
     assert "committed 3 table(s) (customers, campaigns, broadcast_actions): not read again" in resumed.stderr
@@ -105,7 +106,7 @@ def test_full_refresh_starts_over_instead_of_resuming(fake: FakeCustomerIO, dest
     fake.inject("/v1/messages", status=None, delay=3.0)
     mark = len(fake.log)
     kill_when(ingest_args(fake, dest, TABLES), lambda: any(r.path == "/v1/messages" for r in fake.log[mark:]))
-    mark = len(fake.log)
+    mark = settled(fake)
     again = loaded(run(fake, dest, TABLES, "--full-refresh", "--progress", "log"))
     assert "resuming" not in again.stderr
     assert any(r.path.endswith("/actions") for r in fake.log[mark:])

@@ -10,18 +10,17 @@ pass goes in chunks of windows the same way (`OMNILOAD_CHUNK_WINDOWS=1`: any pas
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import pytest
 
-from omniload.sources.customerio.engine import CHUNK_VARIABLE
 from omniload.sources.customerio.passes import CHUNK_WINDOWS_VARIABLE
+from omniload.sources.rest.reader import CHUNK_VARIABLE
 from omniload.spill import MANIFEST, SPILL_VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
-from tests.state.support import SPEC, Dest, contents, ingest_args, kill_when, loaded, make_dest, run
+from tests.state.support import SPEC, Dest, contents, ingest_args, kill_when, loaded, make_dest, run, settled
 
 TABLES = "customer_relationships,customer_attributes"
 NAMES = tuple(TABLES.split(","))
@@ -71,7 +70,7 @@ def test_a_run_killed_inside_a_table_resumes_after_its_last_chunk(
     kill_when(ingest_args(fake, dest, "customer_relationships"), lambda: relationships(fake, mark) > 2 * CHUNK)
     assert "customer_relationships" not in dest.tables()  # nothing of a replace table is loaded before its end
 
-    mark = len(fake.log)
+    mark = settled(fake)  # the killed run's slow requests are answered and logged before this mark
     resumed = loaded(run(fake, dest, "customer_relationships", "--progress", "log"))
     assert "customer_relationships: resuming inside the table after the people up to cio_id " in resumed.stderr
     assert relationships(fake, mark) == SPEC.people - 2 * CHUNK  # only the people after the second chunk
@@ -91,15 +90,6 @@ def positions(spills: Path) -> list[int]:
         if position is not None:
             found.append(position)
     return found
-
-
-def settle(fake: FakeCustomerIO, quiet: float = 1.0, timeout: float = 10.0) -> None:
-    """Wait until the fake has logged no request for `quiet` seconds (it logs a request when it answers)."""
-    deadline = time.monotonic() + timeout
-    seen = -1
-    while seen != len(fake.log) and time.monotonic() < deadline:
-        seen = len(fake.log)
-        time.sleep(quiet)
 
 
 def test_a_run_killed_inside_the_delivery_pass_resumes_after_its_last_window(
@@ -122,10 +112,7 @@ def test_a_run_killed_inside_the_delivery_pass_resumes_after_its_last_window(
     kill_when(ingest_args(fake, dest, PASS_TABLES, *args), every_table_has_one)
     reached = min(positions(chunks_of_ten))
     assert not set(PASS_NAMES) & set(dest.tables())  # nothing is loaded before the pass is complete
-    fake.clear_faults()
-    settle(fake)  # the killed run's slow requests still in flight are logged before the next run starts
-
-    mark = len(fake.log)
+    mark = settled(fake)
     resumed = loaded(run(fake, dest, PASS_TABLES, *args, "--progress", "log"))
     saved = datetime.fromtimestamp(reached, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert f"messages: resuming inside the table after the records created up to {saved}:" in resumed.stderr

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from omniload.clock import VARIABLE as NOW
 from omniload.faults import VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
 from tests import launcher
@@ -110,12 +111,10 @@ def killed_run(fake: FakeCustomerIO, dest: Dest, point: str) -> subprocess.Compl
     """The CLI with a crash point (`""`: none, only the list of statements on stderr), loading one table at a
     time (dlt's `load.workers`), so that a kill right after one table's COMMIT finds the next one not begun, and
     with one hash seed for every run: dlt truncates the staging tables in the order of a set of their names, and
-    a COMMIT is named by the statement before it."""
-    return launcher.run(
-        ingest_args(fake, dest, ",".join(TABLES)),
-        env={**os.environ, VARIABLE: point, "COLUMNS": "200", "LOAD__WORKERS": "1", "PYTHONHASHSEED": "0"},
-        timeout=300,
-    )
+    a COMMIT is named by the statement before it. Every run has the same "now" (the workspace's), which the
+    statements marking vanished campaigns carry."""
+    env = {**os.environ, VARIABLE: point, "COLUMNS": "200", "LOAD__WORKERS": "1", "PYTHONHASHSEED": "0"}
+    return launcher.run(ingest_args(fake, dest, ",".join(TABLES)), env={**env, NOW: str(fake.ws.now)}, timeout=300)
 
 
 def reached(point: str, lines: list[str]) -> bool:

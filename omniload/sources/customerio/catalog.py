@@ -6,83 +6,40 @@ Each entry says where the rows come from (`read`), what makes a row unique (`pri
 filters on (`incremental_key`), how the destination takes the rows (`strategy`), where the next run starts
 (`cursor`: deliveries re-read a look-back window, since opens and clicks keep changing them), which ids must be brought to the
 contract's type (`types`), and which table-specific rule shapes a record into a row (`shape`). The lists that
-tables fan out over are declared once (`PARENTS`), like the workspace-wide passes (`PASSES`); the engine in
-`engine.py` resolves them by these declarations and knows nothing about any single table.
+tables fan out over are declared once (`PARENTS`), like the workspace-wide passes (`PASSES`). The read types
+`Endpoint`, `Listing`, `PerParent`, `Batched`, `Contents` and `Parents` are the REST layer's
+(`omniload/sources/rest/reads.py`, imported here for the entries); `Metrics`, `FromPass` and `Usage` are the
+reads only Customer.io has, read by `engine.py`. Neither knows anything about any single table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
-from omniload.source import CursorRule, Strategy, TableSpec
+from omniload.source import CursorRule, Strategy
 from omniload.sources.customerio import shapes
 from omniload.sources.customerio.periods import PERIODS
-
-#: A record's row, None to drop it, or several rows where one record holds several (a person's opt-outs).
-Shape = Callable[[dict[str, Any]], dict[str, Any] | list[dict[str, Any]] | None]
+from omniload.sources.rest.reads import (
+    Batched,
+    Contents,
+    Endpoint,
+    Listing,
+    Parents,
+    PerParent,
+    RestCatalog,
+    RestTable,
+    SourceRead,
+)
 
 #: The people search matches everyone through `cio_id exists`: every person has one (docs/contract/customerio/tables.md 4.13).
 MATCH_ALL_PEOPLE = {"and": [{"attribute": {"field": "cio_id", "operator": "exists"}}]}
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    """One API read. `path` may name parent fields (`{campaign_id}`); `records` is the key holding the rows.
-
-    `paging`: `cursor` follows `next`; `offset` grows `offset` by the records received until a short page;
-    `page` counts `page` from 1 until an empty page or `meta.pagination.total` is reached (Design Studio).
-    `window`: the query parameters of exclusive server-side bounds on the table's incremental key
-    (`updated_after`, `updated_before`), sent when a run has an interval.
-    """
-
-    path: str
-    records: str
-    method: Literal["GET", "POST"] = "GET"
-    limit: int | None = None
-    paging: Literal["cursor", "offset", "page"] = "cursor"
-    params: Mapping[str, str] = field(default_factory=dict)
-    body: Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
-    window: tuple[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class Listing:
-    """Every page of one endpoint, or of several (`passes`) whose union is the table.
-
-    `detail`: each record's own read (its `path` names record fields, `records` the key of the answer's object),
-    whose fields join the record's row; a request per record, so made only when the URI asks for details
-    (`design_studio_content=true`: a Design Studio email's content)."""
-
-    endpoints: tuple[Endpoint, ...]
-    detail: Endpoint | None = None
-
-
-@dataclass(frozen=True)
-class PerParent:
-    """One read per parent; the parent's fields (e.g. `campaign_id`) fill the path and are set on every row.
-
-    `count`: where the API gives a parent's number of records cheaply (`{"count": N}`, a segment's customer
-    count, OpenAPI `getSegmentCount`), which `--plan` reads to count the pages of each parent.
-    """
-
-    parent: str
-    endpoint: Endpoint
-    count: str | None = None
-
-
-@dataclass(frozen=True)
-class Batched:
-    """Parents sent `size` at a time in a POST body under `ids` (the people attributes endpoint)."""
-
-    parent: str
-    endpoint: Endpoint
-    size: int
-
-
-@dataclass(frozen=True)
-class Metrics:
+class Metrics(SourceRead):
     """A columnar series read per parent, flattened into one row per period step.
 
     `series`: the keys leading to the columns (`metric.series`; `journey_metric` for journey metrics).
@@ -100,25 +57,18 @@ class Metrics:
 
 
 @dataclass(frozen=True)
-class Contents:
-    """The response itself is the records, one read per parent: an array gives a row per element, an object
-    one row; each row is `{<parent key>, item_index, item}` (collection contents, whose items' fields vary)."""
+class Usage(SourceRead):
+    """One read per parent whose whole answer is, per kind of user, the ids that use the parent
+    (`{"campaigns": [1, 2], "sent_newsletters": [3]}`, wrapped in `under` where the API wraps it): one row per
+    kind and id, `{<parent key>, used_by, used_by_id}` (segment dependencies, sender usage; read by `engine.py`)."""
 
     parent: str
     path: str
-
-
-@dataclass(frozen=True)
-class Usage(Contents):
-    """A parent's whole answer is, per kind of user, the ids that use the parent (`{"campaigns": [1, 2],
-    "sent_newsletters": [3]}`, wrapped in `under` where the API wraps it): one row per kind and id,
-    `{<parent key>, used_by, used_by_id}` (segment dependencies, sender usage)."""
-
     under: str | None = None
 
 
 @dataclass(frozen=True)
-class FromPass:
+class FromPass(SourceRead):
     """Rows taken from a workspace-wide pass (docs/contract/customerio/tables.md section 5, `PASSES`) instead of one read per parent.
 
     `member_of` names the parent list a row must belong to, through the row field `via`; `person_rows`
@@ -134,46 +84,28 @@ class FromPass:
     params: Mapping[str, str] = field(default_factory=dict)
 
 
-Read = Listing | PerParent | Batched | Metrics | FromPass | Contents  # Usage is a kind of Contents
+Read = Listing | PerParent | Batched | Metrics | FromPass | Contents | Usage
+
+
+class Feed(StrEnum):
+    """How a table is refreshed from the change feed on nightly runs (docs/contract/customerio/changes.md
+    section 2, `changes.py`): ATTRIBUTES and RELATIONSHIPS re-read the people the activity log names; LOG
+    tables take the log's new records; GONE tables are read as usual and lose the rows of people gone."""
+
+    ATTRIBUTES = "attributes"
+    RELATIONSHIPS = "relationships"
+    LOG = "log"
+    GONE = "gone"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Table(TableSpec):
-    """A Customer.io table: the core's `TableSpec` plus how it is read and shaped."""
+class Table(RestTable):
+    """A Customer.io table: a REST table (`omniload.sources.rest.reads.RestTable`: the core's `TableSpec` plus
+    `read`, `shape`, `dedupe`) whose read may also be one only Customer.io has (`Metrics`, `FromPass`), and which
+    may be refreshed from the change feed on nightly runs (`feed`)."""
 
     read: Read
-    shape: Shape | None = None
-    dedupe: bool = False  # pages may repeat records: keep each primary key once
-
-
-@dataclass(frozen=True, kw_only=True)
-class Parents:
-    """A list other tables fan out over, the way dlt's rest_api names `{resources.issues.number}`.
-
-    A top-level list is the rows of the catalog table `table` (read once per run and shared with that table);
-    each parent is a record's `id_field`, brought to `id_type`, under the name `key` (the path placeholder and
-    the field set on every child row); `created` is the record field that anchors the parent's time ranges.
-    A nested list (`within`) takes each item of the `items` array of another list's records, keeping that
-    list's fields; an item that is not an object is the id itself (a newsletter's `content_ids`). A list whose
-    table is itself read per parent (a broadcast's triggers) is read once per run too, and `keep` names the
-    record fields its parents carry beside their id (the `broadcast_id` a trigger's path also needs). A fixed list
-    (`values`) is given here, not read (the suppression types of the OpenAPI enum). `on_disk`: a list as large as the workspace's people, kept in a key set, never in memory.
-    `alias_field`: a second identifier of an on-disk list's records (a person's `id` beside its cio_id), kept
-    on disk as alias → parent id for the pass rows that name their parent only by it (tables.md 5, items 1-2).
-    """
-
-    name: str
-    key: str
-    table: str | None = None
-    within: str | None = None
-    items: str | None = None
-    id_field: str = "id"
-    id_type: type = int
-    created: str | None = None
-    on_disk: bool = False
-    alias_field: str | None = None
-    values: tuple[Any, ...] = ()
-    keep: tuple[str, ...] = ()
+    feed: Feed | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -249,10 +181,11 @@ def objects_search(parent: Mapping[str, Any]) -> Mapping[str, Any]:
 #: The 31 tables of the product page: what `all` loads.
 PRODUCT_TABLES: tuple[Table, ...] = (
     Table(name="activities", description="Account activity log (the API keeps about 30 days).",
-          primary_key=("id",), strategy=Strategy.REPLACE, read=FromPass("activities"), types={"id": str}),
+          primary_key=("id",), strategy=Strategy.REPLACE, read=FromPass("activities"), types={"id": str},
+          feed=Feed.LOG),
     Table(name="broadcasts", description="API-triggered broadcasts.",
           primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
-          read=_list("/v1/broadcasts", "broadcasts"), types={"id": int}),
+          read=_list("/v1/broadcasts", "broadcasts"), types={"id": int}, tombstones=True),
     Table(name="broadcast_actions", description="Actions (message tiles) of every broadcast.",
           primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
           read=PerParent("broadcasts", Endpoint("/v1/broadcasts/{broadcast_id}/actions", "actions")),
@@ -269,7 +202,7 @@ PRODUCT_TABLES: tuple[Table, ...] = (
           read=Metrics("broadcasts", "/v1/broadcasts/{broadcast_id}/metrics", 1), types=METRICS_TYPES),
     Table(name="campaigns", description="Triggered campaigns.",
           primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
-          read=_list("/v1/campaigns", "campaigns"), types={"id": int}),
+          read=_list("/v1/campaigns", "campaigns"), types={"id": int}, tombstones=True),
     Table(name="campaign_actions", description="Actions (workflow tiles) of every campaign.",
           primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
           read=PerParent("campaigns", Endpoint("/v1/campaigns/{campaign_id}/actions", "actions")),
@@ -286,7 +219,7 @@ PRODUCT_TABLES: tuple[Table, ...] = (
           read=Metrics("campaigns", "/v1/campaigns/{campaign_id}/metrics", 2), types=METRICS_TYPES),
     Table(name="collections", description="Data collections (their definitions, not contents).",
           primary_key=("id",), incremental_key="updated_at", strategy=Strategy.MERGE,
-          read=_list("/v1/collections", "collections"), types={"id": int}),
+          read=_list("/v1/collections", "collections"), types={"id": int}, tombstones=True),
     Table(name="customers", description="Every person in the workspace, with their identifiers.",
           primary_key=("cio_id",), strategy=Strategy.REPLACE,
           read=Listing((Endpoint("/v1/customers", "identifiers", "POST", limit=1000,
@@ -294,24 +227,25 @@ PRODUCT_TABLES: tuple[Table, ...] = (
           types={"cio_id": str}, shape=shapes.person, dedupe=True),
     Table(name="customer_activities", description="Activity of each person (last 30 days).",
           primary_key=("id",), strategy=Strategy.REPLACE,
-          read=FromPass("activities", member_of="people", person_rows=True), types={"id": str}),
+          read=FromPass("activities", member_of="people", person_rows=True), types={"id": str}, feed=Feed.LOG),
     Table(name="customer_attributes", description="Attributes, timestamps and devices of each person.",
           primary_key=("customer_id",), strategy=Strategy.REPLACE,
           read=Batched("people", Endpoint("/v1/customers/attributes", "customers", "POST",
                                           params={"id_type": "cio_id"}), size=100),
-          types={"customer_id": str}, shape=shapes.person_attributes),
+          types={"customer_id": str}, shape=shapes.person_attributes, feed=Feed.ATTRIBUTES),
     Table(name="customer_messages", description="Deliveries sent to each person.",
           primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
-          read=FromPass("messages", member_of="people", person_rows=True), types=DELIVERY_TYPES),
+          read=FromPass("messages", member_of="people", person_rows=True), types=DELIVERY_TYPES,
+          feed=Feed.GONE),
     Table(name="customer_relationships", description="Object relationships of each person.",
           primary_key=("customer_id", "object_type_id", "object_id"), strategy=Strategy.REPLACE,
           read=PerParent("people", Endpoint("/v1/customers/{customer_id}/relationships", "cio_relationships",
                                             limit=1000, params={"id_type": "cio_id"})),
           types={"customer_id": str, "object_type_id": int, "object_id": str},
-          shape=shapes.relationship, dedupe=True),
+          shape=shapes.relationship, dedupe=True, feed=Feed.RELATIONSHIPS),
     Table(name="exports", description="Export jobs (not their contents).",
           primary_key=("id",), incremental_key="updated_at", strategy=Strategy.MERGE,
-          read=_list("/v1/exports", "exports"), types={"id": int}),
+          read=_list("/v1/exports", "exports"), types={"id": int}, tombstones=True),
     Table(name="info_ip_addresses", description="IP addresses Customer.io sends from (per region).",
           primary_key=("ip",), strategy=Strategy.REPLACE,
           read=_list("/v1/info/ip_addresses", "ip_addresses"), shape=shapes.ip_address),
@@ -319,7 +253,7 @@ PRODUCT_TABLES: tuple[Table, ...] = (
           primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME, read=FromPass("messages"), types=DELIVERY_TYPES),
     Table(name="newsletters", description="Newsletters.",
           primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
-          read=_list("/v1/newsletters", "newsletters", limit=100), types={"id": int}),
+          read=_list("/v1/newsletters", "newsletters", limit=100), types={"id": int}, tombstones=True),
     Table(name="newsletter_metrics", description="Metrics per newsletter, one row per period step.",
           primary_key=("newsletter_id", "period", "step_index"), strategy=Strategy.REPLACE, periods=PERIODS,
           read=Metrics("newsletters", "/v1/newsletters/{newsletter_id}/metrics", 1), types=METRICS_TYPES),
@@ -339,7 +273,7 @@ PRODUCT_TABLES: tuple[Table, ...] = (
           read=_list("/v1/reporting_webhooks", "reporting_webhooks"), types={"id": int}),
     Table(name="segments", description="Segments (definitions, not membership).",
           primary_key=("id",), incremental_key="updated_at", strategy=Strategy.MERGE,
-          read=_list("/v1/segments", "segments"), types={"id": int}),
+          read=_list("/v1/segments", "segments"), types={"id": int}, tombstones=True),
     Table(name="sender_identities", description="Sender identities, hidden ones included.",
           primary_key=("id",), strategy=Strategy.REPLACE,
           read=Listing((
@@ -399,7 +333,7 @@ EXTRA_TABLES: tuple[Table, ...] = (
           dedupe=True),
     Table(name="snippets", in_all=False, description=beyond_all("Snippets (reusable content)."),
           primary_key=("name",), incremental_key="updated_at", strategy=Strategy.MERGE,
-          read=_list("/v1/snippets", "snippets")),
+          read=_list("/v1/snippets", "snippets"), tombstones=True),
     Table(name="newsletter_variants", in_all=False,
           description=beyond_all("Contents of every newsletter (languages, A/B variants)."),
           primary_key=("id",), strategy=Strategy.REPLACE,
@@ -513,16 +447,5 @@ PAGE_MAXIMA: Mapping[str, int] = {"/v1/activities": 100, "/v1/messages": 1000, "
                                   **{f"/v1/design_studio/{items}": 10000
                                      for items in ("emails", "components", "folders")}}
 
-
-def paged_endpoints(table: Table) -> tuple[Endpoint, ...]:
-    """The endpoints a table pages through with a `limit` the client chooses (`--page-size` sets it)."""
-    read = table.read
-    if isinstance(read, Listing):
-        endpoints = read.endpoints
-    elif isinstance(read, PerParent):
-        endpoints = (read.endpoint,)
-    elif isinstance(read, FromPass):
-        endpoints = tuple(p.endpoint for p in PASSES if p.name == read.name)
-    else:  # batched bodies and metrics are not paged by size
-        endpoints = ()
-    return tuple(endpoint for endpoint in endpoints if endpoint.limit)
+#: The catalog as the REST reader takes it (`omniload.sources.rest.reader.RestReader`).
+REST_CATALOG = RestCatalog(TABLES, PARENTS, PAGE_MAXIMA)

@@ -21,6 +21,7 @@ PARAMETERS = (
     "lookback_days",
     "retry_budget",
     "timeout",
+    "full_refresh_days",
     "design_studio_content",
 )
 
@@ -34,6 +35,7 @@ class CustomerIOConfig:
     lookback_days: int
     retry_budget: float = 600.0  # seconds one request may spend retrying and waiting (Retry-After included)
     timeout: float = 60.0  # each request's total deadline, in seconds
+    full_refresh_days: int = 7  # tables refreshed from the change feed are read whole at least this often
     design_studio_content: bool = False  # read each Design Studio email's content: a request per email
 
     @property
@@ -70,6 +72,7 @@ def parse_uri(uri: str) -> CustomerIOConfig:
         lookback_days=int(_positive_number(query, "lookback_days", 30, allow_zero=True)),
         retry_budget=_positive_number(query, "retry_budget", 600.0),
         timeout=_positive_number(query, "timeout", 60.0),
+        full_refresh_days=int(_positive_number(query, "full_refresh_days", 7, allow_zero=True)),
         design_studio_content=_flag(query, "design_studio_content"),
     )
 

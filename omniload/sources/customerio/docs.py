@@ -142,6 +142,7 @@ customerio://?api_key=<api-key>&region=<region>
 | `lookback_days` | no | How far back an incremental run re-reads deliveries, whose metrics keep changing after they are sent (default 30). |
 | `retry_budget` | no | Seconds one request may spend on retries and their waits (default 600). A `Retry-After` longer than what is left fails the run at once, saying what the server asked. |
 | `timeout` | no | Each request's total deadline in seconds (default 60), however slowly the server sends; then the request is retried. |
+| `full_refresh_days` | no | Tables refreshed from the activity log on nightly runs (`customer_attributes`, `customer_relationships`) are read whole at least this often, in days (default 7): the log may miss changes (CSV imports), and the weekly full read repairs them. |
 | `design_studio_content` | no | `true` adds each Design Studio email's content (subject, HTML, text, envelope) to `design_studio_emails`, at a request per email; default `false`, the emails' metadata only. |
 
 The standard `HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE` variables are honoured.
@@ -229,7 +230,9 @@ an action or sending a delivery need not change the parent's `updated`.
 
 {interval_markdown()}
 Without an interval, merge tables remember how far they got (a cursor stored with the data) and the next run
-reads only what is newer; deliveries re-read the last `lookback_days` days.
+reads only what is newer; deliveries re-read the last `lookback_days` days. The per-person tables and the
+activity tables are refreshed from the activity log: a night re-reads only the people it names (README "Nightly
+runs"), and merge tables read from whole lists mark the rows whose key vanished with `_omniload_deleted_at`.
 
 ## Watching a run
 

@@ -28,8 +28,8 @@ from omniload.concurrency import parallel_pages
 from omniload.keys import KeySet
 from omniload.source import Interval, Page, Position, Row, Strategy, TableRequest
 from omniload.sources.customerio.catalog import PARENT_LISTS, PASS_READS, FromPass, Pass, Table
-from omniload.sources.customerio.paging import Pager
-from omniload.sources.customerio.parents import ParentLists, shaped_rows
+from omniload.sources.rest.pager import Pager
+from omniload.sources.rest.parents import ParentLists, shaped_rows
 
 log = logging.getLogger("omniload")
 
@@ -59,7 +59,7 @@ class PassReader:
         """Every page of the pass `name`, each split among the requested tables it feeds, and the positions of
         a pass read in chunks, given to every table it feeds."""
         read = PASS_READS[name]
-        members = [self._members(request.table) for request in requests]
+        members = [self.members(request.table) for request in requests]
         interval = _widest(r.interval for r in requests)
         chunked = self._chunked(read, requests, interval)
         if chunked:
@@ -75,10 +75,10 @@ class PassReader:
                     yield request, page
                 continue
             for request, allowed in zip(requests, members, strict=True):
-                rows = self._pass_rows(request.table, page, allowed)
+                rows = self.rows(request.table, page, allowed)
                 if rows:
                     yield request, rows
-        self._warn_unlinked(requests)
+        self.warn_unlinked(requests)
 
     def pages(
         self, read: Pass, interval: Interval, extra: Mapping[str, str] | None = None
@@ -135,7 +135,7 @@ class PassReader:
         known = [value for value in created if isinstance(value, int) and value > 0]
         return min(known, default=self.now)
 
-    def _members(self, table: Table) -> set[Any] | KeySet | None:
+    def members(self, table: Table) -> set[Any] | KeySet | None:
         """The parent ids a pass row must name to belong to `table`; None when every row belongs."""
         read = table.read
         assert isinstance(read, FromPass)
@@ -146,7 +146,7 @@ class PassReader:
         key = PARENT_LISTS[read.member_of].key  # the parent's own name for the id the rows carry in `via`
         return {parent.fields[key] for parent in self.parents.parents(read.member_of)}
 
-    def _pass_rows(self, table: Table, page: Page, members: set[Any] | KeySet | None) -> Page:
+    def rows(self, table: Table, page: Page, members: set[Any] | KeySet | None) -> Page:
         read = table.read
         assert isinstance(read, FromPass)
         if table.shape:  # a table made of a part of each record (a delivery's survey answers)
@@ -165,8 +165,8 @@ class PassReader:
         (tables.md section 5, items 1 and 2). Rows of nobody are counted for the run's warnings."""
         read = table.read
         assert isinstance(read, FromPass) and read.member_of is not None
-        cio_ids = [_cio_id(record) for record in page]
-        ids = [None if cio_id else _person_id(record) for record, cio_id in zip(page, cio_ids, strict=True)]
+        cio_ids = [cio_id_of(record) for record in page]
+        ids = [None if cio_id else person_id_of(record) for record, cio_id in zip(page, cio_ids, strict=True)]
         known = people.intersection(i for i in cio_ids if i is not None)  # one lookup a page
         by_id = self.parents.aliases(read.member_of).lookup(i for i in ids if i is not None)  # and one for the ids
         rows = []
@@ -179,7 +179,7 @@ class PassReader:
                 self._unlinked[table.name] = self._unlinked.get(table.name, 0) + len(page) - len(rows)
         return rows
 
-    def _warn_unlinked(self, requests: list[TableRequest[Table]]) -> None:
+    def warn_unlinked(self, requests: list[TableRequest[Table]]) -> None:
         for request in requests:
             count = self._unlinked.pop(request.table.name, 0)
             if count:
@@ -222,14 +222,14 @@ def _resumed(interval: Interval, requests: list[TableRequest[Table]]) -> Interva
     return Interval(min(positions) + 1, interval.end)
 
 
-def _cio_id(record: Row) -> str | None:
+def cio_id_of(record: Row) -> str | None:
     identifiers = record.get("customer_identifiers")
     if not isinstance(identifiers, dict) or identifiers.get("cio_id") in (None, ""):
         return None
     return str(coerce(identifiers["cio_id"], str))
 
 
-def _person_id(record: Row) -> str | None:
+def person_id_of(record: Row) -> str | None:
     """A pass row's own `customer_id`: the person's `id` (README fact 15)."""
     value = coerce(record.get("customer_id"), str)
     return value if isinstance(value, str) and value else None

@@ -29,11 +29,12 @@ from omniload.sources.customerio.catalog import (
     Parents,
     PerParent,
     Table,
+    Usage,
 )
 from omniload.sources.customerio.engine import Reader
-from omniload.sources.customerio.paging import fill
-from omniload.sources.customerio.parents import ON_DISK, SHARED_TABLES, Parent
 from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
+from omniload.sources.rest.pager import fill
+from omniload.sources.rest.parents import Parent
 
 Request = TableRequest[Table]
 
@@ -63,7 +64,7 @@ class Planner:
             return Estimate(request.load_name, None, note=_per_member_rule(read))
         return self._fan_out(request, read)
 
-    def _fan_out(self, request: Request, read: PerParent | Metrics | Contents) -> Estimate:
+    def _fan_out(self, request: Request, read: PerParent | Metrics | Contents | Usage) -> Estimate:
         """The list (where this plan reads it first), then a request per parent: a floor where a parent's records
         may span pages, unless the API counts them (`PerParent.count`)."""
         parents, listed = self._parents(read.parent)
@@ -99,13 +100,13 @@ class Planner:
         """A parent list is read now and costs the pages it took; the people listing is unknown; any other
         listing is not read ahead and costs a request per endpoint, more where the endpoint pages."""
         table = request.table
-        if table.name in SHARED_TABLES:
+        if table.name in self.reader.catalog.shared_tables:
             before = self._sent()
             rows = sum(len(self.reader.parents.listing(endpoint)) for endpoint in read.endpoints)
             sent = self._sent() - before
             note = f"{rows} rows, read by the plan" if sent else "read already for a table before it"
             return Estimate(request.load_name, sent, note=note)
-        on_disk = next((p for p in ON_DISK if p.table == table.name), None)
+        on_disk = next((p for p in self.reader.catalog.on_disk if p.table == table.name), None)
         if on_disk:
             return Estimate(request.load_name, None, note=f"{_listing_rule(on_disk)}; {_no_count(on_disk.name)}")
         paged = any(endpoint.limit for endpoint in read.endpoints)
@@ -146,7 +147,7 @@ def _listing_rule(on_disk: Parents) -> str:
     return f"listing the {on_disk.name}: one request per {read.endpoints[0].limit or 1:,}"
 
 
-def _per_member_rule(read: PerParent | Batched | Metrics | Contents) -> str:
+def _per_member_rule(read: PerParent | Batched | Metrics | Contents | Usage) -> str:
     """A read over an on-disk list: a request per batch of members, or at least one per member."""
     on_disk = PARENT_LISTS[read.parent]
     each = f"one request per {read.size}" if isinstance(read, Batched) else "at least one request for each"

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omniload import __version__
-from omniload.http import HttpClient, RetryPolicy
+from omniload.http import BearerToken, HttpClient, RetryPolicy
 from omniload.source import Estimate, Reader, TableRequest, select_tables
 from omniload.sources.customerio import docs, engine, plan
 from omniload.sources.customerio.catalog import TABLES, Table
 from omniload.sources.customerio.config import CustomerIOConfig, parse_uri
+from omniload.sources.customerio.errors import CustomerIOErrors
 
 
 @dataclass(frozen=True)
@@ -54,21 +55,16 @@ class CustomerIOConnection:
         config = self.config
         http = HttpClient(
             config.base_url,
-            headers={
-                "Authorization": f"Bearer {config.api_key}",
-                "Accept": "application/json",
-                "User-Agent": f"omniload/{__version__}",
-            },
+            headers={"Accept": "application/json", "User-Agent": f"omniload/{__version__}"},
+            auth=BearerToken(config.api_key),
+            errors=CustomerIOErrors(config),
             rate_limit=config.rate_limit,
             retry=RetryPolicy(total_seconds=config.retry_budget),
             timeout=config.timeout,
-            describe_401=lambda: (
-                f"Customer.io rejected the API key (401) in region {config.region!r}"
-                f"{' at ' + config.base_url if config.custom_host else ''}: check that it is an App API key "
-                "and that the account lives in this region (region=us or region=eu)"
-            ),
         )
-        return engine.Reader(http, details=config.design_studio_content)
+        return engine.Reader(
+            http, full_refresh_days=config.full_refresh_days, details=config.design_studio_content
+        )
 
 
 SOURCE = CustomerIO()

@@ -192,6 +192,7 @@ def read_paths() -> list[str]:
         Listing,
         Metrics,
         PerParent,
+        Usage,
     )
 
     paths = []
@@ -204,7 +205,7 @@ def read_paths() -> list[str]:
         elif isinstance(read, PerParent):
             endpoint = read.endpoint
             paths.append(endpoint.path if endpoint.method == "GET" else f"{endpoint.method} {endpoint.path}")
-        elif isinstance(read, Metrics | Contents):
+        elif isinstance(read, Metrics | Contents | Usage):
             paths.append(read.path)
     return [path for path in paths if path not in LATER]
 

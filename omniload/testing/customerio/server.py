@@ -131,6 +131,7 @@ class FakeCustomerIO:
         self.pages = PagePrefetcher() if prefetch else None
         self.retry_after: int | None = 1
         self.log: list[LoggedRequest] = []
+        self._in_flight = 0  # requests arrived and not yet logged (answered)
         self._rate_limit = rate_limit
         self._buckets: dict[str, TokenBucket] = {}
         self._keys: dict[str, _Key] = {}
@@ -140,6 +141,7 @@ class FakeCustomerIO:
         self._deleted: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
         self._gone = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
         self.clients_gone = 0
         self._counter = 0
         self._host, self._port = host, port
@@ -274,6 +276,12 @@ class FakeCustomerIO:
         with self._lock:
             return [r for r in self.log if path_prefix is None or r.path.startswith(path_prefix)]
 
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until every request that has arrived is answered and logged (a killed client's slow requests
+        included), so a count taken next holds only later requests; False if they were not in time."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
     def wait_clients_gone(self, count: int, timeout: float = 10.0) -> bool:
         """Wait until ``count`` clients in all went away before their reply; False if they did not in time."""
         with self._gone:
@@ -329,6 +337,7 @@ class FakeCustomerIO:
         key = auth[7:].strip() if auth[:7].lower() == "bearer " else None
         with self._lock:
             self._counter += 1
+            self._in_flight += 1
             n = self._counter
             self._apply_deletions(n - 1)
         try:
@@ -336,8 +345,10 @@ class FakeCustomerIO:
         except ApiError:
             route_name = None
         reply = self._process(method, parts.path, path, query, body, body_error, key, n)
-        with self._lock:
+        with self._idle:
             self.log.append(LoggedRequest(method, path, query, body, key, reply.status, time.time(), route_name))
+            self._in_flight -= 1
+            self._idle.notify_all()
         return reply
 
     def _process(

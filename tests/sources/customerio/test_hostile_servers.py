@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from omniload.sources.customerio.paging import STALE_PAGES
+from omniload.sources.rest.paginators import STALE_PAGES
 from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
 from tests.conftest import API_KEY, Ran, ingest, omniload, query, source_uri
 

@@ -41,8 +41,19 @@ def test_each_table_is_complete(spec: str, base_url: str, tmp_path: Path) -> Non
 def test_a_second_run_continues_from_the_cursor(base_url: str, tmp_path: Path) -> None:
     """The core's state rules serve the new source unchanged: the merge table's cursor is its highest `updated`."""
     db = tmp_path / "tiny.duckdb"
-    args = ("ingest", "--source-uri", f"tiny://?base_url={base_url}", "--source-table", "notes",
-            "--dest-uri", f"duckdb:///{db}", "--dest-table", "tiny.notes", "--progress", "json")
+    args = (
+        "ingest",
+        "--source-uri",
+        f"tiny://?base_url={base_url}",
+        "--source-table",
+        "notes",
+        "--dest-uri",
+        f"duckdb:///{db}",
+        "--dest-table",
+        "tiny.notes",
+        "--progress",
+        "json",
+    )
     first, second = omniload(*args, env=ENV), omniload(*args, env=ENV)
     assert first.code == 0 and second.code == 0, first.output + second.output
     assert '"rows": 5' in first.stdout.splitlines()[-1]
@@ -69,8 +80,17 @@ def test_an_unknown_source_names_the_registered_ones() -> None:
 def test_a_plan_before_the_run(base_url: str, tmp_path: Path) -> None:
     """`--plan` is the core's: the tiny source gives its estimates, the CLI prints them and writes nothing."""
     db = tmp_path / "tiny.duckdb"
-    ran = omniload("ingest", "--source-uri", f"tiny://?base_url={base_url}", "--source-table", "notes,authors",
-                   "--dest-uri", f"duckdb:///{db}", "--plan", env=ENV)
+    ran = omniload(
+        "ingest",
+        "--source-uri",
+        f"tiny://?base_url={base_url}",
+        "--source-table",
+        "notes,authors",
+        "--dest-uri",
+        f"duckdb:///{db}",
+        "--plan",
+        env=ENV,
+    )
     assert ran.code == 0, ran.output
     assert ran.stdout.splitlines() == [
         "table    requests  time (no rate limit)  note",

@@ -1,10 +1,9 @@
-"""The lists tables fan out over, resolved from their declarations in the catalog (`PARENTS`).
+"""The lists tables fan out over, resolved from their declarations (`reads.Parents`) once per run.
 
-One `ParentLists` serves one run and reads each list at most once, so tables loaded together share the people
-listing and the campaign, broadcast, newsletter and object type lists, and lists that are themselves read per
-parent (each broadcast's triggers); the tables that are those lists read them through here too. A parent list
-too large for memory (`on_disk`: the people) lives in a `KeySet`, and its second identifier (`alias_field`: the
-people's `id`) in a `KeyMap` to the parent id, filled by the same read.
+One `ParentLists` serves one run and reads each list at most once, so tables loaded together share a list, and
+a table that is itself a list reads it through here too, a list read per parent (each broadcast's triggers) as
+well. A list too large for memory (`on_disk`) lives in a `KeySet`, and its second identifier (`alias_field`) in
+a `KeyMap` to the parent id, filled by the same read.
 """
 
 from __future__ import annotations
@@ -19,24 +18,10 @@ from omniload.arrow import coerce
 from omniload.errors import NotFound
 from omniload.keys import KeyMap, KeySet
 from omniload.source import Page, Row
-from omniload.sources.customerio.catalog import (
-    CATALOG,
-    PARENT_LISTS,
-    PARENTS,
-    Endpoint,
-    Listing,
-    Parents,
-    PerParent,
-    Table,
-)
-from omniload.sources.customerio.paging import Pager
+from omniload.sources.rest.pager import Pager
+from omniload.sources.rest.reads import Endpoint, Listing, Parents, PerParent, RestCatalog, RestTable
 
 log = logging.getLogger("omniload")
-
-#: Tables whose rows are an in-memory parent list: read once, whichever table asks first.
-SHARED_TABLES = frozenset(p.table for p in PARENTS if p.table and not p.on_disk)
-#: Lists as large as the workspace's people, filled while their table is read.
-ON_DISK = tuple(p for p in PARENTS if p.on_disk)
 
 
 @dataclass(frozen=True)
@@ -46,23 +31,30 @@ class Parent:
     fields: Mapping[str, Any]
     created: int | None = None
 
+    def describe(self) -> str:
+        """The parent in a warning: `list_id 3, item_id 7`."""
+        return ", ".join(f"{key} {value}" for key, value in self.fields.items())
+
 
 @dataclass
 class ParentLists:
     pager: Pager
+    catalog: RestCatalog
     _lists: dict[str, list[Row]] = field(default_factory=dict)  # by endpoint and query, or by table name
     _on_disk: dict[str, KeySet] = field(default_factory=dict)
     _aliases: dict[str, KeyMap] = field(default_factory=dict)  # alias → parent id, filled with `_on_disk`
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def list_table(self, table: Table) -> Iterator[Page]:
+    def list_table(self, table: RestTable) -> Iterator[Page]:
         """Every page of a listed table; a table that is an on-disk parent list fills that list as it goes."""
         assert isinstance(table.read, Listing)
-        filling = next((p for p in ON_DISK if p.table == table.name and p.name not in self._on_disk), None)
+        filling = next(
+            (p for p in self.catalog.on_disk if p.table == table.name and p.name not in self._on_disk), None
+        )
         keys = KeySet() if filling else None
         aliases = KeyMap() if filling and filling.alias_field else None
+        shared = table.name in self.catalog.shared_tables
         for endpoint in table.read.endpoints:
-            shared = table.name in SHARED_TABLES
             for page in [self.listing(endpoint)] if shared else self.pager.pages(endpoint):
                 rows = shaped_rows(table, page, None)
                 if filling and keys is not None:
@@ -77,8 +69,8 @@ class ParentLists:
 
     def parents(self, name: str) -> Iterable[Parent]:
         """Every parent of a declared list, in the order the API returned them."""
-        declared = PARENT_LISTS[name]
-        if declared.on_disk:  # made one at a time: a million people's Parent objects would cost 300 MB
+        declared = self.catalog.parent_list[name]
+        if declared.on_disk:  # made one at a time: a million Parent objects would cost 300 MB
             return (Parent({declared.key: value}) for value in self.on_disk(name))
         if declared.within:
             return self._nested(declared)
@@ -87,7 +79,7 @@ class ParentLists:
         found = (_parent(declared, record) for record in self._records(declared))
         return list({tuple(p.fields.values()): p for p in found if p is not None}.values())  # listed once each
 
-    def fanned(self, table: Table) -> list[Row]:
+    def fanned(self, table: RestTable) -> list[Row]:
         """Every row of a table read per parent that is itself a parent list (a broadcast's triggers), read once
         per run and shared with the table: one read per parent, whose fields are set on its rows; a parent gone
         since it was listed (404) is skipped with a warning."""
@@ -105,7 +97,7 @@ class ParentLists:
                         for row in shaped_rows(table, page, parent)
                     ]
                 except NotFound:
-                    log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, describe(parent))
+                    log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, parent.describe())
             with self._lock:
                 self._lists[table.name] = cached
         return cached
@@ -113,13 +105,12 @@ class ParentLists:
     def on_disk(self, name: str) -> KeySet:
         """The ids of a list kept on disk, read through its table the first time they are asked for."""
         if name not in self._on_disk:
-            for _ in self.list_table(CATALOG[PARENT_LISTS[name].table or ""]):
+            for _ in self.list_table(self.catalog.table[self.catalog.parent_list[name].table or ""]):
                 pass
         return self._on_disk[name]
 
     def aliases(self, name: str) -> KeyMap:
-        """The `alias_field` → parent id map of a list kept on disk (the people's `id` → cio_id, 4.13), read
-        with its list."""
+        """The `alias_field` → parent id map of a list kept on disk, read with its list."""
         self.on_disk(name)
         return self._aliases[name]
 
@@ -137,15 +128,15 @@ class ParentLists:
     def _records(self, declared: Parents) -> list[Row]:
         """The records of a listed table (every endpoint's: sender identities, hidden or not), or the rows of a
         table read per parent."""
-        table = CATALOG[declared.table or ""]
+        table = self.catalog.table[declared.table or ""]
         if isinstance(table.read, PerParent):
             return self.fanned(table)
         assert isinstance(table.read, Listing)
         return [row for endpoint in table.read.endpoints for row in self.listing(endpoint)]
 
     def _nested(self, declared: Parents) -> list[Parent]:
-        """One parent per item of the outer list's records (an action of a campaign), keeping the outer fields."""
-        outer = PARENT_LISTS[declared.within or ""]
+        """One parent per item of the outer list's records, keeping the outer fields."""
+        outer = self.catalog.parent_list[declared.within or ""]
         pairs: dict[tuple[Any, ...], Parent] = {}
         for record in self._records(outer):
             parent = _parent(outer, record)
@@ -160,7 +151,7 @@ class ParentLists:
         return list(pairs.values())
 
 
-def shaped_rows(table: Table, records: list[Any], parent: Parent | None) -> Page:
+def shaped_rows(table: RestTable, records: list[Any], parent: Parent | None) -> Page:
     """Records → rows: the parent's fields set on each, then the table's shape (which may drop a record, or make
     several rows of one)."""
     rows: Page = []
@@ -189,7 +180,3 @@ def _alias_links(declared: Parents, rows: Page) -> list[tuple[str, str]]:
     alias = declared.alias_field or ""
     linked = [row for row in rows if row.get(alias) not in (None, "")]
     return [(str(coerce(row[alias], str)), str(row[declared.id_field])) for row in linked]
-
-
-def describe(parent: Parent) -> str:
-    return ", ".join(f"{key} {value}" for key, value in parent.fields.items())

@@ -1,0 +1,224 @@
+"""The change feed: nightly runs that cost what changed (docs/contract/customerio/changes.md, README "Nightly
+runs").
+
+The App API has no "changed since" filter for people, but its activity log records each change. One read of
+`GET /v1/activities`, newest first, from now back past the stored watermark, names the people whose attributes
+or relationships changed, who was created, deleted or merged away, and which objects went. The per-person
+tables then re-read only those people (`source.Partial`) and the rows of people gone are removed
+(`source.Removal`), on any table the catalog marks with a `Feed`. The same read feeds `activities` and
+`customer_activities`, so they cost nothing more. A table reads whole, saying why in one line, whenever the log
+cannot vouch for every change (changes.md section 3).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from omniload.source import Page, Partial, Removal, Row, Strategy, TableRequest
+from omniload.sources.customerio.catalog import PASS_READS, Feed, Table
+from omniload.sources.customerio.passes import cio_id_of, person_id_of
+from omniload.sources.rest.pager import Pager
+from omniload.sources.rest.parents import ParentLists
+
+log = logging.getLogger("omniload")
+
+DAY = 86400
+#: A table's memory (`TableRequest.memory`): the time the table was last brought up to date through, and the
+#: time it was last read whole.
+WATERMARK, FULL_AT = "watermark", "full_at"
+#: Events can be backdated (imports): the pass stops only after a whole page lies below watermark - overlap.
+OVERLAP = DAY
+#: The log keeps 30 days; a watermark older than this margin cannot be trusted to find every change.
+LOG_DAYS, MAX_WATERMARK_DAYS = 30, 28
+#: The tables re-read per person, and the tables the log itself feeds.
+PER_PERSON = (Feed.ATTRIBUTES, Feed.RELATIONSHIPS)
+RELATIONSHIP_TYPES = re.compile(r"^(add_relationship|delete_relationship|relationship_attribute_change"
+                                r"|_o:[^:]+:(add|delete)_relationship|_r:[^:]+:attribute_change)$")
+OBJECT_DELETE = re.compile(r"^_o:(?P<type_id>[^:]+):delete$")
+
+
+@dataclass
+class Changes:
+    """What the log says changed since the watermark: people by cio_id, objects by (type id, object id)."""
+
+    attributes: set[str] = field(default_factory=set)
+    relationships: set[str] = field(default_factory=set)
+    gone: set[str] = field(default_factory=set)
+    objects_gone: set[tuple[str, str]] = field(default_factory=set)
+
+    def note(self, record: Row, person: str | None) -> None:
+        """One activity record, per the table of changes.md section 1."""
+        kind = str(record.get("type") or "")
+        data = record.get("data") if isinstance(record.get("data"), dict) else {}
+        assert isinstance(data, dict)
+        if deleted := OBJECT_DELETE.match(kind):
+            object_id = data.get("object_id", data.get("id"))
+            if object_id is not None:
+                self.objects_gone.add((deleted["type_id"], str(object_id)))
+            return
+        if person is None:
+            return
+        if kind in ("attribute_change", "device_change"):
+            self.attributes.add(person)
+        elif kind in ("profile_create", "profile_merge"):
+            self.attributes.add(person)
+            self.relationships.add(person)
+            if kind == "profile_merge" and data.get("merged_cio_id"):
+                self.gone.add(str(data["merged_cio_id"]))
+        elif kind == "profile_delete":
+            self.gone.add(person)
+        elif RELATIONSHIP_TYPES.match(kind):
+            self.relationships.add(person)
+
+    def people(self, feed: Feed) -> set[str]:
+        """The people a per-person table re-reads: changed and still there."""
+        changed = self.attributes if feed is Feed.ATTRIBUTES else self.relationships
+        return changed - self.gone
+
+
+@dataclass
+class ChangeFeed:
+    """One run's change pass and the decisions it drives: which feed tables read part, which read whole."""
+
+    pager: Pager
+    parents: ParentLists
+    now: int
+    full_refresh_days: int
+    changes: Changes = field(default_factory=Changes)
+    ran: bool = False  # the pass was read this run
+    read: bool = False  # ... and proved it reached back past the watermark
+    _whole: dict[str, str] = field(default_factory=dict)  # load_name → why it reads whole
+
+    def decide(self, requests: Iterable[TableRequest[Table]]) -> None:
+        """Each feed table's mode from its memory alone (changes.md section 3, rules 1, 2 and 5)."""
+        for request in requests:
+            if request.table.feed is not None:
+                reason = self._whole_reason(request)
+                if reason:
+                    self._whole[request.load_name] = reason
+
+    def needed(self, requests: Iterable[TableRequest[Table]]) -> bool:
+        return any(self._refreshes(r) for r in requests)
+
+    def since(self, requests: Iterable[TableRequest[Table]]) -> int:
+        """Where the pass must reach back to: the oldest watermark of the tables it refreshes, less the overlap."""
+        return min(int((r.memory or {})[WATERMARK]) for r in requests if self._refreshes(r)) - OVERLAP
+
+    def budget(self, requests: Iterable[TableRequest[Table]]) -> int:
+        """What the full read of the per-person tables refreshed from the pass would cost (changes.md section 3,
+        rule 4): a batch of 100 people for attributes, a request a person for relationships; at least the
+        people listing's hundredth, for a pass that only finds who is gone."""
+        people = len(self.parents.on_disk("people"))
+        cost = {Feed.ATTRIBUTES: -(-people // 100), Feed.RELATIONSHIPS: people}
+        per_person = sum(cost[r.table.feed] for r in requests if self.takes_part(r) and r.table.feed in cost)
+        return max(per_person, -(-people // 100), 1)
+
+    def pass_pages(self, requests: list[TableRequest[Table]]) -> Iterator[Page]:
+        """The change pass: every page of the log, newest first, until a whole page lies below the watermark
+        less the overlap; its changes noted. Stops early (the feed then unproven) once it costs more than the
+        full read it replaces, unless a table takes its rows from it."""
+        self.ran = True
+        since, budget = self.since(requests), self.budget(requests)
+        keeps_reading = any(self.logs(r) for r in requests)
+        for pages, page in enumerate(self.pager.pages(PASS_READS["activities"].endpoint), start=1):
+            self._note(page)
+            yield page
+            if page and all(_timestamp(record) < since for record in page):
+                self.read = True
+                return
+            if pages >= budget and not keeps_reading:
+                dearer = f"the change pass would cost more than the full read ({budget:,} requests)"
+                self._unproven(requests, dearer)
+                return
+        self._unproven(requests, "the activity log did not reach back to the watermark (overlap not proven)")
+
+    def takes_part(self, request: TableRequest[Table]) -> bool:
+        """A per-person table refreshed from the feed (once the pass has run)."""
+        return request.table.feed in PER_PERSON and request.load_name not in self._whole
+
+    def start(self, request: TableRequest[Table]) -> None:
+        """Before a feed table's first page: its mode set on the request and said in one line."""
+        feed, name = request.table.feed, request.load_name
+        assert feed is not None
+        if name in self._whole or (feed in PER_PERSON and not self.read):
+            if feed is not Feed.GONE:
+                log.info("%s: full read: %s", name, self._whole.get(name, "the change pass did not run"))
+            request.memory = None if request.memory is None else {WATERMARK: self.now, FULL_AT: self.now}
+            return
+        full_at = (request.memory or {}).get(FULL_AT, self.now)
+        if feed is Feed.GONE:  # read as usual; its watermark moves only past a log it read through
+            if self.read:
+                request.memory = {WATERMARK: self.now, FULL_AT: full_at}
+            return
+        request.memory = {WATERMARK: self.now, FULL_AT: full_at}
+        if feed in PER_PERSON:
+            people = self.changes.people(feed)
+            request.partial = Partial("customer_id", f"{len(people):,} people changed, re-read")
+            log.info("%s: nightly: %s", name, request.partial.summary)
+        elif feed is Feed.LOG:
+            request.partial = Partial("id", "the activities since the watermark, merged")
+            log.info("%s: nightly: %s", name, request.partial.summary)
+
+    def finish(self, request: TableRequest[Table], seen: set[str]) -> None:
+        """After a feed table's last page: the rows it must lose (people gone; re-read people with no rows left;
+        relationship rows of deleted objects; activities past the log's 30 days)."""
+        feed, changes = request.table.feed, self.changes
+        if not self.read or request.load_name in self._whole:
+            return
+        gone = changes.gone
+        if feed in PER_PERSON:
+            gone = gone | (changes.people(feed) - seen)  # re-read with nothing left: their old rows go
+        if gone and (feed is not Feed.LOG or request.table.name.startswith("customer_")):
+            request.removals.append(Removal(("customer_id",), tuple((person,) for person in sorted(gone))))
+        if feed is Feed.RELATIONSHIPS and changes.objects_gone:
+            objects = tuple(sorted(changes.objects_gone))
+            request.removals.append(Removal(("object_type_id", "object_id"), objects))
+        if feed is Feed.LOG and request.strategy is Strategy.REPLACE:  # merge keeps history past the log
+            request.removals.append(Removal(("timestamp",), before=self.now - LOG_DAYS * DAY))
+
+    def _whole_reason(self, request: TableRequest[Table]) -> str:
+        memory = request.memory
+        if memory is None or request.partial_refused:
+            return request.partial_refused or "no memory of earlier runs is kept"
+        watermark = memory.get(WATERMARK)
+        if watermark is None:
+            return "no watermark yet (first run)"
+        age = (self.now - int(watermark)) / DAY
+        if age > MAX_WATERMARK_DAYS:
+            return f"the watermark is {age:.0f} days old, past the log's {MAX_WATERMARK_DAYS}-day margin"
+        full_age = (self.now - int(memory.get(FULL_AT, 0))) / DAY
+        if request.table.feed in PER_PERSON and full_age > self.full_refresh_days:
+            return f"the last full read is {full_age:.0f} days old (full_refresh_days={self.full_refresh_days})"
+        return ""
+
+    def _refreshes(self, request: TableRequest[Table]) -> bool:
+        """A feed table this run refreshes from the change pass."""
+        return request.table.feed is not None and request.load_name not in self._whole
+
+    def logs(self, request: TableRequest[Table]) -> bool:
+        """A table whose rows are the pass's own records, read from it this run."""
+        return request.table.feed is Feed.LOG and request.load_name not in self._whole
+
+    def _unproven(self, requests: list[TableRequest[Table]], reason: str) -> None:
+        self.read = False
+        for request in requests:
+            if request.table.feed in PER_PERSON:
+                self._whole.setdefault(request.load_name, reason)
+
+    def _note(self, page: Page) -> None:
+        """The changes of one page; a record naming its person only by `id` is found in the people listing."""
+        by_id = self.parents.aliases("people").lookup(
+            person_id for record in page if not cio_id_of(record) and (person_id := person_id_of(record))
+        )
+        for record in page:
+            person_id = person_id_of(record)
+            self.changes.note(record, cio_id_of(record) or (by_id.get(person_id) if person_id else None))
+
+
+def _timestamp(record: Any) -> float:
+    value = record.get("timestamp") if isinstance(record, dict) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else float("inf")
