@@ -89,11 +89,13 @@ Read = Listing | PerParent | Batched | Metrics | FromPass | Contents | Usage
 
 class Feed(StrEnum):
     """How a table is refreshed from the change feed on nightly runs (docs/contract/customerio/changes.md
-    section 2, `changes.py`): ATTRIBUTES and RELATIONSHIPS re-read the people the activity log names; LOG
+    section 2, `changes.py`): ATTRIBUTES, RELATIONSHIPS and PREFERENCES re-read the people the activity log
+    names (for PREFERENCES, unsubscribe activities and changes of `cio_subscription_preferences`); LOG
     tables take the log's new records; GONE tables are read as usual and lose the rows of people gone."""
 
     ATTRIBUTES = "attributes"
     RELATIONSHIPS = "relationships"
+    PREFERENCES = "preferences"
     LOG = "log"
     GONE = "gone"
 
@@ -412,6 +414,12 @@ EXTRA_TABLES: tuple[Table, ...] = (
                                              "cio_relationships", limit=1000, params={"id_type": "object_id"})),
           types={"object_type_id": str, "object_id": str, "cio_id": str}, shape=shapes.object_member,
           dedupe=True),
+    Table(name="customer_subscription_preferences", in_all=False,
+          description=beyond_all("Each person's subscription preferences: topics chosen, unsubscribed from all."),
+          primary_key=("customer_id",), strategy=Strategy.REPLACE,
+          read=PerParent("people", Endpoint("/v1/customers/{customer_id}/subscription_preferences", "customer",
+                                            paging="none", params={"id_type": "cio_id"})),
+          types={"customer_id": str}, shape=shapes.person_preferences, feed=Feed.PREFERENCES),
     Table(name="survey_responses", in_all=False,
           description=beyond_all("In-app survey answers: one row per delivery and response option."),
           primary_key=("message_id", "response"), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,

@@ -197,6 +197,9 @@ Their full contract (read, row, key, completeness, interval) is
   objects' side. It costs a request per object where `customer_relationships` costs one per person, so with fewer
   objects than people it is the cheaper read of who belongs to what (`--plan` gives both costs); it holds the
   pairs and the people's identifiers, not the relationship attributes `customer_relationships` has.
+- `customer_subscription_preferences`: each person's subscription preferences (topics chosen, unsubscribed from
+  all), a request per person on a full run; a nightly run asks again only the people whose unsubscribes or
+  preference changes the activity log records.
 - `survey_responses`: in-app survey answers, one row per delivery and response option, read in the same
   delivery pass (which then asks for `get_tracked_responses=true`), so they add no request.
 - `optouts`: SMS and WhatsApp opt-outs, one row per person, channel and sender number (`{{cio_id, customer_id,

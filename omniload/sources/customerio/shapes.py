@@ -135,3 +135,18 @@ def survey_answers(delivery: dict[str, Any]) -> list[dict[str, Any]]:
         {"message_id": delivery.get("id"), "response": option, "value": value, **kept}
         for option, value in answers.items()
     ]
+
+
+def person_preferences(record: dict[str, Any]) -> dict[str, Any]:
+    """A person's subscription preferences under the person's cio_id (the parent's `customer_id`), their
+    identifiers flattened; `topics` and `header` as they arrive (docs/contract/customerio/extra-tables.md,
+    customer_subscription_preferences)."""
+    identifiers = record.get("identifiers") or {}
+    return {
+        "customer_id": record["customer_id"],
+        "id": identifiers.get("id", record.get("id")),
+        "email": identifiers.get("email"),
+        "unsubscribed": record.get("unsubscribed"),
+        "topics": record.get("topics"),
+        "header": record.get("header"),
+    }

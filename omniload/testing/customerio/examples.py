@@ -182,8 +182,8 @@ class ExampleServer:
 
 def read_paths() -> list[str]:
     """Every `GET` path the Customer.io source's catalog reads that the document has (the tables' own, their
-    parents' lists and the workspace-wide passes), and `POST <path>` for a search read per parent (the objects
-    of each type); the later ones are in `LATER`."""
+    parents' lists and the workspace-wide passes), and `POST <path>` for a search (the people, the objects of
+    each type); the later ones are in `LATER`."""
     from omniload.sources.customerio.catalog import (
         PASS_READS,
         TABLES,
@@ -200,11 +200,9 @@ def read_paths() -> list[str]:
         read = table.read
         if isinstance(read, FromPass):
             paths.append(PASS_READS[read.name].endpoint.path)
-        elif isinstance(read, Listing):
-            paths += [e.path for e in read.endpoints if e.method == "GET"]
-        elif isinstance(read, PerParent):
-            endpoint = read.endpoint
-            paths.append(endpoint.path if endpoint.method == "GET" else f"{endpoint.method} {endpoint.path}")
+        elif isinstance(read, Listing | PerParent):
+            endpoints = read.endpoints if isinstance(read, Listing) else (read.endpoint,)
+            paths += [e.path if e.method == "GET" else f"{e.method} {e.path}" for e in endpoints]
         elif isinstance(read, Metrics | Contents | Usage):
             paths.append(read.path)
     return [path for path in paths if path not in LATER]

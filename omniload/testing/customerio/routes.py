@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from . import cursors, design_studio, optouts, surveys, triggers, usage
+from . import cursors, design_studio, optouts, preferences, surveys, triggers, usage
 from .clock import (
     MONTH_SECONDS,
     PERIODS,
@@ -419,6 +419,14 @@ def _offset_paging(req: Req, scope: str, total: int, limit: int, dup: bool = Fal
     end = min(total, pos + limit)
     token = cursors.encode(scope, {"p": end}) if end < total else None
     return range(pos, end), token
+
+
+@route("GET", "/v1/customers/{id}/subscription_preferences")
+def person_subscription_preferences(req: Req) -> dict[str, Any]:
+    """``getPersonSubscriptionPreferences``: the person's topics, ``unsubscribed`` and the page's header, under
+    ``customer``; not paged; 404 for an unknown or deleted person."""
+    i = person_index(req, req.params[0])
+    return {"customer": preferences.preferences(req.ws.people, req.ws.catalog.topics, i, req.ws.spec.seed)}
 
 
 @route("GET", "/v1/customers/{id}/relationships")

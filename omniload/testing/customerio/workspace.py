@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import design_studio, optouts, surveys, triggers, usage
+from . import design_studio, optouts, preferences, surveys, triggers, usage
 from .catalog import Catalog, Parent
 from .clock import V1_MAX_STEPS, periods_between
 from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
@@ -76,6 +76,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "optouts": ("cio_id", "channel", "sender"),
     "object_relationships": ("object_type_id", "object_id", "cio_id"),
     "survey_responses": ("message_id", "response"),
+    "customer_subscription_preferences": ("customer_id",),
     "subscription_channels": ("id",),
     "design_studio_emails": ("id",),
     "design_studio_components": ("id",),
@@ -335,6 +336,17 @@ class Workspace:
             for d in self._all_deliveries()
             for option, value in (surveys.tracked_responses(d) or {}).items()
         ]
+
+    def _rows_customer_subscription_preferences(self) -> list[dict[str, Any]]:
+        """One row per person (docs/contract/customerio/extra-tables.md, customer_subscription_preferences)."""
+        rows = []
+        for i in range(self.people.count):
+            answer = preferences.preferences(self.people, self.catalog.topics, i, self.spec.seed)
+            ident = answer["identifiers"]
+            rows.append({"customer_id": ident["cio_id"], "id": answer["id"], "email": ident.get("email"),
+                         "unsubscribed": answer["unsubscribed"], "topics": answer["topics"],
+                         "header": answer["header"]})  # fmt: skip
+        return rows
 
     def _rows_optouts(self) -> list[dict[str, Any]]:
         """One row per person and opt-out, `from` as `sender` (docs/contract/customerio/extra-tables.md)."""

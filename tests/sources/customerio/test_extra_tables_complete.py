@@ -31,6 +31,7 @@ ISSUE_20 = (
     "newsletter_messages", "transactional_deliveries", "broadcast_triggers", "broadcast_trigger_errors",
     "segment_dependencies", "sender_identity_usage", "optouts", "subscription_channels", "design_studio_emails",
     "design_studio_components", "design_studio_folders", "object_relationships", "survey_responses",
+    "customer_subscription_preferences",
 )  # fmt: skip
 #: Beside the key, the columns whose values are checked against the truth's rows.
 ROW_COLUMNS = {
@@ -44,6 +45,7 @@ ROW_COLUMNS = {
     "broadcast_triggers": ("id", "broadcast_id", "created_at", "processed_at"),
     "optouts": ("cio_id", "customer_id", "channel", "sender"),
     "survey_responses": ("message_id", "response", "value", "created"),
+    "customer_subscription_preferences": ("customer_id", "id", "email", "unsubscribed"),
     "object_relationships": ("object_type_id", "object_id", "cio_id", "id", "email"),
     "subscription_channels": ("id", "name", "type", "subscribed_by_default"),
     "design_studio_emails": ("id", "parent_folder_id", "updated", "is_template", "is_linked", "has_translations"),
