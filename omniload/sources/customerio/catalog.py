@@ -8,8 +8,8 @@ filters on (`incremental_key`), how the destination takes the rows (`strategy`),
 contract's type (`types`), and which table-specific rule shapes a record into a row (`shape`). The lists that
 tables fan out over are declared once (`PARENTS`), like the workspace-wide passes (`PASSES`). The read types
 `Endpoint`, `Listing`, `PerParent`, `Batched`, `Contents` and `Parents` are the REST layer's
-(`omniload/sources/rest/reads.py`, imported here for the entries); `Metrics`, `FromPass` and `Usage` are the
-reads only Customer.io has, read by `engine.py`. Neither knows anything about any single table.
+(`omniload/sources/rest/reads.py`, imported here for the entries); `Metrics`, `FromPass`, `Usage` and
+`Budgeted` are the reads only Customer.io has, read by `engine.py`. Neither knows anything about any single table.
 """
 
 from __future__ import annotations
@@ -68,6 +68,18 @@ class Usage(SourceRead):
 
 
 @dataclass(frozen=True)
+class Budgeted(SourceRead):
+    """Records fetched one request each from `detail`, at most `per_day` such requests a day across runs, for
+    the newest records of `listing` not fetched yet (`message_contents`: the API allows 100 archived messages a
+    day). What was spent today and which ids were fetched is the table's memory, kept in the destination
+    (docs/contract/customerio/extra-tables.md, message_contents)."""
+
+    listing: Endpoint
+    detail: Endpoint
+    per_day: int
+
+
+@dataclass(frozen=True)
 class FromPass(SourceRead):
     """Rows taken from a workspace-wide pass (docs/contract/customerio/tables.md section 5, `PASSES`) instead of one read per parent.
 
@@ -84,7 +96,7 @@ class FromPass(SourceRead):
     params: Mapping[str, str] = field(default_factory=dict)
 
 
-Read = Listing | PerParent | Batched | Metrics | FromPass | Contents | Usage
+Read = Listing | PerParent | Batched | Metrics | FromPass | Contents | Usage | Budgeted
 
 
 class Feed(StrEnum):
@@ -420,6 +432,12 @@ EXTRA_TABLES: tuple[Table, ...] = (
           read=PerParent("people", Endpoint("/v1/customers/{customer_id}/subscription_preferences", "customer",
                                             paging="none", params={"id_type": "cio_id"})),
           types={"customer_id": str}, shape=shapes.person_preferences, feed=Feed.PREFERENCES),
+    Table(name="message_contents", in_all=False,
+          description=beyond_all("Archived copies of the newest deliveries, body included: at most 100 a day."),
+          primary_key=("id",), strategy=Strategy.MERGE,
+          read=Budgeted(Endpoint("/v1/messages", "messages", limit=1000),
+                        Endpoint("/v1/messages/{id}/archived_message", "archived_message"), per_day=100),
+          types={"id": str}),
     Table(name="survey_responses", in_all=False,
           description=beyond_all("In-app survey answers: one row per delivery and response option."),
           primary_key=("message_id", "response"), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,

@@ -23,6 +23,7 @@ PARAMETERS = (
     "timeout",
     "full_refresh_days",
     "design_studio_content",
+    "message_contents_per_day",
 )
 
 
@@ -37,6 +38,7 @@ class CustomerIOConfig:
     timeout: float = 60.0  # each request's total deadline, in seconds
     full_refresh_days: int = 7  # tables refreshed from the change feed are read whole at least this often
     design_studio_content: bool = False  # read each Design Studio email's content: a request per email
+    message_contents_per_day: int = 100  # archived messages omniload may fetch a day (the API allows 100)
 
     @property
     def custom_host(self) -> bool:
@@ -74,6 +76,7 @@ def parse_uri(uri: str) -> CustomerIOConfig:
         timeout=_positive_number(query, "timeout", 60.0),
         full_refresh_days=int(_positive_number(query, "full_refresh_days", 7, allow_zero=True)),
         design_studio_content=_flag(query, "design_studio_content"),
+        message_contents_per_day=_at_most(query, "message_contents_per_day", 100),
     )
 
 
@@ -120,3 +123,13 @@ def _flag(query: dict[str, str], name: str) -> bool:
     if raw not in ("true", "false", "1", "0"):
         raise UsageError(f"{name} must be true or false, not {query.get(name)!r}")
     return raw in ("true", "1")
+
+
+def _at_most(query: dict[str, str], name: str, maximum: int) -> int:
+    """A whole number from 0 to `maximum` (a share of a daily allowance), `maximum` when absent."""
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return maximum
+    if not raw.isdigit() or int(raw) > maximum:
+        raise UsageError(f"{name} must be a whole number from 0 to {maximum}, not {raw!r}")
+    return int(raw)

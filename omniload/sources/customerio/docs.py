@@ -143,6 +143,7 @@ customerio://?api_key=<api-key>&region=<region>
 | `retry_budget` | no | Seconds one request may spend on retries and their waits (default 600). A `Retry-After` longer than what is left fails the run at once, saying what the server asked. |
 | `timeout` | no | Each request's total deadline in seconds (default 60), however slowly the server sends; then the request is retried. |
 | `full_refresh_days` | no | Tables refreshed from the activity log on nightly runs (`customer_attributes`, `customer_relationships`) are read whole at least this often, in days (default 7): the log may miss changes (CSV imports), and the weekly full read repairs them. |
+| `message_contents_per_day` | no | Archived messages `message_contents` may fetch a day, 0 to 100 (default 100, the API's daily allowance): lower it when other tools use the same allowance. |
 | `design_studio_content` | no | `true` adds each Design Studio email's content (subject, HTML, text, envelope) to `design_studio_emails`, at a request per email; default `false`, the emails' metadata only. |
 
 The standard `HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE` variables are honoured.
@@ -200,6 +201,10 @@ Their full contract (read, row, key, completeness, interval) is
 - `customer_subscription_preferences`: each person's subscription preferences (topics chosen, unsubscribed from
   all), a request per person on a full run; a nightly run asks again only the people whose unsubscribes or
   preference changes the activity log records.
+- `message_contents`: archived copies of deliveries, body included. The API allows 100 of these requests a day:
+  each run spends what is left of the day's allowance on the newest deliveries not fetched yet and keeps what
+  it got; the day's count is kept in the destination, and the log says how many are left and how many days the
+  rest will take.
 - `survey_responses`: in-app survey answers, one row per delivery and response option, read in the same
   delivery pass (which then asks for `get_tracked_responses=true`), so they add no request.
 - `optouts`: SMS and WhatsApp opt-outs, one row per person, channel and sender number (`{{cio_id, customer_id,

@@ -22,6 +22,7 @@ from omniload.sources.customerio.catalog import (
     PARENT_LISTS,
     PASS_READS,
     Batched,
+    Budgeted,
     Contents,
     FromPass,
     Listing,
@@ -31,7 +32,7 @@ from omniload.sources.customerio.catalog import (
     Table,
     Usage,
 )
-from omniload.sources.customerio.engine import Reader
+from omniload.sources.customerio.engine import Reader, budget_memory
 from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
 from omniload.sources.rest.pager import fill
 from omniload.sources.rest.parents import Parent
@@ -58,11 +59,22 @@ class Planner:
         read = request.table.read
         if isinstance(read, FromPass):
             return Estimate(request.load_name, None, note=self._pass_rule(read))
+        if isinstance(read, Budgeted):
+            return self._budgeted(request, read)
         if isinstance(read, Listing):
             return self._listing(request, read)
         if isinstance(read, Batched) or PARENT_LISTS[read.parent].on_disk:
             return Estimate(request.load_name, None, note=_per_member_rule(read))
         return self._fan_out(request, read)
+
+    def _budgeted(self, request: Request, read: Budgeted) -> Estimate:
+        """A budgeted read costs the listing pages it walks and what is left of today's allowance, from the
+        table's memory (docs/contract/customerio/extra-tables.md, message_contents)."""
+        spent, _ = budget_memory(request.memory, self.reader.now)
+        daily = min(read.per_day, self.reader.contents_per_day)
+        left = max(0, daily - spent)
+        note = f"{left} of today's {daily} archived-message requests left, newest deliveries first, after listing"
+        return Estimate(request.load_name, left + 1, at_least=True, note=note)
 
     def _fan_out(self, request: Request, read: PerParent | Metrics | Contents | Usage) -> Estimate:
         """The list (where this plan reads it first), then a request per parent: a floor where a parent's records

@@ -63,7 +63,10 @@ class CustomerIOConnection:
             timeout=config.timeout,
         )
         return engine.Reader(
-            http, full_refresh_days=config.full_refresh_days, details=config.design_studio_content
+            http,
+            full_refresh_days=config.full_refresh_days,
+            details=config.design_studio_content,
+            contents_per_day=config.message_contents_per_day,
         )
 
 

@@ -187,6 +187,7 @@ def read_paths() -> list[str]:
     from omniload.sources.customerio.catalog import (
         PASS_READS,
         TABLES,
+        Budgeted,
         Contents,
         FromPass,
         Listing,
@@ -200,6 +201,8 @@ def read_paths() -> list[str]:
         read = table.read
         if isinstance(read, FromPass):
             paths.append(PASS_READS[read.name].endpoint.path)
+        elif isinstance(read, Budgeted):
+            paths += [read.listing.path, read.detail.path]
         elif isinstance(read, Listing | PerParent):
             endpoints = read.endpoints if isinstance(read, Listing) else (read.endpoint,)
             paths += [e.path if e.method == "GET" else f"{e.method} {e.path}" for e in endpoints]

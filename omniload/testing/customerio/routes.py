@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from . import cursors, design_studio, optouts, preferences, surveys, triggers, usage
+from . import archive, cursors, design_studio, optouts, preferences, surveys, triggers, usage
 from .clock import (
     MONTH_SECONDS,
     PERIODS,
@@ -49,6 +49,8 @@ class Ctx(Protocol):
     def now(self) -> int: ...
 
     def is_deleted(self, kind: str, key: int) -> bool: ...
+
+    def spend(self, name: str, per_day: int) -> bool: ...
 
 
 @dataclass
@@ -290,6 +292,17 @@ def transactional_deliveries(req: Req) -> dict[str, Any]:
     window = delivery_window(req, 6 * MONTH_SECONDS, 12 * MONTH_SECONDS)
     parent = req.ws.parent("transactional", tid)
     return serve_deliveries(req, f"tmsg:{tid}", window, _parent_iter(req, parent), "messages", False)
+
+
+@route("GET", "/v1/messages/{id}/archived_message")
+def archived_message(req: Req) -> dict[str, Any]:
+    """``getArchivedMessage``: the delivery as sent; at most 100 a day (the fake's day), then 429."""
+    index = archive.index_of(req.ws, req.params[0])
+    if index is None:
+        raise ApiError(404, "message not found")
+    if not req.ctx.spend("archived_message", archive.PER_DAY):
+        raise ApiError(429, f"archived messages are limited to {archive.PER_DAY} requests per day")
+    return {"archived_message": archive.archived(req.ws, index)}
 
 
 @route("GET", "/v1/customers/{id}/messages")

@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import design_studio, optouts, preferences, surveys, triggers, usage
+from . import archive, design_studio, optouts, preferences, surveys, triggers, usage
 from .catalog import Catalog, Parent
-from .clock import V1_MAX_STEPS, periods_between
+from .clock import MONTH_SECONDS, V1_MAX_STEPS, periods_between
 from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
 from .people import Objects, People
 from .spec import WorkspaceSpec
@@ -77,6 +77,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "object_relationships": ("object_type_id", "object_id", "cio_id"),
     "survey_responses": ("message_id", "response"),
     "customer_subscription_preferences": ("customer_id",),
+    "message_contents": ("id",),
     "subscription_channels": ("id",),
     "design_studio_emails": ("id",),
     "design_studio_components": ("id",),
@@ -347,6 +348,12 @@ class Workspace:
                          "unsubscribed": answer["unsubscribed"], "topics": answer["topics"],
                          "header": answer["header"]})  # fmt: skip
         return rows
+
+    def _rows_message_contents(self) -> list[dict[str, Any]]:
+        """A first run's rows: the archived copies of the 100 newest deliveries of the listing's default window,
+        the 6 months before now (docs/contract/customerio/extra-tables.md, message_contents)."""
+        recent = [d for d in self._all_deliveries() if d["created"] >= self.now - 6 * MONTH_SECONDS]
+        return [archive.archived(self, self.timeline.count - 1 - k) for k in range(len(recent[: archive.PER_DAY]))]
 
     def _rows_optouts(self) -> list[dict[str, Any]]:
         """One row per person and opt-out, `from` as `sender` (docs/contract/customerio/extra-tables.md)."""

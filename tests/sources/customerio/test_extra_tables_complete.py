@@ -31,7 +31,7 @@ ISSUE_20 = (
     "newsletter_messages", "transactional_deliveries", "broadcast_triggers", "broadcast_trigger_errors",
     "segment_dependencies", "sender_identity_usage", "optouts", "subscription_channels", "design_studio_emails",
     "design_studio_components", "design_studio_folders", "object_relationships", "survey_responses",
-    "customer_subscription_preferences",
+    "customer_subscription_preferences", "message_contents",
 )  # fmt: skip
 #: Beside the key, the columns whose values are checked against the truth's rows.
 ROW_COLUMNS = {
@@ -54,12 +54,16 @@ ROW_COLUMNS = {
 }
 
 
+#: Spends a daily allowance of the fake it loads from: tested on a fake of its own (test_message_contents.py).
+BUDGETED = ("message_contents",)
+
+
 def _spec(table: Table, turn: int) -> str:
     return f"{table.name}:{PERIODS[turn % len(PERIODS)]}" if table.periods else table.name
 
 
-FULL = [_spec(table, turn) for turn, table in enumerate(EXTRA_TABLES)]
-INTERVAL_SPECS = [_spec(table, turn + 1) for turn, table in enumerate(EXTRA_TABLES)]
+FULL = [_spec(table, turn) for turn, table in enumerate(EXTRA_TABLES) if table.name not in BUDGETED]
+INTERVAL_SPECS = [_spec(table, turn + 1) for turn, table in enumerate(EXTRA_TABLES) if table.name not in BUDGETED]
 #: Newsletters send within days of their creation, all in the last 300 days: the delivery tables' interval holds
 #: one newsletter's sends and some transactional ones (days before the run, start and end).
 DELIVERY_TABLES = ("newsletter_messages", "transactional_deliveries", "survey_responses")

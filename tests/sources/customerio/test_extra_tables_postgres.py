@@ -14,8 +14,10 @@ import pytest
 from omniload.sources.customerio.catalog import CATALOG
 from omniload.testing.customerio import FakeCustomerIO, Workspace
 from tests.conftest import omniload, source_uri
-from tests.sources.customerio.test_extra_tables_complete import ISSUE_20
+from tests.sources.customerio.test_extra_tables_complete import BUDGETED, ISSUE_20
 
+#: The tables issue 20 adds but the budgeted one, which spends the shared fake's daily allowance.
+TABLES = tuple(name for name in ISSUE_20 if name not in BUDGETED)
 POSTGRES_URI = os.environ.get("OMNILOAD_TEST_POSTGRES_URI", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -47,13 +49,13 @@ def test_the_tables_of_issue_20_load_complete_into_postgres_twice(
         ran = omniload(
             "ingest",
             "--source-uri", source_uri(fake),
-            "--source-table", ",".join(ISSUE_20),
+            "--source-table", ",".join(TABLES),
             "--dest-uri", POSTGRES_URI,
             "--dest-table", schema,
             "--yes",
         )  # fmt: skip
         assert ran.code == 0, ran.output
-    for name in ISSUE_20:
+    for name in TABLES:
         key = CATALOG[name].primary_key
         with connection.cursor() as cursor:
             cursor.execute(f'SELECT {", ".join(key)} FROM "{schema}"."{name}"')

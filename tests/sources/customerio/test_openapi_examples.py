@@ -64,6 +64,7 @@ def test_each_table_beyond_all_loads_from_the_documents_examples(
         assert loaded == _example_members(table)
     else:
         assert loaded > 0, "every example holds a record"
+    assert "answered 404" not in ran.stderr, "every path the table reads has its example"
 
 
 def _example_members(table: Table) -> int:
