@@ -1,6 +1,6 @@
 """omniload as a library: `ingest()` does what `omniload ingest` does and returns the run's figures.
 
-The CLI (`omniload/cli.py`) is a shell over this module: it parses flags, asks for confirmation, shows progress
+The CLI (`omniload/cli/`) is a shell over this module: it parses flags, asks for confirmation, shows progress
 and turns errors into exit codes, while building and running the load happens here, so a script, a scheduler or
 a notebook gets the same checks, strategies and saved cursors as the command (README "Use it from Python /
 Dagster / Airflow"). Errors are `OmniloadError` (a run that could not complete) or its subclass `UsageError`
@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from omniload.controls import Controls
 from omniload.errors import OmniloadError, UsageError
+from omniload.options import flag
 from omniload.source import Strategy
 from omniload.sources import BUILT_IN, source_for_uri
 
 if TYPE_CHECKING:
     from omniload.destinations import Destination
+    from omniload.loading import LoaderSettings
     from omniload.pipeline import Run
     from omniload.plan import Plan
     from omniload.progress import Progress
@@ -30,19 +32,108 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class RunArguments:
     """What a run is asked to do: `omniload ingest`'s flags under their own names (README "Loading Customer.io",
-    "Nightly runs" and "Shaping what lands"), given once to `build_run` and `plan`."""
+    "Nightly runs" and "Shaping what lands"), given once to `build_run` and `plan`. Each field is the flag's only
+    description (`omniload.options`): the CLI's option, its variables and help, and `ingest()`'s keyword."""
 
-    source_uri: str
-    source_table: str
-    dest_uri: str
-    dest_table: str | None = None
-    interval_start: str | None = None
-    interval_end: str | None = None
-    incremental_strategy: str | None = None
-    incremental_key: str | None = None
-    primary_key: Sequence[str] = ()
-    full_refresh: bool = False
-    controls: Controls | None = None
+    source_uri: str = flag(f"Source URI, e.g. '{BUILT_IN[0].uri_example}'.")
+    source_table: str = flag(
+        "Table to read (metrics: table:period), a list, all, or all+ (and the tables beyond all)."
+    )
+    dest_uri: str = flag("Destination URI, e.g. duckdb:///data.duckdb.", env="DESTINATION_URI")
+    dest_table: str | None = flag(
+        "schema.table to load into (with several tables: the schema).", default=None, env="DESTINATION_TABLE"
+    )
+    interval_start: str | None = flag("Only data updated/created from then on.", default=None)
+    interval_end: str | None = flag("Only data updated/created until then.", default=None)
+    incremental_strategy: str | None = flag(
+        "replace, append, merge, delete+insert or scd2 (default: the table's).", default=None
+    )
+    incremental_key: str | None = flag("Column the interval and cursor use.", default=None)
+    primary_key: Sequence[str] = flag(
+        "Primary key column; repeat for a composite key (in the variable: separated by spaces).", default=()
+    )
+    full_refresh: bool = flag("Drop the tables and their saved cursors, load from scratch.", default=False)
+    columns: str | None = flag(
+        "Rename and retype columns: name:type, name:type:source or name::source, comma-separated.",
+        default=None,
+        ingestr=False,  # ingestr's only name is INGESTR_COLUMNS: COLUMNS is the terminal's width
+        also=("INGESTR_COLUMNS",),
+    )
+    mask: Sequence[str] = flag(
+        "Mask a column before it leaves the machine: column:algorithm[:param] (hash, md5, hmac:KEY, redact, "
+        "stars, fixed:TEXT, partial:N, first_letter, email, phone, credit_card, ssn, round:N, range:N, null); "
+        "repeat, or separate with commas.",
+        default=(),
+    )
+    schema_contract: str = flag(
+        "What a new column or type may do to an existing table: evolve (add it), freeze (fail), discard_row (drop "
+        "those rows), discard_value (drop those values).",
+        default="evolve",
+    )
+    page_size: int | None = flag(
+        "Records per API page, up to the API's maximum (default: the source's).", default=None
+    )
+    staging_bucket: str | None = flag(
+        "Bucket a warehouse loads from (s3://, gs://, az://), for BigQuery, Snowflake, Redshift, Databricks, "
+        "ClickHouse, Athena.",
+        default=None,
+    )
+    partition_by: str | None = flag("BigQuery: the column to partition tables by.", default=None)
+    cluster_by: str | None = flag("BigQuery: columns to cluster by, comma-separated.", default=None)
+    no_load_timestamp: bool = flag(
+        "Do not add _omniload_loaded_at (the run's start, UTC) to every row.", default=False
+    )
+    loader_file_format: str | None = flag(
+        "The files dlt loads from: jsonl, parquet, csv or insert_values, where the destination takes them "
+        "(default: dlt's choice, Parquet where it can).",
+        default=None,
+    )
+    loader_file_size: int | None = flag("Rows per file dlt writes before it starts the next.", default=None)
+    pipelines_dir: str | None = flag(
+        "Folder for the run's temporary dlt working folder, removed when the run ends (default: the system's "
+        "temporary folder; the state lives in the destination).",
+        default=None,
+    )
+    schema_naming: str = flag(
+        "default (snake_case names) or direct (names as the source and --dest-table give them).",
+        default="default",
+    )
+    extract_parallelism: int | None = flag(
+        "Refused: a run is one dlt resource fed by one rate-limited client (rate_limit= in the URI sets the "
+        "pace).",
+        default=None,
+    )
+    yield_limit: int | None = flag(
+        "Stop each table after N pages, a quick look: tables are merged by their primary key (never replaced) "
+        "and no cursor moves.",
+        default=None,
+    )
+
+    def loader(self) -> LoaderSettings:
+        """The loader's flags, parsed (README "Loader settings"); each mistake is one UsageError line."""
+        from omniload.loading import LoaderSettings
+
+        return LoaderSettings.parse(
+            loader_file_format=self.loader_file_format,
+            loader_file_size=self.loader_file_size,
+            pipelines_dir=self.pipelines_dir,
+            schema_naming=self.schema_naming,
+            extract_parallelism=self.extract_parallelism,
+            yield_limit=self.yield_limit,
+        )
+
+    def controls(self) -> Controls:
+        """The data-control flags, parsed (README "Shaping what lands"); bad syntax is one UsageError line."""
+        return Controls.parse(
+            columns=self.columns,
+            masks=self.mask,
+            schema_contract=self.schema_contract,
+            page_size=self.page_size,
+            staging_bucket=self.staging_bucket,
+            partition_by=self.partition_by,
+            cluster_by=self.cluster_by,
+            load_timestamp=not self.no_load_timestamp,
+        )
 
 
 def ingest(
@@ -50,29 +141,21 @@ def ingest(
     source_table: str,
     dest_uri: str,
     dest_table: str | None = None,
-    interval_start: str | None = None,
-    interval_end: str | None = None,
-    incremental_strategy: str | None = None,
-    incremental_key: str | None = None,
-    primary_key: Sequence[str] = (),
-    full_refresh: bool = False,
-    controls: Controls | None = None,
+    *,
     progress: Progress | None = None,
+    **flags: Any,
 ) -> RunResult:
     """Copy `source_table` of `source_uri` into `dest_uri`, exactly as `omniload ingest` with the same flags
     (README "Loading Customer.io" and "Nightly runs"), and return the figures the CLI's summary prints.
 
-    `controls`: ingestr's data-control flags (`omniload.controls.Controls.parse`, README "Shaping what lands").
-    `progress`: a display from `omniload.progress.make("log" | "json")`, told of the run's start, each page and
-    the end; none by default. Raises `UsageError` for input that cannot work, before anything is read, and
-    `OmniloadError` for a run that could not complete (nothing of the failed load is kept, README "Nightly runs").
+    `flags`: any other flag of `omniload ingest` under its field name in `RunArguments` (`interval_start`,
+    `incremental_strategy`, `primary_key` as a list, `mask`, ...; README "Use it from Python / Dagster /
+    Airflow"). `progress`: a display from `omniload.progress.make("log" | "json")`, told of the run's start,
+    each page and the end; none by default. Raises `UsageError` for input that cannot work, before anything is
+    read, and `OmniloadError` for a run that could not complete (nothing of the failed load is kept, README
+    "Nightly runs").
     """
-    run = build_run(
-        RunArguments(
-            source_uri, source_table, dest_uri, dest_table, interval_start, interval_end, incremental_strategy,
-            incremental_key, primary_key, full_refresh, controls,
-        )
-    )
+    run = build_run(RunArguments(source_uri, source_table, dest_uri, dest_table, **flags))
     if progress is None:
         return run.execute()
     try:
@@ -105,15 +188,46 @@ def build_run(arguments: RunArguments) -> Run:
     """The run `ingest` executes, resolved and checked before anything is read (the CLI shows it in its
     confirmation question first)."""
     from omniload import destinations
+    from omniload.loading import LoadedRun
     from omniload.memory import configure_allocators
-    from omniload.pipeline import Run, check_request, configure_dlt, make_interval, split_dest_table
+    from omniload.pipeline import configure_dlt, make_interval, split_dest_table
 
     configure_allocators()  # for a program that calls ingest(); the command did it already (omniload/__main__.py)
     configure_dlt()  # before the destination is resolved
+    controls, loader = arguments.controls(), arguments.loader()
     if "://" not in arguments.source_uri:  # never echo it: a key pasted in the wrong place would be printed
         raise UsageError(f"--source-uri must be a URI such as {BUILT_IN[0].uri_example}")
     source = source_for_uri(arguments.source_uri).connect(arguments.source_uri)
-    requests = source.select(arguments.source_table)
+    requests = _requests(source.select(arguments.source_table), arguments)
+    interval = make_interval(arguments.interval_start, arguments.interval_end)
+    destination = loader.destination(destinations.resolve(arguments.dest_uri), arguments.staging_bucket)
+    explicit = Strategy.parse(arguments.incremental_strategy) if arguments.incremental_strategy else None
+    loader.limit(requests, explicit, destination, arguments.full_refresh)
+    if not explicit and loader.yield_limit is None:
+        _fall_back(destination, requests, interval)
+    for request in requests:
+        destination.check_strategy(request.strategy)
+    several = len(requests) > 1
+    dataset, table_name = split_dest_table(arguments.dest_table, destination.default_dataset, several=several)
+    reader = source.reader()
+    return LoadedRun(
+        requests=requests,
+        reader=loader.reader(reader),
+        destination=destination,
+        dataset=dataset,
+        table_name=table_name,
+        interval=loader.interval(interval, reader.now),
+        full_refresh=arguments.full_refresh,
+        lookback_days=source.lookback_days,
+        controls=controls,
+        loader=loader,
+    )
+
+
+def _requests(requests: list[TableRequest[Any]], arguments: RunArguments) -> list[TableRequest[Any]]:
+    """The tables asked for, with the strategy and keys the flags give them, checked."""
+    from omniload.pipeline import check_request
+
     explicit = arguments.incremental_strategy
     strategy = Strategy.parse(explicit) if explicit else None
     for request in requests:
@@ -121,25 +235,7 @@ def build_run(arguments: RunArguments) -> Run:
         request.incremental_key = arguments.incremental_key or request.incremental_key
         request.primary_key = tuple(arguments.primary_key) or request.primary_key
         check_request(request)
-    interval = make_interval(arguments.interval_start, arguments.interval_end)
-    destination = destinations.resolve(arguments.dest_uri)
-    if not explicit:
-        _fall_back(destination, requests, interval)
-    for request in requests:
-        destination.check_strategy(request.strategy)
-    several = len(requests) > 1
-    dataset, table_name = split_dest_table(arguments.dest_table, destination.default_dataset, several=several)
-    return Run(
-        requests=requests,
-        reader=source.reader(),
-        destination=destination,
-        dataset=dataset,
-        table_name=table_name,
-        interval=interval,
-        full_refresh=arguments.full_refresh,
-        lookback_days=source.lookback_days,
-        controls=arguments.controls or Controls(),
-    )
+    return requests
 
 
 def execute_watched(run: Run, progress: Progress) -> RunResult:

@@ -29,7 +29,6 @@ class Interrupted(KeyboardInterrupt):
 
     def __init__(self, signum: int, loading: bool | None = None, committed: Sequence[str] = ()) -> None:
         self.signum = signum
-        self.exit_code = 128 + signum
         name = signal.Signals(signum).name
         step = "loading" if loading else "reading"
         kept = "" if loading is None else f" while {step}: {_kept(loading, committed)}"

@@ -30,7 +30,7 @@ from omniload.dlt_duckdb import adjust_dlt_duckdb
 from omniload.errors import OmniloadError, UsageError
 from omniload.memory import release_memory
 from omniload.results import RunResult, TableResult
-from omniload.source import Interval, Item, Page, Position, Reader, Strategy, TableRequest, TableSpec
+from omniload.source import Interval, Item, Page, Position, Present, Reader, Strategy, TableRequest, TableSpec
 from omniload.spill import Spill
 from omniload.state import Cursors, row_hashes
 
@@ -249,7 +249,8 @@ class Run:
             result = results[request.load_name]
             # scd2 over a whole read retires every active row the run did not see: an empty read retires them all
             retires_all = request.strategy == Strategy.SCD2 and not request.interval
-            emptying = (request.strategy == Strategy.REPLACE and request.partial is None) or retires_all
+            replaces = (request.strategy == Strategy.REPLACE and request.partial is None) or request.replace
+            emptying = replaces or retires_all
             if not emptying or result.rows:
                 continue
             existing = _row_count(pipeline, result.destination_table)
@@ -366,18 +367,22 @@ class _Segments:
         if self.run.progress is not None and names and not self.finished:
             self.run.progress.committed(names)
 
-    def _remove(self, pipeline: Any, saved: dict[str, Any]) -> None:
-        """Apply the removals kept in the state (`omniload/removals.py`), table by table."""
+    def _remove(self, pipeline: Any, saved: dict[str, Any], again: bool = False) -> None:
+        """Apply the removals kept in the state (`omniload/removals.py`), table by table. `again`: those of the
+        last load, which its run may not have lived to apply; the marks of vanished keys are left to the next
+        read of their table, which marks them anew, so that a run touches no table before its load without a
+        reason (a lock held on it would stop the run there)."""
         for load_name, kept in saved.items():
             result = self.results.get(load_name)
             table = result.destination_table if result else self.run.created(load_name)
-            removals.apply(pipeline, table, removals.from_state(kept))
+            pending = [r for r in removals.from_state(kept) if not (again and isinstance(r, Present))]
+            removals.apply(pipeline, table, pending)
 
     def _start(self, state: dict[str, Any]) -> None:
         """The saved cursors, the tables an interrupted run with the same arguments committed, and the reads."""
         run = self.run
         if state.get("removals"):  # the last load's removals, in case that run ended before applying them
-            self._remove(self.pipeline, state["removals"])
+            self._remove(self.pipeline, state["removals"], again=True)
         self._cursors = Cursors.from_state(state, run.interval, run.lookback_days, run.reader.now)
         fingerprint = _fingerprint(run)
         record = state.get("run")
@@ -402,6 +407,9 @@ class _Segments:
         read it whole: --full-refresh, or a destination omniload cannot remove rows from."""
         if not self.run.destination.removes_rows:
             request.partial_refused = f"{self.run.destination.kind} cannot remove rows"
+            return
+        if self.run.interval.end is not None:  # a backfill (or --yield-limit) moves nothing a next run starts from
+            request.partial_refused = "a run with an end (--interval-end, --yield-limit) keeps no watermark"
             return
         request.memory = dict(memory.get(request.load_name) or {})
         if self.run.full_refresh:
@@ -440,8 +448,9 @@ class _Segments:
         self._cursors.advance(request)
         if request.memory is not None:
             self._state.setdefault("memory", {})[request.load_name] = request.memory
-        if request.removals:
-            self._state["removals"][request.load_name] = removals.to_state(request.removals)
+        kept = [r for r in request.removals if not (isinstance(r, Present) and self.run.controls.names_columns)]
+        if kept:  # keys are not compared once --columns renames or retypes them
+            self._state["removals"][request.load_name] = removals.to_state(kept)
         self._record["committed"].append(request.load_name)
         self.completed.append(request)
 
@@ -499,6 +508,9 @@ def _table_hints(request: TableRequest[Any], table_name: str) -> dict[str, Any]:
     if request.partial is not None:  # only some keys were read: their rows are replaced, the others kept
         hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
         hints["merge_key"] = [request.partial.key]
+        return hints
+    if request.replace:  # the source read the whole table again: it replaces what is there
+        hints["write_disposition"] = Strategy.REPLACE.value
         return hints
     match request.strategy:
         case Strategy.REPLACE | Strategy.APPEND:

@@ -134,7 +134,9 @@ class TableRequest(Generic[T]):
     `memory`: what the source kept for this table at its last committed load (a change feed's watermark), saved
     again from the same dict when the table is committed; None when the run keeps none (`partial_refused` says
     why: --full-refresh, or a destination that cannot remove rows). A source that reads only part of the table
-    sets `partial` before the table's first page, and the rows to remove in `removals` before its end.
+    sets `partial` before the table's first page, and the rows to remove in `removals` before its end; one that
+    falls back to reading the whole table sets `replace`: the load replaces it, whatever its strategy (its
+    cursor still moves as the strategy says).
     """
 
     table: T
@@ -145,6 +147,7 @@ class TableRequest(Generic[T]):
     memory: dict[str, Any] | None = None
     partial_refused: str = ""
     partial: Partial | None = None
+    replace: bool = False
     removals: list[Removal | Present] = field(default_factory=list)
     strategy: Strategy = field(init=False)
     primary_key: tuple[str, ...] = field(init=False)

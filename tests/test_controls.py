@@ -238,7 +238,7 @@ def test_a_staging_bucket_needs_a_bucket_and_its_driver() -> None:
     with pytest.raises(UsageError, match="not a local folder"):
         local.check([], READER, bigquery())
     s3 = Controls.parse(staging_bucket="s3://bucket/stage")
-    with pytest.raises(UsageError, match=r"needs the s3fs driver: pip install 'omniload\[s3\]'"):
+    with pytest.raises(UsageError, match=r"needs the s3fs driver: pip install -e '.+\[s3\]'"):
         s3.check([], READER, bigquery())
 
 

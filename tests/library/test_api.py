@@ -87,3 +87,19 @@ def test_plan_returns_the_estimates_and_writes_nothing(fake: FakeCustomerIO, tmp
     assert found.rate == 1000
     assert found.spent == fake.count() - before == 1  # the segments list, nothing of the people
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_every_flag_is_a_keyword_of_ingest(fake: FakeCustomerIO, tmp_path: Path) -> None:
+    """The flags of "Shaping what lands" and "Loader settings" too, under their RunArguments names."""
+    db = tmp_path / "load.duckdb"
+
+    omniload.ingest(
+        source_uri(fake), "segments", f"duckdb:///{db}", "cio.segments",
+        mask=["name:redact"], no_load_timestamp=True, loader_file_format="insert_values",
+    )  # fmt: skip
+
+    assert set(query(db, "select name from cio.segments")) == {("REDACTED",)}
+    columns = query(db, "select column_name from information_schema.columns where table_name = 'segments'")
+    assert ("_omniload_loaded_at",) not in columns
+    with pytest.raises(TypeError, match="unexpected keyword argument 'yield_limt'"):
+        omniload.ingest(source_uri(fake), "segments", f"duckdb:///{db}", yield_limt=1)

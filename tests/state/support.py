@@ -227,11 +227,11 @@ def wait_until(process: subprocess.Popen[str], ready: Callable[[], bool], timeou
 
 
 def kill_when(
-    args: list[str], ready: Callable[[], bool], timeout: float = 60.0
+    args: list[str], ready: Callable[[], bool], timeout: float = 60.0, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], float]:
     """Start the CLI, and SIGKILL it the moment `ready()` holds. Returns the process and the time it was killed;
     fails the test if the run ended on its own first."""
-    process = start_cli(args)
+    process = start_cli(args, env)
     try:
         wait_until(process, ready, timeout)
         process.send_signal(signal.SIGKILL)
@@ -269,15 +269,18 @@ def signal_when(
     return Ran(process.returncode, out, err, started, time.time())
 
 
-def contents(dest: Dest, tables: tuple[str, ...]) -> dict[str, Any]:
-    """Each table's rows without dlt's own columns (load ids differ from run to run), as comparable values."""
+def contents(dest: Dest, tables: tuple[str, ...], like: Dest | None = None) -> dict[str, Any]:
+    """Each table's rows without dlt's own columns (load ids differ from run to run), as comparable values; with
+    `like`, the columns of `like`'s table of the same name (a table loaded over many runs keeps the columns of
+    records gone since, null in every row)."""
     out: dict[str, Any] = {}
     for table in tables:
+        named = like or dest
         columns = [
             row[0]
-            for row in dest.sql(
+            for row in named.sql(
                 "select column_name from information_schema.columns "
-                f"where table_schema = '{dest.dataset}' and table_name = '{table}' order by column_name"
+                f"where table_schema = '{named.dataset}' and table_name = '{table}' order by column_name"
             )
             if not row[0].startswith(("_dlt_", "_omniload_"))
         ]

@@ -7,14 +7,26 @@ watermark to age; every table a nightly run refreshes must equal what a clean fu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from omniload.testing.customerio import FakeCustomerIO, Workspace, WorkspaceSpec
 from tests.conftest import API_KEY, Ran, omniload
-from tests.state.support import DAY, Dest, contents, dest_for, ingest_args, loaded, make_dest
+from tests.state.support import (
+    DAY,
+    Dest,
+    contents,
+    dest_for,
+    ingest_args,
+    kill_when,
+    loaded,
+    make_dest,
+    settled,
+)
 
 #: Two pages of activities in the log's 30 days: the pass proves its overlap on the second.
 SPEC = WorkspaceSpec(people=40, deliveries=300, activities=400, objects_per_type=5)
@@ -47,13 +59,17 @@ def requests_of(fake: FakeCustomerIO, since: int) -> int:
     return len(fake.log) - since
 
 
-def full_read(fake: FakeCustomerIO, kind: str, tmp_path: Path) -> dict[str, object]:
-    """What a clean full read of the same tables loads now."""
-    (tmp_path / "full").mkdir(exist_ok=True)
-    clean = make_dest(kind, tmp_path / "full")
+def and_a_full_read(
+    fake: FakeCustomerIO, dest: Dest, tmp_path: Path, tables: tuple[str, ...] = NAMES
+) -> tuple[dict[str, object], dict[str, object]]:
+    """What `dest` holds and what a clean full read of the same tables loads now, in the full read's columns (a
+    table loaded night after night keeps the columns of records gone since, null in every row)."""
+    folder = tmp_path / f"full{len(list(tmp_path.glob('full*')))}"
+    folder.mkdir()
+    clean = make_dest(dest.kind, folder)
     try:
-        night(fake, clean)
-        return contents(clean, NAMES)
+        night(fake, clean, tables=",".join(tables))
+        return contents(dest, tables, like=clean), contents(clean, tables)
     finally:
         clean.drop()
 
@@ -74,7 +90,8 @@ def test_a_second_run_reads_what_changed_and_equals_a_full_read(
         assert f"{table}: nightly: " in second.stderr
     relationships = sum(1 for r in fake.log[mark:] if r.path.endswith("/relationships"))
     assert relationships < SPEC.people  # only the people the log names are read again
-    assert contents(dest, NAMES) == full_read(fake, dest.kind, tmp_path)
+    loaded, full = and_a_full_read(fake, dest, tmp_path)
+    assert loaded == full
 
 
 @pytest.mark.parametrize(
@@ -142,3 +159,96 @@ def test_a_campaign_gone_from_the_list_is_marked_and_unmarked_when_it_comes_back
         campaigns.insert(1, gone)
     night(fake, dest, tables="campaigns")
     assert marks() == dict.fromkeys((c["id"] for c in campaigns), False)
+
+
+def log_types(fake: FakeCustomerIO) -> set[str]:
+    """The types of the activity records the fake serves now, read over HTTP as a loader reads them."""
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with httpx.Client(base_url=fake.base_url, headers=headers, timeout=30) as client:
+        body = client.get("/v1/activities", params={"limit": "100"}).json()
+    return {record["type"] for record in body["activities"]}
+
+
+def test_a_night_after_a_day_of_changes_equals_a_full_read(
+    fake: FakeCustomerIO, dest: Dest, tmp_path: Path
+) -> None:
+    mark = len(fake.log)
+    night(fake, dest)
+    full_cost = requests_of(fake, mark)
+    fake.advance_days(3)  # relationships added and removed, an object deleted (every second day)
+    logged = log_types(fake)
+    changes = {
+        "profile_create",
+        "profile_delete",
+        "profile_merge",
+        "attribute_change",
+        "device_change",
+        "add_relationship",
+        "delete_relationship",
+        "relationship_attribute_change",
+    }
+    assert changes <= logged  # new, deleted and merged people, relationships added, removed and changed
+    assert any(kind.startswith("_o:") and kind.endswith(":delete") for kind in logged)  # an object deleted
+
+    mark = len(fake.log)
+    nightly = night(fake, dest)
+    for table in PER_PERSON:
+        assert f"{table}: nightly: " in nightly.stderr
+    assert requests_of(fake, mark) < full_cost
+    named = re.search(r"customer_relationships: nightly: (\d+) people changed", nightly.stderr)
+    assert named and 0 < int(named[1]) < SPEC.people
+    assert sum(1 for r in fake.log[mark:] if r.path.endswith("/relationships")) == int(named[1])
+    loaded, full = and_a_full_read(fake, dest, tmp_path)
+    assert loaded == full
+
+
+def test_a_night_killed_while_reading_is_read_again_by_the_same_command(
+    fake: FakeCustomerIO, dest: Dest, tmp_path: Path
+) -> None:
+    night(fake, dest)
+    fake.advance_days(1)
+    fake.inject("/v1/customers/", status=None, delay=2.0, times=1_000)  # slow relationship reads: killed in them
+    now = {"OMNILOAD_NOW": str(fake.clock.now())}
+    mark = len(fake.log)
+    kill_when(
+        ingest_args(fake, dest, TABLES),
+        lambda: any(r.path.endswith("/relationships") for r in fake.log[mark:]),
+        env=now,
+    )
+    settled(fake)
+    again = night(fake, dest)
+    assert "customer_relationships: nightly: " in again.stderr  # the watermark did not move with the kill
+    loaded, full = and_a_full_read(fake, dest, tmp_path)
+    assert loaded == full
+
+
+@pytest.mark.parametrize("dest", ["duckdb"], indirect=True)
+def test_the_weekly_full_read_repairs_a_change_the_log_missed(
+    fake: FakeCustomerIO, dest: Dest, tmp_path: Path
+) -> None:
+    tables = ("customers", *PER_PERSON)  # with relationships the pass costs less than the full read
+    fake.advance_days(1)  # the seeded log names people at random: the first run comes after a day of real changes
+    night(fake, dest, tables=",".join(tables))
+    fake.advance_days(1, unlogged=1.0)  # every attribute change of the day leaves no record
+    night(fake, dest, tables=",".join(tables))
+    loaded, full = and_a_full_read(fake, dest, tmp_path, tables)
+    assert loaded != full  # the drift
+
+    fake.advance_days(7)
+    weekly = night(fake, dest, tables=",".join(tables))
+    assert (
+        "customer_attributes: full read: the last full read is 8 days old (full_refresh_days=7)" in weekly.stderr
+    )
+    loaded, full = and_a_full_read(fake, dest, tmp_path, tables)
+    assert loaded == full
+
+
+@pytest.mark.parametrize("dest", ["duckdb"], indirect=True)
+def test_a_night_past_the_log_reads_whole_by_itself(fake: FakeCustomerIO, dest: Dest, tmp_path: Path) -> None:
+    night(fake, dest)
+    fake.advance_days(40)
+    late = night(fake, dest)
+    for table in PER_PERSON:
+        assert f"{table}: full read: the watermark is 40 days old, past the log's 28-day margin" in late.stderr
+    loaded, full = and_a_full_read(fake, dest, tmp_path)
+    assert loaded == full

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from omniload.source import Page, Partial, Removal, Row, Strategy, TableRequest
+from omniload.source import Interval, Page, Partial, Removal, Row, Strategy, TableRequest
 from omniload.sources.customerio.catalog import PASS_READS, Feed, Table
 from omniload.sources.customerio.passes import cio_id_of, person_id_of
 from omniload.sources.rest.pager import Pager
@@ -41,7 +41,7 @@ PER_PERSON = (Feed.ATTRIBUTES, Feed.RELATIONSHIPS, Feed.PREFERENCES)
 UNSUBSCRIBE_TYPES = re.compile(r"^(unsubscribed_[a-z_]+|topic_unsubscribed_email)$")
 PREFERENCES_ATTRIBUTE = "cio_subscription_preferences"
 RELATIONSHIP_TYPES = re.compile(r"^(add_relationship|delete_relationship|relationship_attribute_change"
-                                r"|_o:[^:]+:(add|delete)_relationship|_r:[^:]+:attribute_change)$")
+                                r"|_o:[^:]+:(add|delete)_relationship|_r:[^:]+:(relationship_)?attribute_change)$")
 OBJECT_DELETE = re.compile(r"^_o:(?P<type_id>[^:]+):delete$")
 
 
@@ -155,15 +155,17 @@ class ChangeFeed:
         """Before a feed table's first page: its mode set on the request and said in one line."""
         feed, name = request.table.feed, request.load_name
         assert feed is not None
+        if feed is Feed.GONE and request.memory is not None and (name in self._whole or not self.read):
+            self._read_whole(request)
+            return
         if name in self._whole or (feed in PER_PERSON and not self.read):
             if feed is not Feed.GONE:
                 log.info("%s: full read: %s", name, self._whole.get(name, "the change pass did not run"))
             request.memory = None if request.memory is None else {WATERMARK: self.now, FULL_AT: self.now}
             return
         full_at = (request.memory or {}).get(FULL_AT, self.now)
-        if feed is Feed.GONE:  # read as usual; its watermark moves only past a log it read through
-            if self.read:
-                request.memory = {WATERMARK: self.now, FULL_AT: full_at}
+        if feed is Feed.GONE:  # read as usual, its gone people found by the pass
+            request.memory = {WATERMARK: self.now, FULL_AT: full_at}
             return
         request.memory = {WATERMARK: self.now, FULL_AT: full_at}
         if feed in PER_PERSON:
@@ -173,6 +175,14 @@ class ChangeFeed:
         elif feed is Feed.LOG:
             request.partial = Partial("id", "the activities since the watermark, merged")
             log.info("%s: nightly: %s", name, request.partial.summary)
+
+    def _read_whole(self, request: TableRequest[Table]) -> None:
+        """A table read as usual that the log cannot vouch for this time (changes.md section 3): its rows of
+        people gone since are unknown, so it is read over its whole history and replaces what is there."""
+        reason = self._whole.get(request.load_name, "the change pass did not prove its overlap")
+        log.info("%s: full read: %s", request.load_name, reason)
+        request.interval, request.replace = Interval(), True
+        request.memory = {WATERMARK: self.now, FULL_AT: self.now}
 
     def finish(self, request: TableRequest[Table], seen: set[str]) -> None:
         """After a feed table's last page: the rows it must lose (people gone; re-read people with no rows left;

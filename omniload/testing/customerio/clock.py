@@ -83,7 +83,8 @@ class Clock:
     """The fake's "now": fixed, the wall clock, or a start value that ticks with real time.
 
     A workspace built for a fixed past date is served with a ticking clock anchored at that date, so the 30-day
-    activity cut-off and the default windows line up with the data instead of with today's date.
+    activity cut-off and the default windows line up with the data instead of with today's date. ``shift``
+    moves any of the three on by whole days as the workspace advances (``Workspace.advance_days``).
     """
 
     def __init__(self, anchor: int | None = None) -> None:
@@ -92,12 +93,14 @@ class Clock:
         self._anchor = anchor
         self._mono0 = time.monotonic()
         self._source: Callable[[], float] = time.time
+        self._offset = 0
 
     def set_now(self, ts: int | float | None) -> None:
         """Freeze the clock at ``ts``; ``None`` returns to the live wall clock."""
         with self._lock:
             self._fixed = None if ts is None else int(ts)
             self._anchor = None
+            self._offset = 0
 
     def anchor(self, ts: int) -> None:
         """Tick from ``ts`` at real speed."""
@@ -105,14 +108,20 @@ class Clock:
             self._fixed = None
             self._anchor = int(ts)
             self._mono0 = time.monotonic()
+            self._offset = 0
+
+    def shift(self, seconds: int) -> None:
+        """Move the clock ``seconds`` on, whether fixed, anchored or live."""
+        with self._lock:
+            self._offset += int(seconds)
 
     def now(self) -> int:
         with self._lock:
             if self._fixed is not None:
-                return self._fixed
+                return self._fixed + self._offset
             if self._anchor is not None:
-                return self._anchor + int(time.monotonic() - self._mono0)
-            return int(self._source())
+                return self._anchor + int(time.monotonic() - self._mono0) + self._offset
+            return int(self._source()) + self._offset
 
     def __call__(self) -> int:
         return self.now()

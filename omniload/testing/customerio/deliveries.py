@@ -6,6 +6,12 @@ segment the parent is chosen round-robin, so one parent's deliveries form an ari
 the person of delivery ``i`` is an affine function of ``i`` modulo the number of people. Both make per-parent
 and per-person pages, and per-period metric counts, cost time proportional to the answer, not to the
 workspace, which is what lets the benchmarks ask for a million deliveries.
+
+Days after day 0 (``days``, docs/contract/customerio/changes.md section 6) append to both: ``Timeline.extend``
+adds a fixed number of deliveries a day after the seeded ones, spread evenly over each day and sent by the
+parents still sending at day 0; ``Activities.add_day`` appends a day's records (generated ones like the seeded
+activities, and the change records of ``days``) to the log, which stays in time order. Everything indexed at
+day 0 keeps its index, time and person.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import orjson
 
 from .catalog import Parent
 from .clock import DAY
+from .days import LogEntry
 from .hashing import delivery_id, mix, mix_more_many, ulid
 from .people import People
 
@@ -85,13 +92,18 @@ class Timeline:
     def __init__(
         self, count: int, t0: int, now: int, parents: list[Parent], people: People, seed: int, null_every: int
     ) -> None:
-        self.count = count
+        #: Deliveries in the workspace: the seeded ``base``, then ``per_day`` more each day after day 0.
+        self.count = self.base = count
         self.t0 = t0
+        self.now0 = now
         self.span = max(1, now - 60 - t0)
+        self.per_day = max(1, round(2 * count * DAY / self.span))  # the rate at day 0's end
         self.seed = seed
         self.people = people
+        #: The seeded people, over whom the deliveries are spread (``People.base``).
+        self.m = people.base
         self.null_every = null_every
-        self.pa, self.pb, self.pinv = _affine(people.count, seed, 1)
+        self.pa, self.pb, self.pinv = _affine(self.m, seed, 1)
         self.trap = trap_of(count, people, (self.pa, self.pb, self.pinv), null_every)
         bounds = sorted({p.start for p in parents} | {p.end + 1 for p in parents} | {t0})
         self.segments: list[Segment] = []
@@ -108,7 +120,16 @@ class Timeline:
 
     # -- time ----------------------------------------------------------------------------------------------------
     def time(self, i: int) -> int:
-        return self.t0 + isqrt(i * self.span * self.span // self.count)
+        if i >= self.base:
+            day, k = divmod(i - self.base, self.per_day)
+            return self.now0 + day * DAY + 60 + k * (DAY - 120) // self.per_day
+        return self.t0 + isqrt(i * self.span * self.span // self.base)
+
+    def extend(self, days: int) -> None:
+        """The deliveries of ``days`` days after day 0: the last segment's parents keep sending."""
+        self.count = self.base + days * self.per_day
+        last = self.segments[-1]
+        self.segments[-1] = Segment(last.lo, self.count, last.parents)
 
     def first_at_or_after(self, ts: int) -> int:
         """Smallest index whose time is >= ts (``count`` if none)."""
@@ -128,7 +149,7 @@ class Timeline:
 
     def link_of(self, i: int) -> tuple[int | None, bool]:
         """(person index or None, whether ``customer_identifiers`` is null): see ``link_of``."""
-        person = (self.pa * i + self.pb) % self.people.count
+        person = (self.pa * i + self.pb) % self.m
         return link_of(mix(self.seed, i, 9), self.null_every, i == self.trap, person, self.people)
 
     def person_of(self, i: int) -> int | None:
@@ -160,9 +181,9 @@ class Timeline:
                 i -= n
 
     def iter_person(self, person: int, lo: int, hi: int) -> Iterator[int]:
-        m = self.people.count
+        m = self.m
         r = ((person - self.pb) * self.pinv) % m
-        if hi - 1 < r:
+        if hi - 1 < r or person >= m:
             return
         i = r + ((hi - 1 - r) // m) * m
         while i >= lo:
@@ -414,8 +435,8 @@ class DeliveryFactory:
         if metrics_now is None:
             metrics_now = self.metrics_now
         tl, metrics_of, people = self.tl, self._metrics, self.people
-        t0, span2, count = tl.t0, tl.span * tl.span, tl.count
-        null_every, trap, pa, pb, pcount = tl.null_every, tl.trap, tl.pa, tl.pb, self.people.count
+        t0, span2, base = tl.t0, tl.span * tl.span, tl.base
+        null_every, trap, pa, pb, pcount = tl.null_every, tl.trap, tl.pa, tl.pb, tl.m
         seg_lo = seg_hi = 0
         table: tuple[tuple[_Sender, ...], ...] = ()
         for chunk, hashes, null_tests in self._hashed(indices):
@@ -429,7 +450,7 @@ class DeliveryFactory:
                 bare = False
                 if (null_every and null_test % null_every == 0) or i == trap:  # == Timeline.link_of
                     person, bare = link_of(null_test, null_every, i == trap, (pa * i + pb) % pcount, people)
-                t = t0 + isqrt(i * span2 // count)  # == Timeline.time
+                t = t0 + isqrt(i * span2 // base) if i < base else tl.time(i)  # == Timeline.time
                 visible = metrics_of(t, h)
                 top = max(visible.values())
                 if top > metrics_now:
@@ -516,12 +537,18 @@ _CUTOFF_GAP = 2 * 3600
 
 
 class Activities:
-    """Activity ``j``: older than 30 days for the first part of the index range, recent for the rest."""
+    """The activity log: seeded activity ``j`` (older than 30 days for the first part of the index range, recent
+    for the rest), then the records days after day 0 add (``log``), all in time order.
+
+    A position below ``base`` is a seeded activity, computed from its index; a position from ``base`` on is
+    ``log[position - base]``. ``_by_person`` and ``_by_type`` index the log's positions, so the per-person and
+    typed reads cost what they return there too.
+    """
 
     def __init__(
         self, count: int, days: int, now: int, people: People, timeline: Timeline, seed: int, null_every: int
     ) -> None:
-        self.count = count
+        self.count = self.base = count
         self.now = now
         self.people = people
         self.tl = timeline
@@ -532,10 +559,18 @@ class Activities:
         share_recent = (self.now - self.cut) / (self.now - self.start)
         self.recent = min(count, max(int(count * share_recent), min(count, 120)))
         self.old = count - self.recent
-        self.pa, self.pb, self.pinv = _affine(people.count, seed, 2)
+        #: Generated activities a day after day 0: the seeded rate.
+        self.per_day = max(1, round(self.recent / 30))
+        self.m = people.base
+        self.pa, self.pb, self.pinv = _affine(self.m, seed, 2)
         self.trap = trap_of(count, people, (self.pa, self.pb, self.pinv), null_every)
+        self.log: list[LogEntry] = []
+        self._by_person: dict[int, list[int]] = {}
+        self._by_type: dict[str, list[int]] = {}
 
     def time(self, j: int) -> int:
+        if j >= self.base:
+            return self.log[j - self.base].ts
         if j < self.old:
             return self.start + (j * (self.cut - 1 - self.start)) // max(1, self.old)
         k = j - self.old
@@ -547,16 +582,71 @@ class Activities:
 
     def link_of(self, j: int) -> tuple[int | None, bool]:
         """(person index or None, whether ``customer_identifiers`` is null): see ``link_of``."""
-        person = (self.pa * j + self.pb) % self.people.count
+        if j >= self.base:
+            entry = self.log[j - self.base]
+            return entry.person, entry.bare
+        return self._generated_link(j)
+
+    def _generated_link(self, j: int) -> tuple[int | None, bool]:
+        person = (self.pa * j + self.pb) % self.m
         return link_of(mix(self.seed, j, 13), self.null_every, j == self.trap, person, self.people)
 
     def person_of(self, j: int) -> int | None:
         return self.link_of(j)[0]
 
-    def iter_person(self, person: int, lo: int, hi: int) -> Iterator[int]:
-        m = self.people.count
+    def type_of(self, j: int) -> str:
+        if j >= self.base:
+            return self.log[j - self.base].type
+        return _ACTIVITY_TYPES[mix(self.seed, j, 17) % len(_ACTIVITY_TYPES)]
+
+    # -- days after day 0 ----------------------------------------------------------------------------------------
+    def generated_day(self, first: int, last: int, day: int) -> list[LogEntry]:
+        """The generated activities of ``day``, spread over [first, last]: deliveries, events and page views (the
+        change types come only from the changes ``days`` makes, so each names a real change), none for people who
+        are gone."""
+        out = []
+        for k in range(self.per_day):
+            j = self.base + (day - 1) * self.per_day + k
+            atype = _ACTIVITY_TYPES[mix(self.seed, j, 17) % len(_ACTIVITY_TYPES)]
+            person, bare = self._generated_link(j)
+            if "attribute_change" in atype or (person is not None and not self.people.exists(person)):
+                continue
+            out.append(LogEntry(first + k * (last - first) // self.per_day, atype, person, j=j, bare=bare))
+        return out
+
+    def add_day(self, entries: list[LogEntry]) -> None:
+        """Append a day's records (in any order; all later than every record so far) to the log."""
+        for entry in sorted(entries, key=lambda e: e.ts):
+            pos = self.base + len(self.log)
+            self.log.append(entry)
+            if entry.person is not None:
+                self._by_person.setdefault(entry.person, []).append(pos)
+            self._by_type.setdefault(entry.type, []).append(pos)
+        self.count = self.base + len(self.log)
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def positions(self, lo: int, hi: int, *, person: int | None = None, atype: str | None = None) -> Iterator[int]:
+        """Positions in [lo, hi), newest first: all, ``person``'s, of type ``atype``, or both."""
+        split = max(lo, min(hi, self.base))
+        if person is None and atype is None:
+            yield from range(hi - 1, lo - 1, -1)
+            return
+        index = self._by_person.get(person, []) if person is not None else self._by_type.get(atype or "", [])
+        for n in range(bisect.bisect_left(index, hi) - 1, bisect.bisect_left(index, split) - 1, -1):
+            if atype is None or self.type_of(index[n]) == atype:
+                yield index[n]
+        if person is not None:
+            seeded: Iterator[int] = self._iter_person(person, lo, split)
+        elif atype in _ACTIVITY_TYPES:
+            seeded = iter(range(split - 1, lo - 1, -1))
+        else:
+            return
+        yield from (j for j in seeded if atype is None or self.type_of(j) == atype)
+
+    def _iter_person(self, person: int, lo: int, hi: int) -> Iterator[int]:
+        m = self.m
         r = ((person - self.pb) * self.pinv) % m
-        if hi - 1 < r:
+        if hi - 1 < r or person >= m:
             return
         j = r + ((hi - 1 - r) // m) * m
         while j >= lo:
@@ -565,8 +655,23 @@ class Activities:
             j -= m
 
     def record(self, j: int) -> dict[str, Any]:
-        t = self.time(j)
-        person, bare = self.link_of(j)
+        if j < self.base:
+            return self._generated(j, self.time(j))
+        entry = self.log[j - self.base]
+        if entry.j >= 0:
+            return self._generated(entry.j, entry.ts)
+        person = entry.person
+        return {
+            "id": ulid(entry.ts, j, self.seed, 1),
+            "type": entry.type,
+            "timestamp": entry.ts,
+            "customer_id": None if person is None else self.people.person_id(person),
+            "customer_identifiers": None if person is None else self.people.identifiers(person),
+            "data": entry.record_data(),
+        }
+
+    def _generated(self, j: int, t: int) -> dict[str, Any]:
+        person, bare = self._generated_link(j)
         h = mix(self.seed, j, 17)
         atype = _ACTIVITY_TYPES[h % len(_ACTIVITY_TYPES)]
         rec: dict[str, Any] = {

@@ -4,11 +4,18 @@ Nothing is stored per person, so a workspace of a few hundred thousand people co
 rules below deliberately mix the identifier cases the client must survive: email-only people, id-only people,
 people whose ``id`` equals their own ``cio_id``, and person 1 whose ``id`` is person 2's ``cio_id`` (a client
 that forgets ``id_type=cio_id`` gets the wrong person there).
+
+The workspace evolves by days (``days``, docs/contract/customerio/changes.md section 6): what a day changes is
+kept here as small overlays on the rules, so memory grows with the changes, never with the people. People
+created after day 0 take the next indices (``count`` grows past ``base``); deleted and merged-away people stay
+in ``gone`` and vanish from every listing and lookup.
 """
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -19,8 +26,8 @@ from .spec import WorkspaceSpec
 CIO_BASE = 0x3000001
 DAY = 86400
 _EMAIL_RE = re.compile(r"^p(\d+)(\+news)?@example\.org$")
-_FIRST_NAMES = ("Mara", "Jon", "Ana", "Li", "Sam", "Noor", "Eli", "Ida", "Kai", "Zoe")
-_PLANS = ("trial", "pro", "free", "team")
+FIRST_NAMES = ("Mara", "Jon", "Ana", "Li", "Sam", "Noor", "Eli", "Ida", "Kai", "Zoe")
+PLANS = ("trial", "pro", "free", "team")
 #: People whose identifiers ``identity`` keeps; bounds the cache's memory (about 0.5 kB a person) for
 #: workspaces of hundreds of thousands of people, while the benchmark workspaces fit entirely.
 IDENTITY_CACHE_SIZE = 8192
@@ -35,18 +42,41 @@ class People:
 
     def __init__(self, spec: WorkspaceSpec, now: int) -> None:
         self.spec = spec
+        #: The people the seed made; deliveries and activities of day 0 are spread over these.
+        self.base = spec.people
+        #: Indices in use: the seeded people, then those created day by day.
         self.count = spec.people
         self.now = now
         self.t0 = now - spec.history_days * DAY
         self.seg_ids = segment_ids(spec.segments)
         self._identities: dict[int, tuple[dict[str, Any], str | None, str | None]] = {}
+        #: Day overlays (``days``): deleted or merged-away people; creation times of people created after
+        #: day 0; attribute values set by a day (value, timestamp); replaced devices; relationships added
+        #: (True) or removed (False) per person; relationship roles set by a day (role, timestamp); objects
+        #: deleted, whose relationships go.
+        self.gone: set[int] = set()
+        self.born: dict[int, int] = {}
+        self.changed: dict[int, dict[str, tuple[str, int]]] = {}
+        self.devices: dict[int, dict[str, Any]] = {}
+        self.related: dict[int, dict[tuple[int, int], bool]] = {}
+        self.roles: dict[tuple[int, int, int], tuple[str, int]] = {}
+        self.objects_gone: set[tuple[int, int]] = set()
+
+    def exists(self, i: int) -> bool:
+        """Person ``i`` is in the workspace today (created, and neither deleted nor merged away)."""
+        return 0 <= i < self.count and i not in self.gone
+
+    def live(self, start: int = 0) -> Iterator[int]:
+        """The people in the workspace today, from index ``start`` up."""
+        gone = self.gone
+        return (i for i in range(start, self.count) if i not in gone)
 
     # -- identifiers -------------------------------------------------------------------------------------------
     def cio_id(self, i: int) -> str:
         return format(CIO_BASE + i, "x")
 
     def person_id(self, i: int) -> str | None:
-        if i == 1 and self.count > 2:
+        if i == 1 and self.base > 2:
             return self.cio_id(2)
         if i % 23 == 7:
             return self.cio_id(i)
@@ -82,10 +112,16 @@ class People:
         return found
 
     def created_at(self, i: int) -> int:
-        return self.t0 + (i * (self.now - self.t0 - DAY)) // max(1, self.count)
+        if i >= self.base:
+            return self.born[i]
+        return self.t0 + (i * (self.now - self.t0 - DAY)) // max(1, self.base)
 
     def resolve(self, value: str, id_type: str) -> int | None:
-        """Person index for a path value under ``id_type``; ``None`` when nobody matches."""
+        """Person index for a path value under ``id_type``; ``None`` when nobody matches (or they are gone)."""
+        i = self._resolve(value, id_type)
+        return None if i is None or i in self.gone else i
+
+    def _resolve(self, value: str, id_type: str) -> int | None:
         if id_type == "cio_id":
             return self._from_cio(value)
         if id_type == "email":
@@ -156,7 +192,7 @@ class People:
         """The ``customer`` object of the attribute endpoints: string values, integer timestamps."""
         h = mix(self.spec.seed, i, 11)
         created = self.created_at(i)
-        changed = min(self.now - 60, created + DAY * (1 + h % 90))
+        changed = created if i >= self.base else min(self.now - 60, created + DAY * (1 + h % 90))
         attrs: dict[str, str] = {"cio_id": self.cio_id(i)}
         ts: dict[str, int] = {"cio_id": created}
         pid, email = self.person_id(i), self.email(i)
@@ -165,9 +201,10 @@ class People:
         if email is not None:
             attrs["email"], ts["email"] = email, created
         attrs["created_at"], ts["created_at"] = str(created), created
-        attrs["first_name"], ts["first_name"] = _FIRST_NAMES[h % len(_FIRST_NAMES)], created
-        attrs["plan"], ts["plan"] = _PLANS[(h >> 8) % len(_PLANS)], changed
-        attrs["seats"], ts["seats"] = str(1 + (h >> 12) % 20), changed
+        first_name, plan, seats = self._profile(h)
+        attrs["first_name"], ts["first_name"] = first_name, created
+        attrs["plan"], ts["plan"] = plan, changed
+        attrs["seats"], ts["seats"] = seats, changed
         if h % 3 == 0:
             attrs["_last_emailed"], ts["_last_emailed"] = str(changed), changed
         prefs = {"topics": {"topic_1": bool(h & 1), "topic_2": bool(h & 2)}}
@@ -193,6 +230,10 @@ class People:
                     },
                 }
             )
+        if i in self.devices:
+            devices = [copy.deepcopy(self.devices[i])]
+        for name, (value, stamp) in self.changed.get(i, {}).items():
+            attrs[name], ts[name] = value, stamp
         return {
             "id": None,  # filled by the caller with the value the request referenced
             "identifiers": self.identifiers(i),
@@ -201,6 +242,19 @@ class People:
             "unsubscribed": h % 13 == 0,
             "devices": devices,
         }
+
+    @staticmethod
+    def _profile(h: int) -> tuple[str, str, str]:
+        """The seeded ``first_name``, ``plan`` and ``seats`` of the person whose attribute hash is ``h``."""
+        return FIRST_NAMES[h % len(FIRST_NAMES)], PLANS[(h >> 8) % len(PLANS)], str(1 + (h >> 12) % 20)
+
+    def profile(self, i: int) -> dict[str, str]:
+        """``first_name``, ``plan`` and ``seats`` today (the attributes days change), without the whole record."""
+        first_name, plan, seats = self._profile(mix(self.spec.seed, i, 11))
+        values = {"first_name": first_name, "plan": plan, "seats": seats}
+        for name, (value, _) in self.changed.get(i, {}).items():
+            values[name] = value
+        return values
 
     def attribute(self, i: int, field: str) -> str | None:
         """One attribute value, for search filters, without building the whole record when possible."""
@@ -216,10 +270,22 @@ class People:
     # -- relationships -----------------------------------------------------------------------------------------
     def rich_person(self) -> int:
         """The person related to every object, i.e. more relationships than a maximum page holds."""
-        return 4 if self.count > 4 else 0
+        return 4 if self.base > 4 else 0
 
     def relationships(self, i: int) -> list[tuple[int, int]]:
-        """(object type id, object index) pairs of person ``i``, in a stable order."""
+        """(object type id, object index) pairs of person ``i`` today, in a stable order: the seeded ones
+        less those a day removed, then those days added; never a deleted object's."""
+        seeded = self._seeded_relationships(i) if i < self.base else []
+        delta = self.related.get(i)
+        if delta:
+            kept = set(seeded)
+            added = [r for r, on in delta.items() if on and r not in kept]
+            seeded = [r for r in seeded if delta.get(r, True)] + added
+        if self.objects_gone:
+            seeded = [r for r in seeded if r not in self.objects_gone]
+        return seeded
+
+    def _seeded_relationships(self, i: int) -> list[tuple[int, int]]:
         types, per = self.spec.object_types, self.spec.objects_per_type
         if types == 0 or per == 0:
             return []
@@ -234,15 +300,18 @@ class People:
 
     def relationship_record(self, i: int, type_id: int, j: int, objects: Objects) -> dict[str, Any]:
         h = mix(self.spec.seed, i, type_id, j)
-        ts = min(self.now - 60, self.created_at(i) + DAY * (h % 30))
+        created = self.created_at(i)
+        ts = created if i >= self.base else min(self.now - 60, created + DAY * (h % 30))
+        role = ("owner" if h % 5 == 0 else "member", ts)
+        role = self.roles.get((i, type_id, j), role)
         return {
             "object_type_id": type_id,
             "identifiers": {
                 "object_id": objects.object_id(type_id, j),
                 "cio_object_id": objects.cio_object_id(type_id, j),
             },
-            "attributes": {"role": "owner" if h % 5 == 0 else "member"},
-            "timestamps": {"role": ts},
+            "attributes": {"role": role[0]},
+            "timestamps": {"role": role[1]},
         }
 
 
@@ -255,12 +324,25 @@ _TYPES = (
 
 
 class Objects:
-    """Object types and their objects; object ``j`` of type ``t`` is computed, not stored."""
+    """Object types and their objects; object ``j`` of type ``t`` is computed, not stored.
+
+    Days (``days``) create objects after the seeded ``per_type`` (indices counted in ``added``) and delete some
+    (``gone``, the set ``People.objects_gone`` shares so that their relationships go too).
+    """
 
     def __init__(self, spec: WorkspaceSpec) -> None:
         self.types = spec.object_types
         self.per_type = spec.objects_per_type
         self.seed = spec.seed
+        self.added: dict[int, int] = {}
+        self.gone: set[tuple[int, int]] = set()
+
+    def live(self, t: int) -> list[int]:
+        """The objects of type ``t`` in the workspace today."""
+        return [j for j in range(self.per_type + self.added.get(t, 0)) if (t, j) not in self.gone]
+
+    def exists(self, t: int, j: int) -> bool:
+        return 1 <= t <= self.types and 0 <= j < self.per_type + self.added.get(t, 0) and (t, j) not in self.gone
 
     def type_records(self) -> list[dict[str, Any]]:
         out = []
@@ -293,7 +375,7 @@ class Objects:
         prefix = f"{self.slug(t)}-"
         if value.startswith(prefix) and value[len(prefix) :].isdigit():
             j = int(value[len(prefix) :]) - 100
-            if 0 <= j < self.per_type and self.object_id(t, j) == value:
+            if self.exists(t, j) and self.object_id(t, j) == value:
                 return j
         return None
 

@@ -346,14 +346,16 @@ def serve_activities(req: Req, scope: str, iterate: Callable[[int, int], Iterato
 
 @route("GET", "/v1/activities")
 def list_activities(req: Req) -> dict[str, Any]:
-    return serve_activities(req, "activities", lambda lo, hi: iter(range(hi - 1, lo - 1, -1)))
+    """``type`` (one value) narrows the log to one activity type (changes.md section 1)."""
+    acts, atype = req.ws.activities, req.arg("type") or None
+    return serve_activities(req, "activities", lambda lo, hi: acts.positions(lo, hi, atype=atype))
 
 
 @route("GET", "/v1/customers/{id}/activities")
 def person_activities(req: Req) -> dict[str, Any]:
     i = person_index(req, req.params[0])
-    acts = req.ws.activities
-    return serve_activities(req, f"pact:{i}", lambda lo, hi: acts.iter_person(i, lo, hi))
+    acts, atype = req.ws.activities, req.arg("type") or None
+    return serve_activities(req, f"pact:{i}", lambda lo, hi: acts.positions(lo, hi, person=i, atype=atype))
 
 
 # -- people -----------------------------------------------------------------------------------------------------
@@ -378,7 +380,7 @@ def search_people(req: Req) -> dict[str, Any]:
     people = req.ws.people
 
     def gen() -> Iterator[int]:
-        for i in range(start, people.count):
+        for i in people.live(start):
             if not req.ctx.is_deleted("person", i) and pred(i):
                 yield i
 
@@ -467,7 +469,7 @@ def search_objects(req: Req) -> dict[str, Any]:
         pred = object_filter(body["filter"], objs, t)
     except ValueError as exc:
         raise ApiError(400, f"invalid filter: {exc}") from None
-    matches = [j for j in range(objs.per_type) if pred(j)]
+    matches = [j for j in objs.live(t) if pred(j)]
     page, token = _offset_paging(req, f"obj:{t}", len(matches), page_limit(req, "objects"), dup=True)
     idents = [
         {"object_id": objs.object_id(t, matches[k]), "cio_object_id": objs.cio_object_id(t, matches[k])}
@@ -491,12 +493,12 @@ def object_relationships(req: Req) -> dict[str, Any]:
         if id_type == "object_id":
             j = objs.resolve(t, value)
         else:
-            j = next((k for k in range(objs.per_type) if objs.cio_object_id(t, k) == value), None)
+            j = next((k for k in objs.live(t) if objs.cio_object_id(t, k) == value), None)
     if j is None:
         raise ApiError(404, "object not found")
     people = req.ws.people
     related = [
-        i for i in range(people.count) if (t, j) in people.relationships(i) and not req.ctx.is_deleted("person", i)
+        i for i in people.live() if (t, j) in people.relationships(i) and not req.ctx.is_deleted("person", i)
     ]
     limit = page_limit(req, "object_relationships")
     page, token = _offset_paging(req, f"orel:{t}:{j}", len(related), limit, dup=True)  # documented repeats
@@ -520,7 +522,7 @@ def segment_count(req: Req) -> dict[str, Any]:
     if not any(s["id"] == sid for s in req.ws.catalog.segments) or req.ctx.is_deleted("segment", sid):
         raise ApiError(404, "segment not found")
     people = req.ws.people
-    members = (i for i in range(people.count) if people.in_segment(i, sid) and not req.ctx.is_deleted("person", i))
+    members = (i for i in people.live() if people.in_segment(i, sid) and not req.ctx.is_deleted("person", i))
     return {"count": sum(1 for _ in members)}
 
 
@@ -547,9 +549,7 @@ def segment_membership(req: Req) -> dict[str, Any]:
             req, {"ids": records(req, []), "identifiers": records(req, [])}, cursors.encode(scope, {"p": start})
         )
     people = req.ws.people
-    gen = (
-        i for i in range(start, people.count) if people.in_segment(i, sid) and not req.ctx.is_deleted("person", i)
-    )
+    gen = (i for i in people.live(start) if people.in_segment(i, sid) and not req.ctx.is_deleted("person", i))
     idx, more = take(gen, limit)
     token = None
     if more:

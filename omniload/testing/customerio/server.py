@@ -3,7 +3,8 @@
 One ``FakeCustomerIO`` serves one primary workspace on 127.0.0.1 from a daemon thread; extra keys can map to
 other workspaces (each with its own token bucket) to test that the budget is per workspace. A client that goes
 away before its reply (a timeout shorter than an injected delay, a killed run) is counted in ``clients_gone``,
-quietly: a test that provokes it waits for it with ``wait_clients_gone``.
+quietly: a test that provokes it waits for it with ``wait_clients_gone``. ``advance_days`` moves the served
+workspace and the clock on by whole days (docs/contract/customerio/fake-server.md "Days").
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
 
-from .clock import Clock
+from .clock import DAY, Clock
 from .options import FakeOptions
 from .prefetch import PagePrefetcher
 from .routes import ApiError, Req, dispatch
@@ -127,6 +128,8 @@ class FakeCustomerIO:
         self.options = options or FakeOptions()
         if clock is None:
             clock = Clock(anchor=ws.now if ws.now_explicit else None)
+            if not ws.now_explicit:
+                clock.shift(ws.now - ws.start)  # the live clock, on the workspace's day
         self.clock = clock
         self.pages = PagePrefetcher() if prefetch else None
         self.retry_after: int | None = 1
@@ -204,6 +207,7 @@ class FakeCustomerIO:
         self.clock.set_now(ts)
 
     def now(self) -> int:
+        """The fake's "now" (Unix seconds): what a client run against it should take as the current time."""
         return self.clock.now()
 
     def spend(self, name: str, per_day: int) -> bool:
@@ -215,6 +219,10 @@ class FakeCustomerIO:
                 return False
             self.spent[key] = self.spent.get(key, 0) + 1
             return True
+    def advance_days(self, n: int = 1, *, unlogged: float = 0.0) -> None:
+        """``Workspace.advance_days`` on the served workspace, with the clock moved on by the same days."""
+        self.ws.advance_days(n, unlogged=unlogged)
+        self.clock.shift(n * DAY)
 
     def add_key(
         self,

@@ -2,7 +2,12 @@
 
 ``Workspace`` is what both the server and the tests read: the server builds pages from it on demand, and the
 tests compare what the client loaded with ``rows()``/``expected_keys()``. Everything is a function of
-``(spec, now)``, so two instances built alike serve identical data.
+``(spec, now, day)``, so two instances built alike serve identical data.
+
+Day 0 is the workspace as the seed makes it at ``now``; ``advance_days`` moves it whole days on, each day
+changing people, relationships, objects, deliveries and the catalog lists and logging every change in the
+activity log (``days``; docs/contract/customerio/changes.md section 6). ``now`` is then the end of the current
+day (day 0's ``now`` plus ``day`` days), the time a run "that night" would have.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import Any
 
 from . import archive, design_studio, optouts, preferences, surveys, triggers, usage
 from .catalog import Catalog, Parent
-from .clock import MONTH_SECONDS, V1_MAX_STEPS, periods_between
+from .clock import DAY, MONTH_SECONDS, V1_MAX_STEPS, periods_between
+from .days import Day
 from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
 from .people import Objects, People
 from .spec import WorkspaceSpec
@@ -118,9 +124,14 @@ class Workspace:
         #: True when ``now`` was given; the fake then serves it with a clock that ticks from ``now``.
         self.now_explicit = now is not None
         self.now = int(now) if now is not None else int(time.time()) // 60 * 60
+        #: Day 0's ``now``: the seeded data is anchored there, whatever day the workspace is on.
+        self.start = self.now
+        #: Whole days moved on since day 0 (``advance_days``).
+        self.day = 0
         s = self.spec
         self.people = People(s, self.now)
         self.objects = Objects(s)
+        self.people.objects_gone = self.objects.gone
         self.catalog = Catalog(s, self.now)
         self.timeline = Timeline(
             s.deliveries,
@@ -160,7 +171,22 @@ class Workspace:
         idx = [tl.first_at_or_after(b) for b in bounds]
         return [tl.count_parent(parent, sub_id, idx[k], idx[k + 1]) for k in range(len(bounds) - 1)]
 
-    # -- change hook ---------------------------------------------------------------------------------------------
+    # -- change hooks --------------------------------------------------------------------------------------------
+    def advance_days(self, n: int = 1, *, unlogged: float = 0.0) -> None:
+        """Move the workspace ``n`` whole days on: ``now`` and the delivery metrics time move by ``n`` days and
+        each day's changes are applied and logged (``days``). ``unlogged``: the share of each day's attribute
+        changes applied but left out of the activity log. Deterministic from the seed and the day number."""
+        if n < 0:
+            raise ValueError("days only move forward")
+        if not 0.0 <= unlogged <= 1.0:
+            raise ValueError("unlogged is a share between 0 and 1")
+        for _ in range(n):
+            self.day += 1
+            self.now += DAY
+            self.deliveries.metrics_now += DAY
+            self.timeline.extend(self.day)
+            Day(self, self.day, unlogged).apply()
+
     def update_records(
         self,
         *,
@@ -276,16 +302,21 @@ class Workspace:
         return self._all_deliveries()
 
     def _rows_campaign_messages(self) -> list[dict[str, Any]]:
-        return [r for r in self._all_deliveries() if r["campaign_id"] is not None]
+        """The deliveries of the campaigns listed today (a deleted campaign's stay only in ``messages``)."""
+        live = {c["id"] for c in self.catalog.campaigns}
+        return [r for r in self._all_deliveries() if r["campaign_id"] in live]
 
     def _rows_broadcast_messages(self) -> list[dict[str, Any]]:
-        return [r for r in self._all_deliveries() if r["broadcast_id"] is not None]
+        live = {b["id"] for b in self.catalog.broadcasts}
+        return [r for r in self._all_deliveries() if r["broadcast_id"] in live]
 
     def _rows_newsletter_messages(self) -> list[dict[str, Any]]:
-        return [r for r in self._all_deliveries() if r["newsletter_id"] is not None]
+        live = {n["id"] for n in self.catalog.newsletters}
+        return [r for r in self._all_deliveries() if r["newsletter_id"] in live]
 
     def _rows_transactional_deliveries(self) -> list[dict[str, Any]]:
-        return [r for r in self._all_deliveries() if r["transactional_message_id"] is not None]
+        live = {t["id"] for t in self.catalog.transactional}
+        return [r for r in self._all_deliveries() if r["transactional_message_id"] in live]
 
     def _rows_broadcast_triggers(self) -> list[dict[str, Any]]:
         return [t for b in self.catalog.broadcasts for t in triggers.broadcast_triggers(b, self.now)]
@@ -393,20 +424,21 @@ class Workspace:
         return self._person_rows(self._rows_activities(), map(self.activities.person_of, newest_first))
 
     def _person_rows(self, records: list[dict[str, Any]], persons: Iterable[int | None]) -> list[dict[str, Any]]:
-        """The records that belong to a person, with ``customer_id`` set to that person's cio_id."""
+        """The records that belong to a person still in the workspace, with ``customer_id`` set to that person's
+        cio_id."""
         return [
             {**record, "customer_id": self.people.cio_id(person)}
             for record, person in zip(records, persons, strict=True)
-            if person is not None
+            if person is not None and self.people.exists(person)
         ]
 
     def _rows_customers(self) -> list[dict[str, Any]]:
         p = self.people
-        return [{"cio_id": p.cio_id(i), "id": p.person_id(i), "email": p.email(i)} for i in range(p.count)]
+        return [{"cio_id": p.cio_id(i), "id": p.person_id(i), "email": p.email(i)} for i in p.live()]
 
     def _rows_customer_attributes(self) -> list[dict[str, Any]]:
         out = []
-        for i in range(self.people.count):
+        for i in self.people.live():
             rec = self.people.attributes(i)
             rec["id"] = self.people.cio_id(i)
             out.append({"customer_id": self.people.cio_id(i), **rec})
@@ -414,7 +446,7 @@ class Workspace:
 
     def _rows_customer_relationships(self) -> list[dict[str, Any]]:
         out = []
-        for i in range(self.people.count):
+        for i in self.people.live():
             cio = self.people.cio_id(i)
             for t, j in self.people.relationships(i):
                 rec = self.people.relationship_record(i, t, j, self.objects)
@@ -427,13 +459,15 @@ class Workspace:
         return copy.deepcopy(self.catalog.campaigns)
 
     def _rows_campaign_actions(self) -> list[dict[str, Any]]:
-        return [copy.deepcopy(a) for acts in self.catalog.campaign_actions.values() for a in acts]
+        actions = self.catalog.campaign_actions
+        return [copy.deepcopy(a) for c in self.catalog.campaigns for a in actions[c["id"]]]
 
     def _rows_broadcasts(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.broadcasts)
 
     def _rows_broadcast_actions(self) -> list[dict[str, Any]]:
-        return [copy.deepcopy(a) for acts in self.catalog.broadcast_actions.values() for a in acts]
+        actions = self.catalog.broadcast_actions
+        return [copy.deepcopy(a) for b in self.catalog.broadcasts for a in actions[b["id"]]]
 
     def _rows_newsletters(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self.catalog.newsletters)
@@ -473,7 +507,7 @@ class Workspace:
         return [
             {"object_type_id": str(t), "object_id": o.object_id(t, j), "cio_object_id": o.cio_object_id(t, j)}
             for t in range(1, o.types + 1)
-            for j in range(o.per_type)
+            for j in o.live(t)
         ]
 
     def _rows_reporting_webhooks(self) -> list[dict[str, Any]]:
@@ -488,7 +522,7 @@ class Workspace:
         return [
             {"segment_id": s["id"], "cio_id": str(ident["cio_id"]), "id": ident["id"], "email": ident.get("email")}
             for s in self.catalog.segments
-            for i in range(p.count)
+            for i in p.live()
             if p.in_segment(i, s["id"])
             for ident in (p.identifiers(i),)
         ]
@@ -522,5 +556,7 @@ class Workspace:
         return self.workspace_list()
 
     def workspace_list(self) -> list[dict[str, Any]]:
-        s = self.spec
-        return self.catalog.workspaces(s.people, s.object_types * s.objects_per_type, s.object_types, s.deliveries)
+        """The workspaces, this one counting its people, objects and deliveries of today."""
+        p, o = self.people, self.objects
+        objects = sum(len(o.live(t)) for t in range(1, o.types + 1))
+        return self.catalog.workspaces(p.count - len(p.gone), objects, o.types, self.timeline.count)

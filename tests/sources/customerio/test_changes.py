@@ -35,7 +35,8 @@ def test_a_merge_re_reads_the_survivor_and_the_merged_away_person_is_gone() -> N
 
 def test_relationship_changes_from_either_side_re_read_the_persons_relationships() -> None:
     kinds = ["add_relationship", "delete_relationship", "relationship_attribute_change",
-             "_o:1:add_relationship", "_o:1:delete_relationship", "_r:1:attribute_change"]
+             "_o:1:add_relationship", "_o:1:delete_relationship", "_r:1:attribute_change",
+             "_r:1:relationship_attribute_change"]
     changes = noted(*((kind, f"p{i}", {"object_type_id": "1", "object_id": "x"}) for i, kind in enumerate(kinds)))
     assert changes.people(Feed.RELATIONSHIPS) == {f"p{i}" for i in range(len(kinds))}
     assert changes.people(Feed.ATTRIBUTES) == set()
