@@ -219,6 +219,7 @@ class FakeCustomerIO:
                 return False
             self.spent[key] = self.spent.get(key, 0) + 1
             return True
+
     def advance_days(self, n: int = 1, *, unlogged: float = 0.0) -> None:
         """``Workspace.advance_days`` on the served workspace, with the clock moved on by the same days."""
         self.ws.advance_days(n, unlogged=unlogged)
