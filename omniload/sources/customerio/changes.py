@@ -35,7 +35,11 @@ OVERLAP = DAY
 #: The log keeps 30 days; a watermark older than this margin cannot be trusted to find every change.
 LOG_DAYS, MAX_WATERMARK_DAYS = 30, 28
 #: The tables re-read per person, and the tables the log itself feeds.
-PER_PERSON = (Feed.ATTRIBUTES, Feed.RELATIONSHIPS)
+PER_PERSON = (Feed.ATTRIBUTES, Feed.RELATIONSHIPS, Feed.PREFERENCES)
+#: The activities that change a person's subscription preferences (issue 20): an unsubscribe of any kind, and an
+#: attribute change of the attribute that holds the preferences.
+UNSUBSCRIBE_TYPES = re.compile(r"^(unsubscribed_[a-z_]+|topic_unsubscribed_email)$")
+PREFERENCES_ATTRIBUTE = "cio_subscription_preferences"
 RELATIONSHIP_TYPES = re.compile(r"^(add_relationship|delete_relationship|relationship_attribute_change"
                                 r"|_o:[^:]+:(add|delete)_relationship|_r:[^:]+:(relationship_)?attribute_change)$")
 OBJECT_DELETE = re.compile(r"^_o:(?P<type_id>[^:]+):delete$")
@@ -47,6 +51,7 @@ class Changes:
 
     attributes: set[str] = field(default_factory=set)
     relationships: set[str] = field(default_factory=set)
+    preferences: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)
     objects_gone: set[tuple[str, str]] = field(default_factory=set)
 
@@ -64,9 +69,14 @@ class Changes:
             return
         if kind in ("attribute_change", "device_change"):
             self.attributes.add(person)
+            if kind == "attribute_change" and PREFERENCES_ATTRIBUTE in data:
+                self.preferences.add(person)
+        elif UNSUBSCRIBE_TYPES.match(kind):
+            self.preferences.add(person)
         elif kind in ("profile_create", "profile_merge"):
             self.attributes.add(person)
             self.relationships.add(person)
+            self.preferences.add(person)
             if kind == "profile_merge" and data.get("merged_cio_id"):
                 self.gone.add(str(data["merged_cio_id"]))
         elif kind == "profile_delete":
@@ -76,7 +86,8 @@ class Changes:
 
     def people(self, feed: Feed) -> set[str]:
         """The people a per-person table re-reads: changed and still there."""
-        changed = self.attributes if feed is Feed.ATTRIBUTES else self.relationships
+        by_feed = {Feed.ATTRIBUTES: self.attributes, Feed.PREFERENCES: self.preferences}
+        changed = by_feed.get(feed, self.relationships)
         return changed - self.gone
 
 
@@ -113,7 +124,7 @@ class ChangeFeed:
         rule 4): a batch of 100 people for attributes, a request a person for relationships; at least the
         people listing's hundredth, for a pass that only finds who is gone."""
         people = len(self.parents.on_disk("people"))
-        cost = {Feed.ATTRIBUTES: -(-people // 100), Feed.RELATIONSHIPS: people}
+        cost = {Feed.ATTRIBUTES: -(-people // 100), Feed.RELATIONSHIPS: people, Feed.PREFERENCES: people}
         per_person = sum(cost[r.table.feed] for r in requests if self.takes_part(r) and r.table.feed in cost)
         return max(per_person, -(-people // 100), 1)
 

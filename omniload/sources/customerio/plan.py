@@ -22,6 +22,7 @@ from omniload.sources.customerio.catalog import (
     PARENT_LISTS,
     PASS_READS,
     Batched,
+    Budgeted,
     Contents,
     Feed,
     FromPass,
@@ -30,9 +31,10 @@ from omniload.sources.customerio.catalog import (
     Parents,
     PerParent,
     Table,
+    Usage,
 )
 from omniload.sources.customerio.changes import ChangeFeed
-from omniload.sources.customerio.engine import Reader
+from omniload.sources.customerio.engine import Reader, budget_memory
 from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
 from omniload.sources.rest.pager import fill
 from omniload.sources.rest.parents import Parent
@@ -107,13 +109,24 @@ class Planner:
         read = request.table.read
         if isinstance(read, FromPass):
             return Estimate(request.load_name, None, note=self._pass_rule(read))
+        if isinstance(read, Budgeted):
+            return self._budgeted(request, read)
         if isinstance(read, Listing):
             return self._listing(request, read)
         if isinstance(read, Batched) or PARENT_LISTS[read.parent].on_disk:
             return Estimate(request.load_name, None, note=_per_member_rule(read))
         return self._fan_out(request, read)
 
-    def _fan_out(self, request: Request, read: PerParent | Metrics | Contents) -> Estimate:
+    def _budgeted(self, request: Request, read: Budgeted) -> Estimate:
+        """A budgeted read costs the listing pages it walks and what is left of today's allowance, from the
+        table's memory (docs/contract/customerio/extra-tables.md, message_contents)."""
+        spent, _ = budget_memory(request.memory, self.reader.now)
+        daily = min(read.per_day, self.reader.contents_per_day)
+        left = max(0, daily - spent)
+        note = f"{left} of today's {daily} archived-message requests left, newest deliveries first, after listing"
+        return Estimate(request.load_name, left + 1, at_least=True, note=note)
+
+    def _fan_out(self, request: Request, read: PerParent | Metrics | Contents | Usage) -> Estimate:
         """The list (where this plan reads it first), then a request per parent: a floor where a parent's records
         may span pages, unless the API counts them (`PerParent.count`)."""
         parents, listed = self._parents(read.parent)
@@ -160,6 +173,9 @@ class Planner:
             return Estimate(request.load_name, None, note=f"{_listing_rule(on_disk)}; {_no_count(on_disk.name)}")
         paged = any(endpoint.limit for endpoint in read.endpoints)
         note = "one request a page, not read ahead" if paged else "one request, not read ahead"
+        if read.detail and self.reader.details:  # a request per record, which the plan cannot count
+            note += f", then one request per {read.detail.records} for its detail"
+            return Estimate(request.load_name, None, note=note)
         return Estimate(request.load_name, len(read.endpoints), at_least=paged, note=note)
 
     def _parents(self, name: str) -> tuple[list[Parent], int]:
@@ -193,7 +209,7 @@ def _listing_rule(on_disk: Parents) -> str:
     return f"listing the {on_disk.name}: one request per {read.endpoints[0].limit or 1:,}"
 
 
-def _per_member_rule(read: PerParent | Batched | Metrics | Contents) -> str:
+def _per_member_rule(read: PerParent | Batched | Metrics | Contents | Usage) -> str:
     """A read over an on-disk list: a request per batch of members, or at least one per member."""
     on_disk = PARENT_LISTS[read.parent]
     each = f"one request per {read.size}" if isinstance(read, Batched) else "at least one request for each"
