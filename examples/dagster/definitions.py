@@ -1,6 +1,6 @@
 """Customer.io into DuckDB every night with Dagster: one asset per table (`dagster dev -f definitions.py`).
 
-Needs `pip install 'omniload[dagster]'`, and the App API key where dlt finds secrets: `.dlt/secrets.toml`
+Needs the `dagster` extra, and the App API key where dlt finds secrets: `.dlt/secrets.toml`
 (`[sources.customerio]`, `api_key = "..."`) or SOURCES__CUSTOMERIO__API_KEY.
 """
 
