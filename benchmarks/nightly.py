@@ -115,7 +115,8 @@ def main() -> None:
             nights += [night, full]
             (folder / f"full{day}.duckdb").unlink()
     print(f"\n{args.people:,} people, {args.deliveries:,} deliveries; tables: {', '.join(TABLES)}")
-    print(f"{'run':<16} {'requests':>9} {'at 10 req/s':>12} {'wall s':>8} {'peak MB':>8}  compared with a full read")
+    header = f"{'run':<16} {'requests':>9} {'at 10 req/s':>12} {'wall s':>8} {'peak MB':>8}"
+    print(f"{header}  compared with a full read")
     for night in nights:
         print(night.line())
 
