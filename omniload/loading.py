@@ -23,8 +23,8 @@ from typing import Any
 
 from omniload.destinations import Destination
 from omniload.errors import UsageError
-from omniload.pipeline import Run
 from omniload.results import RunResult
+from omniload.run.loop import Run
 from omniload.source import Interval, Item, Position, Reader, Strategy, TableRequest
 
 NAMINGS = ("default", "direct")

@@ -17,6 +17,7 @@ import typer
 
 from omniload.errors import OmniloadError, UsageError
 from omniload.interrupts import Interrupted
+from omniload.text import first_line
 
 try:  # typer vendors its own copy of click; its exceptions are the ones raised
     from typer._click import exceptions as click_errors
@@ -79,9 +80,3 @@ def _failure(error: BaseException) -> Failure:
     if isinstance(error, click_errors.ClickException):
         return Failure(ExitStatus.ERROR, error.format_message(), traceback=False)
     return Failure(ExitStatus.ERROR, f"{type(error).__name__}: {first_line(error)}", bug=True)
-
-
-def first_line(error: BaseException) -> str:
-    """The first non-empty line of an error's message."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else ""
