@@ -174,9 +174,14 @@ def plan(arguments: RunArguments) -> Plan:
     is cheap, and the destination is not touched. An estimate's `requests` is None where the API gives no
     cheap count; its note then says how the cost grows."""
     from omniload.plan import Plan
+    from omniload.run.checkpoints import remember
+    from omniload.saved import memories
 
     run = build_run(arguments)
     http = run.reader.http
+    saved = memories(run)
+    for request in run.requests:  # what a run would find: the change feed's memory of each table
+        remember(run, request, saved)
     try:
         connection = source_for_uri(arguments.source_uri).connect(arguments.source_uri)
         estimates = connection.plan(run.requests, run.reader)

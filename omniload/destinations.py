@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import importlib
 import importlib.metadata
 import json
@@ -49,6 +50,7 @@ class Destination:
     loader_file_format: str | None = None  # None: dlt picks (Arrow pages go as Parquet where the destination can)
     staging: Any = None  # a dlt filesystem destination the warehouse loads from (Athena)
     table_format: str | None = None  # "iceberg" on Athena: which strategies dlt allows depends on it
+    file: Path | None = None  # a database in a local file (DuckDB): absent until the first load creates it
 
     @property
     def kind(self) -> str:
@@ -356,7 +358,7 @@ def _duckdb(parts: SplitResult, query: dict[str, str]) -> Destination:
         settings |= {"memory_limit": limit.strip(), "threads": os.cpu_count() or 1}
     credentials = DuckDbCredentials(str(file), global_config=settings)
     factory = dlt.destinations.duckdb(credentials, **IN_TRANSACTIONS, **DUCKDB_LOADING)
-    return _destination(factory, f"duckdb {file}", "main")
+    return dataclasses.replace(_destination(factory, f"duckdb {file}", "main"), file=file)
 
 
 def _motherduck(parts: SplitResult, query: dict[str, str]) -> Destination:

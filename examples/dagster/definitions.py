@@ -1,6 +1,7 @@
 """Customer.io into DuckDB every night with Dagster: one asset per table (`dagster dev -f definitions.py`).
 
-Needs `pip install 'omniload[dagster]'` and the App API key in CUSTOMERIO_API_KEY.
+Needs `pip install 'omniload[dagster]'`, and the App API key where dlt finds secrets: `.dlt/secrets.toml`
+(`[sources.customerio]`, `api_key = "..."`) or SOURCES__CUSTOMERIO__API_KEY.
 """
 
 import dlt
@@ -8,13 +9,10 @@ from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asse
 from dagster_dlt import DagsterDltResource
 
 from omniload.dagster import source_assets
-from omniload.sources.customerio.dlt_source import customerio_source
+from omniload.sources.customerio import customerio_source
 
 customerio = source_assets(
-    lambda: customerio_source(
-        region="us",
-        tables=["customers", "campaigns", "campaign_messages", "campaign_metrics:days"],
-    ),
+    customerio_source(tables=["customers", "campaigns", "campaign_messages", "campaign_metrics:days"]),
     name="customerio",
     pipeline=dlt.pipeline(
         pipeline_name="customerio",

@@ -144,7 +144,7 @@ class Checkpoints:
         memory = state.setdefault("memory", {})
         for request in self._requests:
             request.interval = self._cursors.interval_for(request)
-            self._remember(request, memory)
+            remember(run, request, memory)
             self._resume_inside(request, fingerprint)
         self._reading = Reading(run.reader.http.stats.requests)
         if self.resumed and run.progress is not None:
@@ -159,19 +159,6 @@ class Checkpoints:
             self.resumed = [r.load_name for r in self.run.requests if r.load_name in self._record["committed"]]
         else:
             self._record = {"fingerprint": fingerprint, "started": utc_stamp(), "committed": []}
-
-    def _remember(self, request: TableRequest[Any], memory: dict[str, Any]) -> None:
-        """What the source kept for the table at its last load (README "Nightly runs"), unless this run must
-        read it whole: --full-refresh, or a destination omniload cannot remove rows from."""
-        if not self.run.destination.removes_rows:
-            request.partial_refused = f"{self.run.destination.kind} cannot remove rows"
-            return
-        if self.run.interval.end is not None:  # a backfill (or --yield-limit) moves nothing a next run starts from
-            request.partial_refused = "a run with an end (--interval-end, --yield-limit) keeps no watermark"
-            return
-        request.memory = dict(memory.get(request.load_name) or {})
-        if self.run.full_refresh:
-            request.partial_refused = "--full-refresh"
 
     def _resume_inside(self, request: TableRequest[Any], fingerprint: str) -> None:
         """A table an interrupted run with the same arguments was reading in chunks resumes after its last."""
@@ -230,6 +217,21 @@ class Checkpoints:
         before it is committed."""
         assert self._items is not None
         return next(self._items, None)
+
+
+def remember(run: Run, request: TableRequest[Any], memory: dict[str, Any]) -> None:
+    """What the source kept for the table at its last load (`memory`: each table's, by load name; README
+    "Nightly runs"), unless this run must read it whole: --full-refresh, a run with an end, or a destination
+    omniload cannot remove rows from (`partial_refused` says which). The run's start and `--plan` alike."""
+    if not run.destination.removes_rows:
+        request.partial_refused = f"{run.destination.kind} cannot remove rows"
+        return
+    if run.interval.end is not None:  # a backfill (or --yield-limit) moves nothing a next run starts from
+        request.partial_refused = "a run with an end (--interval-end, --yield-limit) keeps no watermark"
+        return
+    request.memory = dict(memory.get(request.load_name) or {})
+    if run.full_refresh:
+        request.partial_refused = "--full-refresh"
 
 
 def _fingerprint(run: Run) -> str:

@@ -64,10 +64,9 @@ class Run:
         configure_replace(self.destination.atomic_replace)
         workdir.remove_stale()
         marker = PageMarker(self.shaping, self.destination.removes_rows, self.progress)
-        name = pipeline_name(self.destination.display, self.dataset, list(results))
-        checkpoints = Checkpoints(self, marker, results, name)
+        checkpoints = Checkpoints(self, marker, results, self.pipeline_name)
         with workdir.make() as folder:
-            pipeline = self._pipeline(name, folder)
+            pipeline = self._pipeline(self.pipeline_name, folder)
             checkpoints.pipeline = pipeline
             try:
                 self._checkpoints(pipeline, checkpoints)
@@ -138,6 +137,11 @@ class Run:
             stats.throttled,
             resumed=resumed,
         )
+
+    @property
+    def pipeline_name(self) -> str:
+        """The dlt pipeline of these tables in this dataset: where their state is kept between runs."""
+        return pipeline_name(self.destination.display, self.dataset, [r.load_name for r in self.requests])
 
     def destination_table(self, request: TableRequest[Any]) -> str:
         """The table a request loads into, as created: --dest-table's name when one table loads, else its

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from omniload.arrow import PageConverter
-from omniload.pipeline import _column_hints, _empty, _table_hints
+from omniload.pages import column_hints, empty_table, table_hints
 from omniload.results import TableResult
 from omniload.run.removals import DELETED_AT
 from omniload.shaping.flags import Shaping
@@ -111,7 +111,7 @@ class PageMarker:
         if self.progress is not None:
             self.progress.table_started(result)
         hints = self._hints(request, result, request.primary_key, [])
-        empty = self._with_tombstone(request, _empty(request.table))
+        empty = self._with_tombstone(request, empty_table(request.table))
         if request.strategy == Strategy.SCD2:
             empty = empty.append_column(_ROW_HASH_FIELD, pa.array([], pa.string()))
         empty = self.shaper.apply(request, empty)
@@ -120,8 +120,8 @@ class PageMarker:
     def _hints(self, request: TableRequest[Any], result: TableResult, not_null: Any, new_json: list[str]) -> Any:
         from dlt.extract.hints import make_hints
 
-        columns = _column_hints(not_null, new_json)
-        return make_hints(**shaped_hints(self.shaping, columns, **_table_hints(request, result.destination_table)))
+        columns = column_hints(not_null, new_json)
+        return make_hints(**shaped_hints(self.shaping, columns, **table_hints(request, result.destination_table)))
 
     def _with_tombstone(self, request: TableRequest[Any], arrow: pa.Table) -> pa.Table:
         """Rows loaded now are live: `_omniload_deleted_at` is null (README "Nightly runs"), on tables whose

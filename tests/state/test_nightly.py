@@ -252,3 +252,31 @@ def test_a_night_past_the_log_reads_whole_by_itself(fake: FakeCustomerIO, dest: 
         assert f"{table}: full read: the watermark is 40 days old, past the log's 28-day margin" in late.stderr
     loaded, full = and_a_full_read(fake, dest, tmp_path)
     assert loaded == full
+
+
+def planned(fake: FakeCustomerIO, dest: Dest) -> dict[str, tuple[str, str]]:
+    """`--plan` of the nightly tables at the fake's "now": load name → (requests, note)."""
+    ran = omniload(*ingest_args(fake, dest, TABLES, "--plan"), env={"OMNILOAD_NOW": str(fake.clock.now())})
+    assert ran.code == 0, ran.output
+    rows = [re.split(r" {2,}", line.strip(), maxsplit=3) for line in ran.stdout.split("\n\n")[0].splitlines()[1:]]
+    return {name: (requests, note) for name, requests, _time, note in rows}
+
+
+def test_the_plan_gives_the_night_beside_the_full_read_it_replaces(fake: FakeCustomerIO, duck: Dest) -> None:
+    first = planned(fake, duck)
+    assert first["customer_relationships"][1].endswith("; full read: no watermark yet (first run)")
+    night(fake, duck)
+    fake.advance_days(1)
+    plan = planned(fake, duck)
+    requests, note = plan["customer_relationships"]
+    found = re.fullmatch(
+        r"nightly: (\d+) of (\d+) people changed since the watermark: (\d+) requests, "
+        r"against (\d+) for the full read it replaces",
+        note,
+    )
+    assert found, note
+    changed, people, night_requests, full_requests = map(int, found.groups())
+    assert changed == night_requests == int(requests) and people == full_requests < SPEC.people * 2
+    mark = len(fake.log)
+    night(fake, duck)
+    assert sum(1 for r in fake.log[mark:] if r.path.endswith("/relationships")) == changed  # as planned

@@ -1,5 +1,5 @@
 """The Customer.io tables as data: the 31 of the product page (`PRODUCT_TABLES`, what `all` loads), read like the
-contract in docs/contract/customerio/tables.md, and the 15 beyond them (`EXTRA_TABLES`, loaded by name or with
+contract in docs/contract/customerio/tables.md, and those beyond them (`EXTRA_TABLES`, loaded by name or with
 `all+`), read like docs/contract/customerio/extra-tables.md; one entry per table.
 
 Each entry says where the rows come from (`read`), what makes a row unique (`primary_key`), what an interval
@@ -8,14 +8,14 @@ filters on (`incremental_key`), how the destination takes the rows (`strategy`),
 contract's type (`types`), and which table-specific rule shapes a record into a row (`shape`). The lists that
 tables fan out over are declared once (`PARENTS`), like the workspace-wide passes (`PASSES`). The read types
 `Endpoint`, `Listing`, `PerParent`, `Batched`, `Contents` and `Parents` are the REST layer's
-(`omniload/sources/rest/reads.py`, imported here for the entries); `Metrics` and `FromPass` are the reads only
-Customer.io has, read by `engine.py`. Neither knows anything about any single table.
+(`omniload/sources/rest/reads.py`, imported here for the entries); `Metrics`, `FromPass`, `Usage` and
+`Budgeted` are the reads only Customer.io has, read by `engine.py`. Neither knows anything about any single table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -57,29 +57,57 @@ class Metrics(SourceRead):
 
 
 @dataclass(frozen=True)
+class Usage(SourceRead):
+    """One read per parent whose whole answer is, per kind of user, the ids that use the parent
+    (`{"campaigns": [1, 2], "sent_newsletters": [3]}`, wrapped in `under` where the API wraps it): one row per
+    kind and id, `{<parent key>, used_by, used_by_id}` (segment dependencies, sender usage; read by `engine.py`)."""
+
+    parent: str
+    path: str
+    under: str | None = None
+
+
+@dataclass(frozen=True)
+class Budgeted(SourceRead):
+    """Records fetched one request each from `detail`, at most `per_day` such requests a day across runs, for
+    the newest records of `listing` not fetched yet (`message_contents`: the API allows 100 archived messages a
+    day). What was spent today and which ids were fetched is the table's memory, kept in the destination
+    (docs/contract/customerio/extra-tables.md, message_contents)."""
+
+    listing: Endpoint
+    detail: Endpoint
+    per_day: int
+
+
+@dataclass(frozen=True)
 class FromPass(SourceRead):
     """Rows taken from a workspace-wide pass (docs/contract/customerio/tables.md section 5, `PASSES`) instead of one read per parent.
 
     `member_of` names the parent list a row must belong to, through the row field `via`; `person_rows`
-    replaces `customer_id` with the person's cio_id, as the `customer_*` tables require.
+    replaces `customer_id` with the person's cio_id, as the `customer_*` tables require. `params`: query
+    parameters the pass adds when this table is read (in-app survey answers ride on the deliveries with
+    `get_tracked_responses=true`); the table's `shape` makes its rows of each record.
     """
 
     name: Literal["messages", "activities"]
     member_of: str | None = None
     via: str | None = None
     person_rows: bool = False
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
-Read = Listing | PerParent | Batched | Metrics | FromPass | Contents
+Read = Listing | PerParent | Batched | Metrics | FromPass | Contents | Usage | Budgeted
 
 
 class Feed(StrEnum):
     """How a table is refreshed from the change feed on nightly runs (docs/contract/customerio/changes.md
-    section 2, `changes.py`): ATTRIBUTES and RELATIONSHIPS re-read the people the activity log names; LOG
+    section 2, `changes.py`): ATTRIBUTES, RELATIONSHIPS and PREFERENCES re-read the people the activity log
+    names (for PREFERENCES, unsubscribe activities and changes of `cio_subscription_preferences`); LOG
     tables take the log's new records; GONE tables are read as usual and lose the rows of people gone."""
 
     ATTRIBUTES = "attributes"
     RELATIONSHIPS = "relationships"
+    PREFERENCES = "preferences"
     LOG = "log"
     GONE = "gone"
 
@@ -122,6 +150,10 @@ PARENTS: tuple[Parents, ...] = (
     Parents(name="broadcast_actions", within="broadcasts", items="actions", key="action_id"),
     Parents(name="newsletter_contents", within="newsletters", items="content_ids", key="content_id"),
     Parents(name="suppression_types", key="suppression_type", id_type=str, values=("bounces", "spam_reports")),
+    Parents(name="sender_identities", table="sender_identities", key="sender_id"),
+    Parents(name="objects", table="objects", key="object_id", id_field="object_id", id_type=str,
+            keep=("object_type_id",)),
+    Parents(name="broadcast_triggers", table="broadcast_triggers", key="trigger_id", keep=("broadcast_id",)),
 )
 
 PASSES: tuple[Pass, ...] = (
@@ -288,6 +320,16 @@ def _link_metrics(parent_table: str, parents: str, path: str, keys: tuple[str, .
     )
 
 
+def _design_studio(items: str, description: str, detail: Endpoint | None = None) -> Table:
+    """A Design Studio listing (docs/contract/customerio/extra-tables.md, design_studio_*): numbered pages of up
+    to 10,000, incremental on `updated` through the endpoint's exclusive bounds."""
+    endpoint = Endpoint(f"/v1/design_studio/{items}", items, limit=10000, paging="page",
+                        window=("updated_after", "updated_before"))
+    return Table(name=f"design_studio_{items}", in_all=False, description=beyond_all(description),
+                 primary_key=("id",), incremental_key="updated", strategy=Strategy.MERGE,
+                 read=Listing((endpoint,), detail=detail), types={"id": str})
+
+
 #: The tables beyond the 31 of the product page (issue 11; docs/contract/customerio/extra-tables.md): loaded by
 #: name or with `all+`, never by `all`.
 EXTRA_TABLES: tuple[Table, ...] = (
@@ -347,6 +389,75 @@ EXTRA_TABLES: tuple[Table, ...] = (
           primary_key=("collection_id", "item_index"), strategy=Strategy.REPLACE,
           read=Contents("collections", "/v1/collections/{collection_id}/content"),
           types={"collection_id": int, "item_index": int}),
+    Table(name="newsletter_messages", in_all=False, description=beyond_all("Deliveries sent by newsletters."),
+          primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
+          read=FromPass("messages", member_of="newsletters", via="newsletter_id"), types=DELIVERY_TYPES),
+    Table(name="transactional_deliveries", in_all=False,
+          description=beyond_all("Deliveries sent by transactional messages."),
+          primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
+          read=FromPass("messages", member_of="transactional_messages", via="transactional_message_id"),
+          types=DELIVERY_TYPES),
+    Table(name="broadcast_triggers", in_all=False,
+          description=beyond_all("Each time an API-triggered broadcast was triggered, and when it was processed."),
+          primary_key=("id",), strategy=Strategy.REPLACE,
+          read=PerParent("broadcasts", Endpoint("/v1/broadcasts/{broadcast_id}/triggers", "triggers")),
+          types={"id": int, "broadcast_id": int}),
+    Table(name="broadcast_trigger_errors", in_all=False,
+          description=beyond_all("Audience errors of each broadcast trigger, one row per error."),
+          primary_key=("broadcast_id", "trigger_id", "error"), strategy=Strategy.REPLACE,
+          read=PerParent("broadcast_triggers",
+                         Endpoint("/v1/campaigns/{broadcast_id}/triggers/{trigger_id}/errors", "errors")),
+          types={"broadcast_id": int, "trigger_id": int}, shape=shapes.trigger_error, dedupe=True),
+    Table(name="segment_dependencies", in_all=False,
+          description=beyond_all("Which campaigns and newsletters use each segment, one row per user."),
+          primary_key=("segment_id", "used_by", "used_by_id"), strategy=Strategy.REPLACE,
+          read=Usage("segments", "/v1/segments/{segment_id}/used_by", under="used_by"),
+          types={"segment_id": int, "used_by_id": int}),
+    Table(name="sender_identity_usage", in_all=False,
+          description=beyond_all("Which campaigns and newsletters send from each sender identity, one row per "
+                                 "user."),
+          primary_key=("sender_id", "used_by", "used_by_id"), strategy=Strategy.REPLACE,
+          read=Usage("sender_identities", "/v1/sender_identities/{sender_id}/used_by"),
+          types={"sender_id": int, "used_by_id": int}),
+    Table(name="object_relationships", in_all=False,
+          description=beyond_all("The people related to each object, read from the object's side."),
+          primary_key=("object_type_id", "object_id", "cio_id"), strategy=Strategy.REPLACE,
+          read=PerParent("objects", Endpoint("/v1/objects/{object_type_id}/{object_id}/relationships",
+                                             "cio_relationships", limit=1000, params={"id_type": "object_id"})),
+          types={"object_type_id": str, "object_id": str, "cio_id": str}, shape=shapes.object_member,
+          dedupe=True),
+    Table(name="customer_subscription_preferences", in_all=False,
+          description=beyond_all("Each person's subscription preferences: topics chosen, unsubscribed from all."),
+          primary_key=("customer_id",), strategy=Strategy.REPLACE,
+          read=PerParent("people", Endpoint("/v1/customers/{customer_id}/subscription_preferences", "customer",
+                                            paging="none", params={"id_type": "cio_id"})),
+          types={"customer_id": str}, shape=shapes.person_preferences, feed=Feed.PREFERENCES),
+    Table(name="message_contents", in_all=False,
+          description=beyond_all("Archived copies of the newest deliveries, body included: at most 100 a day."),
+          primary_key=("id",), strategy=Strategy.MERGE,
+          read=Budgeted(Endpoint("/v1/messages", "messages", limit=1000),
+                        Endpoint("/v1/messages/{id}/archived_message", "archived_message"), per_day=100),
+          types={"id": str}),
+    Table(name="survey_responses", in_all=False,
+          description=beyond_all("In-app survey answers: one row per delivery and response option."),
+          primary_key=("message_id", "response"), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
+          read=FromPass("messages", params={"get_tracked_responses": "true"}),
+          types={"message_id": str, "campaign_id": int, "action_id": int, "broadcast_id": int,
+                 "newsletter_id": int},
+          shape=shapes.survey_answers),
+    Table(name="optouts", in_all=False,
+          description=beyond_all("SMS and WhatsApp opt-outs: one row per person, channel and sender number."),
+          primary_key=("cio_id", "channel", "sender"), strategy=Strategy.REPLACE,
+          read=_list("/v1/optouts", "optouts", limit=1000), types={"cio_id": str}, shape=shapes.optouts,
+          dedupe=True),
+    Table(name="subscription_channels", in_all=False,
+          description=beyond_all("Channels of the subscription center."),
+          primary_key=("id",), strategy=Strategy.REPLACE, read=_list("/v1/subscription_channels", "channels"),
+          types={"id": int}),
+    _design_studio("emails", "Design Studio emails (metadata; their content with `design_studio_content=true`).",
+                   detail=Endpoint("/v1/design_studio/emails/{id}", "email")),
+    _design_studio("components", "Design Studio components."),
+    _design_studio("folders", "Design Studio folders."),
 )
 
 TABLES: tuple[Table, ...] = (*PRODUCT_TABLES, *EXTRA_TABLES)
@@ -358,7 +469,9 @@ PASS_READS: Mapping[str, Pass] = {read.name: read for read in PASSES}
 #: The documented page-size maxima of the endpoints omniload pages with a `limit` (docs/contract/customerio/README.md
 #: "Page-size maxima"); the other paged endpoints document none, and one that refuses a size is read at its own.
 PAGE_MAXIMA: Mapping[str, int] = {"/v1/activities": 100, "/v1/messages": 1000, "/v1/customers": 1000,
-                                  "/v1/newsletters": 100}
+                                  "/v1/newsletters": 100, "/v1/optouts": 1000,
+                                  **{f"/v1/design_studio/{items}": 10000
+                                     for items in ("emails", "components", "folders")}}
 
 #: The catalog as the REST reader takes it (`omniload.sources.rest.reader.RestReader`).
 REST_CATALOG = RestCatalog(TABLES, PARENTS, PAGE_MAXIMA)

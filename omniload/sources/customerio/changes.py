@@ -35,7 +35,11 @@ OVERLAP = DAY
 #: The log keeps 30 days; a watermark older than this margin cannot be trusted to find every change.
 LOG_DAYS, MAX_WATERMARK_DAYS = 30, 28
 #: The tables re-read per person, and the tables the log itself feeds.
-PER_PERSON = (Feed.ATTRIBUTES, Feed.RELATIONSHIPS)
+PER_PERSON = (Feed.ATTRIBUTES, Feed.RELATIONSHIPS, Feed.PREFERENCES)
+#: The activities that change a person's subscription preferences (issue 20): an unsubscribe of any kind, and an
+#: attribute change of the attribute that holds the preferences.
+UNSUBSCRIBE_TYPES = re.compile(r"^(unsubscribed_[a-z_]+|topic_unsubscribed_email)$")
+PREFERENCES_ATTRIBUTE = "cio_subscription_preferences"
 RELATIONSHIP_TYPES = re.compile(r"^(add_relationship|delete_relationship|relationship_attribute_change"
                                 r"|_o:[^:]+:(add|delete)_relationship|_r:[^:]+:(relationship_)?attribute_change)$")
 OBJECT_DELETE = re.compile(r"^_o:(?P<type_id>[^:]+):delete$")
@@ -47,6 +51,7 @@ class Changes:
 
     attributes: set[str] = field(default_factory=set)
     relationships: set[str] = field(default_factory=set)
+    preferences: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)
     objects_gone: set[tuple[str, str]] = field(default_factory=set)
 
@@ -64,9 +69,14 @@ class Changes:
             return
         if kind in ("attribute_change", "device_change"):
             self.attributes.add(person)
+            if kind == "attribute_change" and PREFERENCES_ATTRIBUTE in data:
+                self.preferences.add(person)
+        elif UNSUBSCRIBE_TYPES.match(kind):
+            self.preferences.add(person)
         elif kind in ("profile_create", "profile_merge"):
             self.attributes.add(person)
             self.relationships.add(person)
+            self.preferences.add(person)
             if kind == "profile_merge" and data.get("merged_cio_id"):
                 self.gone.add(str(data["merged_cio_id"]))
         elif kind == "profile_delete":
@@ -76,7 +86,8 @@ class Changes:
 
     def people(self, feed: Feed) -> set[str]:
         """The people a per-person table re-reads: changed and still there."""
-        changed = self.attributes if feed is Feed.ATTRIBUTES else self.relationships
+        by_feed = {Feed.ATTRIBUTES: self.attributes, Feed.PREFERENCES: self.preferences}
+        changed = by_feed.get(feed, self.relationships)
         return changed - self.gone
 
 
@@ -113,7 +124,7 @@ class ChangeFeed:
         rule 4): a batch of 100 people for attributes, a request a person for relationships; at least the
         people listing's hundredth, for a pass that only finds who is gone."""
         people = len(self.parents.on_disk("people"))
-        cost = {Feed.ATTRIBUTES: -(-people // 100), Feed.RELATIONSHIPS: people}
+        cost = {Feed.ATTRIBUTES: -(-people // 100), Feed.RELATIONSHIPS: people, Feed.PREFERENCES: people}
         per_person = sum(cost[r.table.feed] for r in requests if self.takes_part(r) and r.table.feed in cost)
         return max(per_person, -(-people // 100), 1)
 
@@ -140,44 +151,44 @@ class ChangeFeed:
         """A per-person table refreshed from the feed (once the pass has run)."""
         return request.table.feed in PER_PERSON and request.load_name not in self._whole
 
+    def reason(self, request: TableRequest[Table]) -> str:
+        """Why a feed table reads whole this run (changes.md section 3), or "" when the change feed refreshes
+        it. A log table takes the pass's records however far it read; the others need its overlap proven."""
+        if request.load_name in self._whole:
+            return self._whole[request.load_name]
+        if request.table.feed is not Feed.LOG and not self.read:
+            return "the change pass did not prove its overlap" if self.ran else "the change pass did not run"
+        return ""
+
     def start(self, request: TableRequest[Table]) -> None:
-        """Before a feed table's first page: its mode set on the request and said in one line."""
+        """Before a feed table's first page: its mode set on the request and said in one line. A table read as
+        usual whose people gone since the watermark are unknown (GONE) is read over its whole history and
+        replaces what is there."""
         feed, name = request.table.feed, request.load_name
         assert feed is not None
-        if feed is Feed.GONE and request.memory is not None and (name in self._whole or not self.read):
-            self._read_whole(request)
-            return
-        if name in self._whole or (feed in PER_PERSON and not self.read):
-            if feed is not Feed.GONE:
-                log.info("%s: full read: %s", name, self._whole.get(name, "the change pass did not run"))
+        reason = self.reason(request)
+        if reason:
+            if feed is Feed.GONE and request.memory is None:  # no memory kept: read as usual
+                return
+            log.info("%s: full read: %s", name, reason)
+            if feed is Feed.GONE:
+                request.interval, request.replace = Interval(), True
             request.memory = None if request.memory is None else {WATERMARK: self.now, FULL_AT: self.now}
             return
-        full_at = (request.memory or {}).get(FULL_AT, self.now)
-        if feed is Feed.GONE:  # read as usual, its gone people found by the pass
-            request.memory = {WATERMARK: self.now, FULL_AT: full_at}
-            return
-        request.memory = {WATERMARK: self.now, FULL_AT: full_at}
+        request.memory = {WATERMARK: self.now, FULL_AT: (request.memory or {}).get(FULL_AT, self.now)}
         if feed in PER_PERSON:
             people = self.changes.people(feed)
             request.partial = Partial("customer_id", f"{len(people):,} people changed, re-read")
-            log.info("%s: nightly: %s", name, request.partial.summary)
         elif feed is Feed.LOG:
             request.partial = Partial("id", "the activities since the watermark, merged")
+        if request.partial is not None:
             log.info("%s: nightly: %s", name, request.partial.summary)
-
-    def _read_whole(self, request: TableRequest[Table]) -> None:
-        """A table read as usual that the log cannot vouch for this time (changes.md section 3): its rows of
-        people gone since are unknown, so it is read over its whole history and replaces what is there."""
-        reason = self._whole.get(request.load_name, "the change pass did not prove its overlap")
-        log.info("%s: full read: %s", request.load_name, reason)
-        request.interval, request.replace = Interval(), True
-        request.memory = {WATERMARK: self.now, FULL_AT: self.now}
 
     def finish(self, request: TableRequest[Table], seen: set[str]) -> None:
         """After a feed table's last page: the rows it must lose (people gone; re-read people with no rows left;
         relationship rows of deleted objects; activities past the log's 30 days)."""
         feed, changes = request.table.feed, self.changes
-        if not self.read or request.load_name in self._whole:
+        if self.reason(request) or not self.ran:
             return
         gone = changes.gone
         if feed in PER_PERSON:

@@ -14,7 +14,16 @@ DEFAULT_RATE_LIMIT = 10.0
 #: Where the key comes from when the URI has none, so it need not appear in argv or shell history.
 API_KEY_VARIABLE = "CUSTOMERIO_API_KEY"
 PARAMETERS = (
-    "api_key", "region", "base_url", "rate_limit", "lookback_days", "retry_budget", "timeout", "full_refresh_days"
+    "api_key",
+    "region",
+    "base_url",
+    "rate_limit",
+    "lookback_days",
+    "retry_budget",
+    "timeout",
+    "full_refresh_days",
+    "design_studio_content",
+    "message_contents_per_day",
 )
 
 
@@ -28,6 +37,8 @@ class CustomerIOConfig:
     retry_budget: float = 600.0  # seconds one request may spend retrying and waiting (Retry-After included)
     timeout: float = 60.0  # each request's total deadline, in seconds
     full_refresh_days: int = 7  # tables refreshed from the change feed are read whole at least this often
+    design_studio_content: bool = False  # read each Design Studio email's content: a request per email
+    message_contents_per_day: int = 100  # archived messages omniload may fetch a day (the API allows 100)
 
     @property
     def custom_host(self) -> bool:
@@ -36,7 +47,7 @@ class CustomerIOConfig:
 
 def parse_uri(uri: str) -> CustomerIOConfig:
     """`customerio://?api_key=KEY&region=us|eu[&base_url=…][&rate_limit=…][&lookback_days=…][&retry_budget=…]
-    [&timeout=…]`."""
+    [&timeout=…][&design_studio_content=true]`."""
     parts = urlsplit(uri)
     query = {name: values[-1] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
     unknown = sorted(set(query) - set(PARAMETERS))
@@ -64,6 +75,8 @@ def parse_uri(uri: str) -> CustomerIOConfig:
         retry_budget=_positive_number(query, "retry_budget", 600.0),
         timeout=_positive_number(query, "timeout", 60.0),
         full_refresh_days=int(_positive_number(query, "full_refresh_days", 7, allow_zero=True)),
+        design_studio_content=_flag(query, "design_studio_content"),
+        message_contents_per_day=_at_most(query, "message_contents_per_day", 100),
     )
 
 
@@ -103,3 +116,20 @@ def _positive_number(query: dict[str, str], name: str, default: float, allow_zer
     if value < 0 or (value == 0 and not allow_zero):
         raise UsageError(f"{name} must be {'zero or more' if allow_zero else 'more than zero'}, not {raw!r}")
     return value
+
+
+def _flag(query: dict[str, str], name: str) -> bool:
+    raw = (query.get(name) or "false").strip().lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise UsageError(f"{name} must be true or false, not {query.get(name)!r}")
+    return raw in ("true", "1")
+
+
+def _at_most(query: dict[str, str], name: str, maximum: int) -> int:
+    """A whole number from 0 to `maximum` (a share of a daily allowance), `maximum` when absent."""
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return maximum
+    if not raw.isdigit() or int(raw) > maximum:
+        raise UsageError(f"{name} must be a whole number from 0 to {maximum}, not {raw!r}")
+    return int(raw)

@@ -1,40 +1,51 @@
-"""Customer.io as a dlt source in one call: `customerio_source(api_key=..., region=..., tables=[...])` (README
+"""Customer.io as a dlt source like dlt's own: `from omniload.sources.customerio import customerio_source` (README
 "Use it from Python / Dagster / Airflow").
 
-A convenience over the source-neutral `omniload.dlt_source.dlt_source`: the keyword arguments are the
-`customerio://` URI's parameters (README "Loading Customer.io"), checked the same way. The API key comes from
-`api_key`, else the `CUSTOMERIO_API_KEY` environment variable, else dlt's secrets (`sources.customerio.api_key`
-in `.dlt/secrets.toml`, or `SOURCES__CUSTOMERIO__API_KEY`).
+A `@dlt.source` whose arguments dlt fills from its configuration and secrets (`.dlt/config.toml` and
+`.dlt/secrets.toml` under `[sources.customerio]`, or `SOURCES__CUSTOMERIO__<ARGUMENT>` variables) where the call
+does not give them; each is checked as the `customerio://` URI's parameter of the same name (README "Loading
+Customer.io"), None meaning that parameter's default. The resources, their incrementals and their one shared read
+are `omniload.dlt_source`'s.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from omniload.dlt_source import dlt_source
-from omniload.sources.customerio.config import API_KEY_VARIABLE
+import dlt
 
-#: Where dlt's secrets keep the key when neither the argument nor the environment variable gives one.
-SECRETS_KEY = "sources.customerio.api_key"
+from omniload.dlt_source import table_resources
+from omniload.sources.customerio.catalog import TABLES, FromPass
+from omniload.sources.customerio.source import SOURCE
+
+#: The column the delivery windows select on (docs/contract/customerio/tables.md section 3.1): the dlt cursor of
+#: the tables the delivery pass feeds, which move with the run's time.
+DELIVERY_CREATED = "created"
+INTERVAL_KEYS = {
+    table.name: DELIVERY_CREATED
+    for table in TABLES
+    if isinstance(table.read, FromPass) and table.read.name == "messages"
+}
 
 
+@dlt.source(name="customerio", section="customerio", max_table_nesting=0)
 def customerio_source(
-    api_key: str | None = None,
+    api_key: str = dlt.secrets.value,
     region: str = "us",
-    tables: str | Sequence[str] = "all",
+    tables: Sequence[str] = ("all",),
     base_url: str | None = None,
     rate_limit: float | None = None,
     lookback_days: int | None = None,
     retry_budget: float | None = None,
     timeout: float | None = None,
 ) -> Any:
-    """A dlt source with one resource per Customer.io table of `tables` (names as `omniload tables customerio`
-    lists them, metrics as `table:period`; `all` by default), loading as `omniload ingest` does."""
+    """One resource per Customer.io table of `tables` (names as `omniload tables customerio` lists them, metrics
+    as `table:period`, or `all`; a list, or one name or `--source-table`'s comma-separated names in a string),
+    loading as `omniload ingest` does; select among them with `with_resources`."""
     settings = {
-        "api_key": api_key or os.environ.get(API_KEY_VARIABLE) or _secret_key(),
+        "api_key": api_key,
         "region": region,
         "base_url": base_url,
         "rate_limit": rate_limit,
@@ -43,13 +54,5 @@ def customerio_source(
         "timeout": timeout,
     }
     query = urlencode({name: value for name, value in settings.items() if value is not None})
-    return dlt_source(f"customerio://?{query}", tables)
-
-
-def _secret_key() -> str | None:
-    """Asked for without a type, so dlt takes it as a secret and its trace, which lists the configuration it
-    resolved, records no value (with `str` it would record the key)."""
-    import dlt
-
-    key: Any = dlt.secrets.get(SECRETS_KEY)
-    return str(key) if key else None
+    spec = tables if isinstance(tables, str) else ",".join(tables)
+    return table_resources(SOURCE.connect(f"customerio://?{query}"), spec, INTERVAL_KEYS)

@@ -83,8 +83,7 @@ def interval_effect(table: Table) -> str:
     key = table.incremental_key
     if isinstance(read, FromPass):
         if read.name == "messages":
-            whom = {"campaigns": "all campaigns", "broadcasts": "all broadcasts", "people": "all people"}
-            scope = f", for {whom[read.member_of]}" if read.member_of else ""
+            scope = f", for all {read.member_of.replace('_', ' ')}" if read.member_of else ""
             return (
                 "server-side `start_ts`/`end_ts` on the delivery's creation time, in windows of at most 90 days"
                 f"{scope}"
@@ -99,6 +98,10 @@ def interval_effect(table: Table) -> str:
         return "none (this metrics endpoint takes no dates)"
     if key and isinstance(read, PerParent):
         return f"reads every parent (not only those updated in the interval); keeps rows whose `{key}` is in it"
+    windows = [e.window for e in read.endpoints if e.window] if isinstance(read, Listing) else []
+    if key and windows:
+        after, before = windows[0]
+        return f"server-side `{after}`/`{before}` (exclusive: sent one second wider), so only the interval is read"
     if key and isinstance(read, Listing):
         return f"reads the whole list; keeps rows whose `{key}` is within the interval"
     return "none (the whole table is read)"
@@ -140,6 +143,8 @@ customerio://?api_key=<api-key>&region=<region>
 | `retry_budget` | no | Seconds one request may spend on retries and their waits (default 600). A `Retry-After` longer than what is left fails the run at once, saying what the server asked. |
 | `timeout` | no | Each request's total deadline in seconds (default 60), however slowly the server sends; then the request is retried. |
 | `full_refresh_days` | no | Tables refreshed from the activity log on nightly runs (`customer_attributes`, `customer_relationships`) are read whole at least this often, in days (default 7): the log may miss changes (CSV imports), and the weekly full read repairs them. |
+| `message_contents_per_day` | no | Archived messages `message_contents` may fetch a day, 0 to 100 (default 100, the API's daily allowance): lower it when other tools use the same allowance. |
+| `design_studio_content` | no | `true` adds each Design Studio email's content (subject, HTML, text, envelope) to `design_studio_emails`, at a request per email; default `false`, the emails' metadata only. |
 
 The standard `HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE` variables are honoured.
 
@@ -180,6 +185,34 @@ Their full contract (read, row, key, completeness, interval) is
 - `collection_contents`: one row per item of each collection, `{{collection_id, item_index, item}}`, the item
   whole as JSON, since each collection has fields of its own. Read a field with the destination's JSON
   functions, e.g. in DuckDB `select item->>'city' from customerio.collection_contents where collection_id = 3`.
+- `newsletter_messages`, `transactional_deliveries`: the deliveries of newsletters and of transactional
+  messages, with the row shape of `campaign_messages`; read in the same delivery pass as the other delivery
+  tables, so they add no request to a run that loads one of those.
+- `broadcast_triggers`: each time an API-triggered broadcast was triggered (`created_at`) and processed
+  (`processed_at`, null until then); `broadcast_trigger_errors`: one row per audience error of each trigger
+  (`line <x>: <error text>`), read from `GET /v1/campaigns/{{broadcast_id}}/triggers/{{trigger_id}}/errors`.
+- `segment_dependencies`, `sender_identity_usage`: what uses each segment and each sender identity (hidden ones
+  too), one row per user, `{{segment_id or sender_id, used_by, used_by_id}}`, where `used_by` is `campaigns`,
+  `sent_newsletters` or `draft_newsletters`: find what breaks before deleting a segment or a sender.
+- `object_relationships`: the people related to each object, one row per object and person, read from the
+  objects' side. It costs a request per object where `customer_relationships` costs one per person, so with fewer
+  objects than people it is the cheaper read of who belongs to what (`--plan` gives both costs); it holds the
+  pairs and the people's identifiers, not the relationship attributes `customer_relationships` has.
+- `customer_subscription_preferences`: each person's subscription preferences (topics chosen, unsubscribed from
+  all), a request per person on a full run; a nightly run asks again only the people whose unsubscribes or
+  preference changes the activity log records.
+- `message_contents`: archived copies of deliveries, body included. The API allows 100 of these requests a day:
+  each run spends what is left of the day's allowance on the newest deliveries not fetched yet and keeps what
+  it got; the day's count is kept in the destination, and the log says how many are left and how many days the
+  rest will take.
+- `survey_responses`: in-app survey answers, one row per delivery and response option, read in the same
+  delivery pass (which then asks for `get_tracked_responses=true`), so they add no request.
+- `optouts`: SMS and WhatsApp opt-outs, one row per person, channel and sender number (`{{cio_id, customer_id,
+  channel, sender}}`, `sender` being the API's `from`); `subscription_channels`: the subscription center's
+  channels.
+- `design_studio_emails`, `design_studio_components`, `design_studio_folders`: the Design Studio's items, merged
+  on `id` and read incrementally on `updated` by the API itself; an email's content (its subject, HTML and
+  text) costs a request per email.
 
 ## Examples
 

@@ -2,22 +2,26 @@
 Customer.io has.
 
 Listings, reads per parent, batched people and collection contents are the REST layer's, read from their catalog
-entries alone. What is added here: metrics, one columnar body per parent and period flattened into one row per
-period step (`periods.py`), read through the REST layer's one fan-out; the workspace-wide passes, each read
-once for every table it feeds (`passes.py`); and the change feed (`changes.py`), read right after the people
+entries alone. What is added here: the users of a segment or a sender (`Usage`, one row per kind and id);
+metrics, one columnar body per parent and period flattened into one row per period step (`periods.py`), read
+through the REST layer's one fan-out; the workspace-wide passes, each read once for every table it feeds
+(`passes.py`); and the change feed (`changes.py`), read right after the people
 listing, which decides how each table it feeds is refreshed on a nightly run (README "Nightly runs").
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, cast
 
+from omniload.errors import NotFound
 from omniload.source import Interval, Item, Page, Position, Row, TableRequest
 from omniload.sources.customerio import periods
-from omniload.sources.customerio.catalog import PASSES, REST_CATALOG, FromPass, Metrics
+from omniload.sources.customerio.catalog import PASSES, REST_CATALOG, Budgeted, FromPass, Metrics, Usage
 from omniload.sources.customerio.changes import ChangeFeed
 from omniload.sources.customerio.passes import PassReader
 from omniload.sources.rest.fanout import chunks
@@ -25,6 +29,8 @@ from omniload.sources.rest.pager import fill
 from omniload.sources.rest.parents import Parent
 from omniload.sources.rest.reader import RestReader, filtered
 from omniload.sources.rest.reads import Batched, Endpoint, PerParent, RestCatalog
+
+log = logging.getLogger("omniload")
 
 #: A metrics body flattens into pages of this many rows: each reading thread holds one such page at a time.
 FLATTEN_ROWS = 1000
@@ -37,6 +43,7 @@ class Reader(RestReader):
 
     catalog: RestCatalog = field(default=REST_CATALOG)
     full_refresh_days: int = 7  # a table refreshed from the change feed is read whole at least this often
+    contents_per_day: int = 100  # of a `Budgeted` read's daily allowance, what omniload may spend
     passes: PassReader = field(init=False)
     feed: ChangeFeed = field(init=False)
 
@@ -99,6 +106,10 @@ class Reader(RestReader):
 
     def own_pages(self, request: TableRequest[Any]) -> Iterable[Page | Position]:
         read = request.table.read
+        if isinstance(read, Usage):
+            return self.per_parent(request.table, read.parent, lambda parent: self._usage(read, parent))
+        if isinstance(read, Budgeted):
+            return self._budgeted(request, read)
         assert isinstance(read, Metrics), "pass-fed tables are read by read_all"
         assert request.period is not None
         period = cast(periods.Period, request.period)
@@ -127,6 +138,51 @@ class Reader(RestReader):
         if isinstance(read, FromPass):
             return tuple(p.endpoint for p in PASSES if p.name == read.name and p.endpoint.limit)
         return super().paged_endpoints(request)
+
+    def _budgeted(self, request: TableRequest[Any], read: Budgeted) -> Iterator[Page]:
+        """The newest records of the listing not fetched yet, one request each, until today's allowance is spent
+        (docs/contract/customerio/extra-tables.md, message_contents); what it spent and fetched goes into the
+        table's memory, saved in the destination with the table."""
+        spent, fetched = budget_memory(request.memory, self.now)
+        daily = min(read.per_day, self.contents_per_day)
+        left, waiting = max(0, daily - spent), 0
+        for page in self.pager.pages(read.listing):
+            ids = [record["id"] for record in page if isinstance(record, dict) and record.get("id") not in fetched]
+            taken, waiting = ids[:left], waiting + len(ids) - min(left, len(ids))
+            rows = [self._detail(read, message_id) for message_id in taken]
+            left, spent = left - len(taken), spent + len(taken)
+            fetched.update(taken)
+            if rows:
+                yield rows
+            if not left:
+                break
+        request.memory = {"day": _day(self.now), "spent": spent, "fetched": sorted(fetched)}
+        days = f", about {-(-waiting // daily)} day(s) at {daily} a day" if daily else ""
+        more = f"; at least {waiting:,} deliveries listed wait{days}" if waiting else ""
+        log.info("%s: %d of today's %d requests left%s", request.load_name, max(0, daily - spent), daily, more)
+
+    def _detail(self, read: Budgeted, message_id: str) -> Row:
+        """One record's detail; a record gone since it was listed (404) is a row of its id alone."""
+        path = fill(read.detail.path, {"id": message_id})
+        try:
+            body = self.http.get(path)
+        except NotFound:
+            log.warning("%s answered 404 (deleted since it was listed?)", path)
+            return {"id": message_id}
+        found = body.get(read.detail.records) if isinstance(body, dict) else None
+        return {**(found if isinstance(found, dict) else {}), "id": message_id}
+
+    def _usage(self, read: Usage, parent: Parent) -> Iterator[Page]:
+        """A parent's users by kind (`{"campaigns": [1, 2], …}`, under `under` where wrapped): one row per kind
+        and id (docs/contract/customerio/extra-tables.md, segment_dependencies)."""
+        body = self.http.get(fill(read.path, parent.fields))
+        kinds = _dig(body, (read.under,)) if read.under else body
+        yield [
+            {**parent.fields, "used_by": kind, "used_by_id": used}
+            for kind, ids in (kinds.items() if isinstance(kinds, dict) else ())
+            if isinstance(ids, list)
+            for used in ids
+        ]
 
     def _metrics(
         self, read: Metrics, parent: Parent, period: periods.Period, interval: Interval
@@ -174,6 +230,17 @@ def _metric_rows(
         link = (entry or {}).get("link") or {}
         link_fields = {**fields, "link_id": link.get("id"), "href": link.get("href")}
         yield from periods.flatten(_dig(entry, read.series), link_fields, period, first, anchored_at_end=at_end)
+
+
+def _day(now: int) -> str:
+    return datetime.fromtimestamp(now, UTC).date().isoformat()
+
+
+def budget_memory(memory: Mapping[str, Any] | None, now: int) -> tuple[int, set[str]]:
+    """From a budgeted table's memory: the requests spent today (none on a new UTC day) and the ids fetched."""
+    kept = memory or {}
+    spent = int(kept.get("spent", 0)) if kept.get("day") == _day(now) else 0
+    return spent, set(kept.get("fetched", ()))
 
 
 def _dig(body: Any, keys: tuple[str, ...]) -> Any:

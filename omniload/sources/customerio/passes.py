@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from omniload.disk_sets import KeySet
 from omniload.source import Interval, Page, Position, Row, Strategy, TableRequest
 from omniload.sources.customerio.catalog import PARENT_LISTS, PASS_READS, FromPass, Pass, Table
 from omniload.sources.rest.pager import Pager
-from omniload.sources.rest.parents import ParentLists
+from omniload.sources.rest.parents import ParentLists, shaped_rows
 from omniload.text import utc_stamp as _utc
 
 log = logging.getLogger("omniload")
@@ -66,7 +66,10 @@ class PassReader:
             interval = _resumed(interval, requests)
             for request in requests:
                 yield request, Position()
-        for page in self.pages(read, interval):
+        extra = {
+            k: v for r in requests if isinstance(r.table.read, FromPass) for k, v in r.table.read.params.items()
+        }
+        for page in self.pages(read, interval, extra):
             if isinstance(page, Position):
                 for request in requests if chunked else ():
                     yield request, page
@@ -77,17 +80,20 @@ class PassReader:
                     yield request, rows
         self.warn_unlinked(requests)
 
-    def pages(self, read: Pass, interval: Interval) -> Iterator[Page | Position]:
+    def pages(
+        self, read: Pass, interval: Interval, extra: Mapping[str, str] | None = None
+    ) -> Iterator[Page | Position]:
         """A windowed pass: every record created in the interval (by default the whole history), read in
         consecutive windows on parallel threads, with a `Position` each time the windows read without a gap
-        from the first reach further. Otherwise the endpoint paged once."""
+        from the first reach further. Otherwise the endpoint paged once. `extra`: query parameters the tables
+        it feeds add (`FromPass.params`)."""
         if not read.windows_from:
-            yield from self.pager.pages(read.endpoint)
+            yield from self.pager.pages(read.endpoint, extra_params=extra)
             return
         spans = list(windows(*self._span(read, interval)))
 
         def task(index: int) -> Callable[[], Iterator[tuple[int, Page | None]]]:
-            params = {"start_ts": spans[index][0], "end_ts": spans[index][1]}
+            params = {**(extra or {}), "start_ts": spans[index][0], "end_ts": spans[index][1]}
 
             def run() -> Iterator[tuple[int, Page | None]]:
                 for page in self.pager.pages(read.endpoint, extra_params=params):
@@ -137,11 +143,14 @@ class PassReader:
             return None
         if PARENT_LISTS[read.member_of].on_disk:
             return self.parents.on_disk(read.member_of)
-        return {parent.fields[read.via or ""] for parent in self.parents.parents(read.member_of)}
+        key = PARENT_LISTS[read.member_of].key  # the parent's own name for the id the rows carry in `via`
+        return {parent.fields[key] for parent in self.parents.parents(read.member_of)}
 
     def rows(self, table: Table, page: Page, members: set[Any] | KeySet | None) -> Page:
         read = table.read
         assert isinstance(read, FromPass)
+        if table.shape:  # a table made of a part of each record (a delivery's survey answers)
+            page = shaped_rows(table, page, None)
         if members is None:
             return page
         if read.person_rows:

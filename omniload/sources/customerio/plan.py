@@ -12,7 +12,7 @@ the rule its cost follows. Like a run, the first table that needs a list pays fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from omniload.errors import NotFound
@@ -22,15 +22,19 @@ from omniload.sources.customerio.catalog import (
     PARENT_LISTS,
     PASS_READS,
     Batched,
+    Budgeted,
     Contents,
+    Feed,
     FromPass,
     Listing,
     Metrics,
     Parents,
     PerParent,
     Table,
+    Usage,
 )
-from omniload.sources.customerio.engine import Reader
+from omniload.sources.customerio.changes import ChangeFeed
+from omniload.sources.customerio.engine import Reader, budget_memory
 from omniload.sources.customerio.passes import WINDOW_SECONDS, windows
 from omniload.sources.rest.pager import fill
 from omniload.sources.rest.parents import Parent
@@ -40,11 +44,59 @@ Request = TableRequest[Table]
 
 def plan(requests: list[Request], reader: Reader) -> list[Estimate]:
     """One estimate per request, in their order. Tables fed by a pass are estimated last, so the parent lists a
-    delivery pass reads for its windows are counted by the tables that are those lists."""
-    planner = Planner(reader)
+    delivery pass reads for its windows are counted by the tables that are those lists. Tables the change feed
+    refreshes are estimated as the night will read them (`Nightly`)."""
+    planner, nightly = Planner(reader), Nightly(reader)
+    nightly.read(requests)
     ordered = sorted(requests, key=lambda r: isinstance(r.table.read, FromPass))
-    estimates = {id(request): planner.estimate(request) for request in ordered}
+    estimates = {id(request): nightly.estimate(request, planner.estimate(request)) for request in ordered}
     return [estimates[id(request)] for request in requests]
+
+
+@dataclass
+class Nightly:
+    """The change feed's part of a plan (README "Nightly runs"): where a table has a watermark, the plan reads the
+    change pass as the run would (the people listing and the activity pages since the watermark) and gives what
+    the night costs beside the full read it replaces; otherwise it says why the table reads whole."""
+
+    reader: Reader
+    feed: ChangeFeed = field(init=False)
+    pass_requests: int = 0  # the change pass's pages: counted once, by the first table refreshed from it
+
+    def __post_init__(self) -> None:
+        reader = self.reader
+        self.feed = ChangeFeed(reader.pager, reader.parents, reader.now, reader.full_refresh_days)
+
+    def read(self, requests: list[Request]) -> None:
+        self.feed.decide(requests)
+        if self.feed.needed(requests):
+            before = self.reader.http.stats.requests
+            for _ in self.feed.pass_pages(requests):
+                pass
+            self.pass_requests = self.reader.http.stats.requests - before
+
+    def estimate(self, request: Request, whole: Estimate) -> Estimate:
+        """The night's estimate of a feed table, or the full read's with the reason it reads whole."""
+        feed = request.table.feed
+        reason = self.feed.reason(request) if feed is not None else ""
+        if feed is None or feed is Feed.GONE and not reason:
+            return whole
+        if reason:
+            return replace(whole, note=f"{whole.note}; full read: {reason}")
+        people = len(self.reader.parents.on_disk("people"))
+        spent, self.pass_requests = self.pass_requests, 0
+        if feed is Feed.LOG:
+            return Estimate(request.load_name, spent, note=f"nightly: the change pass ({spent} pages since the "
+                            "watermark, read by the plan)")
+        changed = len(self.feed.changes.people(feed))
+        night, full = (-(-changed // 100), -(-people // 100)) if feed is Feed.ATTRIBUTES else (changed, people)
+        pass_note = f" and {spent} for the change pass" if spent else ""
+        return Estimate(
+            request.load_name,
+            night + spent,
+            note=f"nightly: {changed:,} of {people:,} people changed since the watermark: {night:,} requests"
+            f"{pass_note}, against {full:,} for the full read it replaces",
+        )
 
 
 @dataclass
@@ -57,13 +109,24 @@ class Planner:
         read = request.table.read
         if isinstance(read, FromPass):
             return Estimate(request.load_name, None, note=self._pass_rule(read))
+        if isinstance(read, Budgeted):
+            return self._budgeted(request, read)
         if isinstance(read, Listing):
             return self._listing(request, read)
         if isinstance(read, Batched) or PARENT_LISTS[read.parent].on_disk:
             return Estimate(request.load_name, None, note=_per_member_rule(read))
         return self._fan_out(request, read)
 
-    def _fan_out(self, request: Request, read: PerParent | Metrics | Contents) -> Estimate:
+    def _budgeted(self, request: Request, read: Budgeted) -> Estimate:
+        """A budgeted read costs the listing pages it walks and what is left of today's allowance, from the
+        table's memory (docs/contract/customerio/extra-tables.md, message_contents)."""
+        spent, _ = budget_memory(request.memory, self.reader.now)
+        daily = min(read.per_day, self.reader.contents_per_day)
+        left = max(0, daily - spent)
+        note = f"{left} of today's {daily} archived-message requests left, newest deliveries first, after listing"
+        return Estimate(request.load_name, left + 1, at_least=True, note=note)
+
+    def _fan_out(self, request: Request, read: PerParent | Metrics | Contents | Usage) -> Estimate:
         """The list (where this plan reads it first), then a request per parent: a floor where a parent's records
         may span pages, unless the API counts them (`PerParent.count`)."""
         parents, listed = self._parents(read.parent)
@@ -110,6 +173,9 @@ class Planner:
             return Estimate(request.load_name, None, note=f"{_listing_rule(on_disk)}; {_no_count(on_disk.name)}")
         paged = any(endpoint.limit for endpoint in read.endpoints)
         note = "one request a page, not read ahead" if paged else "one request, not read ahead"
+        if read.detail and self.reader.details:  # a request per record, which the plan cannot count
+            note += f", then one request per {read.detail.records} for its detail"
+            return Estimate(request.load_name, None, note=note)
         return Estimate(request.load_name, len(read.endpoints), at_least=paged, note=note)
 
     def _parents(self, name: str) -> tuple[list[Parent], int]:
@@ -143,7 +209,7 @@ def _listing_rule(on_disk: Parents) -> str:
     return f"listing the {on_disk.name}: one request per {read.endpoints[0].limit or 1:,}"
 
 
-def _per_member_rule(read: PerParent | Batched | Metrics | Contents) -> str:
+def _per_member_rule(read: PerParent | Batched | Metrics | Contents | Usage) -> str:
     """A read over an on-disk list: a request per batch of members, or at least one per member."""
     on_disk = PARENT_LISTS[read.parent]
     each = f"one request per {read.size}" if isinstance(read, Batched) else "at least one request for each"

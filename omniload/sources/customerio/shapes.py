@@ -78,3 +78,75 @@ def object_identity(record: dict[str, Any]) -> dict[str, Any]:
         "object_id": record.get("object_id"),
         "cio_object_id": record.get("cio_object_id"),
     }
+
+
+def trigger_error(record: dict[str, Any]) -> dict[str, Any]:
+    """A broadcast trigger's error arrives as a bare string (`line <x>: <error text>`), set under `value` beside
+    the trigger's ids (docs/contract/customerio/extra-tables.md, broadcast_trigger_errors)."""
+    return {"broadcast_id": record["broadcast_id"], "trigger_id": record["trigger_id"], "error": record["value"]}
+
+
+def optouts(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A person's opt-outs (`{cio_id, customer_id, optouts: [{channel, from}]}`), one row each; `from` becomes
+    `sender`, a name SQL need not quote (docs/contract/customerio/extra-tables.md, optouts)."""
+    person = {"cio_id": coerce(record.get("cio_id"), str), "customer_id": record.get("customer_id")}
+    if person["cio_id"] in (None, ""):
+        log.warning("optouts: skipping a record without a cio_id")
+        return []
+    entries = [entry for entry in record.get("optouts") or [] if isinstance(entry, dict)]
+    return [{**person, "channel": entry.get("channel"), "sender": entry.get("from")} for entry in entries]
+
+
+def object_member(record: dict[str, Any]) -> dict[str, Any] | list[dict[str, Any]] | None:
+    """A person related to an object, under the object's ids: the object type from the parent (a string, as in
+    `objects`), the person's identifiers flattened (docs/contract/customerio/extra-tables.md,
+    object_relationships). The OpenAPI example gives each item as an array of people: each is read."""
+    if isinstance(record.get("value"), list):
+        parent = {"object_type_id": record["object_type_id"], "object_id": record["object_id"]}
+        people = [object_member({**item, **parent}) for item in record["value"] if isinstance(item, dict)]
+        return [row for row in people if isinstance(row, dict)]
+    identifiers = record.get("identifiers") or {}
+    cio_id = coerce(identifiers.get("cio_id"), str)
+    if cio_id in (None, ""):
+        log.warning("object_relationships: skipping a person without a cio_id (object %s)", record["object_id"])
+        return None
+    return {
+        "object_type_id": record["object_type_id"],
+        "object_id": record["object_id"],
+        "cio_id": cio_id,
+        "id": identifiers.get("id"),
+        "email": identifiers.get("email"),
+        "object_type_disabled": record.get("object_type_disabled"),
+    }
+
+
+#: The delivery fields a survey answer keeps beside its own.
+SURVEY_DELIVERY = ("created", "campaign_id", "action_id", "broadcast_id", "newsletter_id", "customer_identifiers")
+
+
+def survey_answers(delivery: dict[str, Any]) -> list[dict[str, Any]]:
+    """A delivery's `tracked_responses` (`{option name: value}`, absent without answers), one row per option
+    under the delivery's id (docs/contract/customerio/extra-tables.md, survey_responses)."""
+    answers = delivery.get("tracked_responses")
+    if not isinstance(answers, dict):
+        return []
+    kept = {name: delivery.get(name) for name in SURVEY_DELIVERY}
+    return [
+        {"message_id": delivery.get("id"), "response": option, "value": value, **kept}
+        for option, value in answers.items()
+    ]
+
+
+def person_preferences(record: dict[str, Any]) -> dict[str, Any]:
+    """A person's subscription preferences under the person's cio_id (the parent's `customer_id`), their
+    identifiers flattened; `topics` and `header` as they arrive (docs/contract/customerio/extra-tables.md,
+    customer_subscription_preferences)."""
+    identifiers = record.get("identifiers") or {}
+    return {
+        "customer_id": record["customer_id"],
+        "id": identifiers.get("id", record.get("id")),
+        "email": identifiers.get("email"),
+        "unsubscribed": record.get("unsubscribed"),
+        "topics": record.get("topics"),
+        "header": record.get("header"),
+    }

@@ -62,7 +62,12 @@ class CustomerIOConnection:
             retry=RetryPolicy(total_seconds=config.retry_budget),
             timeout=config.timeout,
         )
-        return engine.Reader(http, full_refresh_days=config.full_refresh_days)
+        return engine.Reader(
+            http,
+            full_refresh_days=config.full_refresh_days,
+            details=config.design_studio_content,
+            contents_per_day=config.message_contents_per_day,
+        )
 
 
 SOURCE = CustomerIO()

@@ -35,9 +35,9 @@ class Pager:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def records(self, body: Any, endpoint: Endpoint) -> list[Any]:
-        """The page's records. A null records key is an empty page (an empty search may answer so); a 200
-        without the key at all is read as empty too, but said once per endpoint: a gateway or proxy that answers
-        for the API would otherwise load nothing in silence."""
+        """The page's records; a key holding one object is that one record. A null records key is an empty page
+        (an empty search may answer so); a 200 without the key at all is read as empty too, but said once per
+        endpoint: a gateway or proxy that answers for the API would otherwise load nothing in silence."""
         key = endpoint.records
         if not isinstance(body, dict):
             raise ApiError(f"unexpected response: expected a JSON object holding {key!r}")
@@ -54,6 +54,8 @@ class Pager:
                     shown,
                 )
         found = body.get(key)
+        if isinstance(found, dict):  # the key holds one record (a person's subscription preferences)
+            return [found]
         return found if isinstance(found, list) else []
 
     def pages(

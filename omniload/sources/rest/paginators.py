@@ -1,5 +1,5 @@
 """How an endpoint pages, as small classes: a cursor the body gives under a key, an offset grown by the records
-received, or a single answer (README "How the tables are read").
+received, a page number counted up to a total, or a single answer (README "How the tables are read").
 
 A paginator is a frozen declaration an `Endpoint` holds; each read asks it for a fresh `Walk`, which says what
 to send on each request and, from each answer, whether another request follows. The walks also end the reads
@@ -141,6 +141,41 @@ class _OffsetWalk:
 
 
 @dataclass(frozen=True)
+class PageNumber:
+    """`page` 1, 2, … until an empty page, or until `page × limit` reaches the count of every matching record the
+    body gives (`meta.pagination.total`), which spares the empty page: an endpoint without a cursor that answers
+    a page past the end with an empty one (Customer.io's Design Studio)."""
+
+    page_param: str = "page"
+    limit_param: str = "limit"
+    total: tuple[str, ...] = ("meta", "pagination", "total")
+    default_limit: int | None = 1000
+
+    def walk(self, where: str, limit: int | None) -> Walk:
+        return _PageWalk(self, limit or self.default_limit)
+
+
+@dataclass
+class _PageWalk:
+    paging: PageNumber
+    limit: int | None
+    page: int = 1
+
+    def params(self) -> dict[str, Any]:
+        sized = {self.paging.limit_param: self.limit} if self.limit else {}
+        return {**sized, self.paging.page_param: self.page}
+
+    def step(self, body: Any, records: list[Any]) -> Step:
+        total: Any = body
+        for key in self.paging.total:
+            total = total.get(key) if isinstance(total, Mapping) else None
+        if not records or (isinstance(total, int) and self.limit and self.page * self.limit >= total):
+            return Step.LAST
+        self.page += 1
+        return Step.MORE
+
+
+@dataclass(frozen=True)
 class SinglePage:
     """One answer holds every record; the endpoint takes no page size."""
 
@@ -157,4 +192,9 @@ class _SingleWalk:
 
 
 #: The common paginators by the names an `Endpoint` may give instead (`paging="offset"`).
-PAGINATORS: Mapping[str, Paginator] = {"cursor": BodyCursor(), "offset": OffsetLimit(), "none": SinglePage()}
+PAGINATORS: Mapping[str, Paginator] = {
+    "cursor": BodyCursor(),
+    "offset": OffsetLimit(),
+    "page": PageNumber(),
+    "none": SinglePage(),
+}

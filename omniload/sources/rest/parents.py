@@ -1,12 +1,14 @@
 """The lists tables fan out over, resolved from their declarations (`reads.Parents`) once per run.
 
 One `ParentLists` serves one run and reads each list at most once, so tables loaded together share a list, and
-a table that is itself a list reads it through here too. A list too large for memory (`on_disk`) lives in a
-`KeySet`, and its second identifier (`alias_field`) in a `KeyMap` to the parent id, filled by the same read.
+a table that is itself a list reads it through here too, a list read per parent (each broadcast's triggers) as
+well. A list too large for memory (`on_disk`) lives in a `KeySet`, and its second identifier (`alias_field`) in
+a `KeyMap` to the parent id, filled by the same read.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -14,9 +16,12 @@ from typing import Any
 
 from omniload.arrow import coerce
 from omniload.disk_sets import KeyMap, KeySet
+from omniload.errors import NotFound
 from omniload.source import Page, Row
 from omniload.sources.rest.pager import Pager
-from omniload.sources.rest.reads import Endpoint, Listing, Parents, RestCatalog, RestTable
+from omniload.sources.rest.reads import Endpoint, Listing, Parents, PerParent, RestCatalog, RestTable
+
+log = logging.getLogger("omniload")
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class Parent:
 class ParentLists:
     pager: Pager
     catalog: RestCatalog
-    _lists: dict[str, list[Row]] = field(default_factory=dict)
+    _lists: dict[str, list[Row]] = field(default_factory=dict)  # by endpoint and query, or by table name
     _on_disk: dict[str, KeySet] = field(default_factory=dict)
     _aliases: dict[str, KeyMap] = field(default_factory=dict)  # alias → parent id, filled with `_on_disk`
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,7 +76,31 @@ class ParentLists:
             return self._nested(declared)
         if declared.values:
             return [Parent({declared.key: value}) for value in declared.values]
-        return [p for r in self._records(declared) if (p := _parent(declared, r)) is not None]
+        found = (_parent(declared, record) for record in self._records(declared))
+        return list({tuple(p.fields.values()): p for p in found if p is not None}.values())  # listed once each
+
+    def fanned(self, table: RestTable) -> list[Row]:
+        """Every row of a table read per parent that is itself a parent list (a broadcast's triggers), read once
+        per run and shared with the table: one read per parent, whose fields are set on its rows; a parent gone
+        since it was listed (404) is skipped with a warning."""
+        with self._lock:
+            cached = self._lists.get(table.name)
+        if cached is None:
+            read = table.read
+            assert isinstance(read, PerParent)
+            cached = []
+            for parent in self.parents(read.parent):
+                try:
+                    cached += [
+                        row
+                        for page in self.pager.pages(read.endpoint, parent.fields)
+                        for row in shaped_rows(table, page, parent)
+                    ]
+                except NotFound:
+                    log.warning("%s: %s answered 404 (deleted mid-run?); skipped", table.name, parent.describe())
+            with self._lock:
+                self._lists[table.name] = cached
+        return cached
 
     def on_disk(self, name: str) -> KeySet:
         """The ids of a list kept on disk, read through its table the first time they are asked for."""
@@ -87,7 +116,7 @@ class ParentLists:
 
     def listing(self, endpoint: Endpoint) -> list[Row]:
         """A small parent list, read once per run and shared by every table that needs it."""
-        key = endpoint.path
+        key = endpoint.path + "?" + "&".join(f"{k}={v}" for k, v in sorted(endpoint.params.items()))  # hidden=…
         with self._lock:
             cached = self._lists.get(key)
         if cached is None:
@@ -97,9 +126,13 @@ class ParentLists:
         return cached
 
     def _records(self, declared: Parents) -> list[Row]:
-        read = self.catalog.table[declared.table or ""].read
-        assert isinstance(read, Listing)
-        return self.listing(read.endpoints[0])
+        """The records of a listed table (every endpoint's: sender identities, hidden or not), or the rows of a
+        table read per parent."""
+        table = self.catalog.table[declared.table or ""]
+        if isinstance(table.read, PerParent):
+            return self.fanned(table)
+        assert isinstance(table.read, Listing)
+        return [row for endpoint in table.read.endpoints for row in self.listing(endpoint)]
 
     def _nested(self, declared: Parents) -> list[Parent]:
         """One parent per item of the outer list's records, keeping the outer fields."""
@@ -119,15 +152,18 @@ class ParentLists:
 
 
 def shaped_rows(table: RestTable, records: list[Any], parent: Parent | None) -> Page:
-    """Records → rows: the parent's fields set on each, then the table's shape (which may drop a record)."""
-    rows = []
+    """Records → rows: the parent's fields set on each, then the table's shape (which may drop a record, or make
+    several rows of one)."""
+    rows: Page = []
     for record in records:
-        row = {**record, **parent.fields} if parent and isinstance(record, dict) else record
-        if table.shape:
-            row = table.shape(row)
-            if row is None:
-                continue
-        rows.append(row)
+        row = record
+        if parent:  # a record that is not an object (a trigger's error, a bare string) goes under `value`
+            row = {**record, **parent.fields} if isinstance(record, dict) else {"value": record, **parent.fields}
+        shaped = table.shape(row) if table.shape else row
+        if isinstance(shaped, list):
+            rows.extend(shaped)
+        elif shaped is not None:
+            rows.append(shaped)
     return rows
 
 
@@ -135,7 +171,8 @@ def _parent(declared: Parents, record: Row) -> Parent | None:
     if declared.id_field not in record:
         return None
     created = record.get(declared.created) if declared.created else None
-    return Parent({declared.key: coerce(record.get(declared.id_field), declared.id_type)}, created)
+    kept = {name: record.get(name) for name in declared.keep}
+    return Parent({**kept, declared.key: coerce(record.get(declared.id_field), declared.id_type)}, created)
 
 
 def _alias_links(declared: Parents, rows: Page) -> list[tuple[str, str]]:

@@ -20,9 +20,9 @@ from typing import Any
 
 from omniload import clock
 from omniload.disk_sets import KeySet
-from omniload.errors import UsageError
+from omniload.errors import NotFound, UsageError
 from omniload.http import HttpClient
-from omniload.source import Item, Page, Position, Present, TableRequest
+from omniload.source import Interval, Item, Page, Position, Present, Row, TableRequest
 from omniload.sources.rest.fanout import chunks, fan_out, per_parent
 from omniload.sources.rest.pager import Pager, fill
 from omniload.sources.rest.parents import Parent, ParentLists, shaped_rows
@@ -58,9 +58,11 @@ class RestReader:
     workers: int = 8
     chunk_parents: int = field(default_factory=lambda: int(os.environ.get(CHUNK_VARIABLE) or CHUNK_PARENTS))
     now: int = field(default_factory=clock.now)
+    details: bool = False  # read each record's detail where a listing names one (`Listing.detail`)
     pager: Pager = field(init=False)
     parents: ParentLists = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _kept: set[str] = field(default_factory=set)  # tables read per parent that this run's tables fan out over
 
     def __post_init__(self) -> None:
         self.pager = Pager(self.http)
@@ -71,6 +73,7 @@ class RestReader:
         Tables that are on-disk parent lists go first: they double as the fan-out list of the rest. Tables fed
         by one shared read (`shared_read`) are read together, once, and are complete together."""
         done: set[str] = set()
+        self._kept |= self._kept_lists(requests)
         first = {declared.table for declared in self.catalog.on_disk}
         for request in sorted(requests, key=lambda r: r.table.name not in first):
             shared = self.shared_read(request)
@@ -94,14 +97,66 @@ class RestReader:
         table, read = request.table, request.table.read
         if isinstance(read, PerParent | Batched) and self.catalog.parent_list[read.parent].on_disk:
             return self._over_disk_list(request, read)
+        if isinstance(read, PerParent) and table.name in self._kept:  # a parent list of this run: read once
+            return [self.parents.fanned(table)]
         if isinstance(read, PerParent | Batched):
             return self._over_parents(table, read, self.parents.parents(read.parent))
         if isinstance(read, Contents):
             return self.per_parent(table, read.parent, lambda parent: self._contents(read, parent))
         if isinstance(read, Listing):
-            pages = self.parents.list_table(table)
-            return self._present(request, pages) if table.tombstones and request.memory is not None else pages
+            return self._listing(request, read)
         return self.own_pages(request)
+
+    def _listing(self, request: Request, read: Listing) -> Iterable[Page]:
+        """A listed table: read whole (shared where it is a parent list), or only the run's interval where the
+        endpoint bounds the incremental key itself; each record joined with its detail where asked."""
+        table = request.table
+        if request.interval and any(endpoint.window for endpoint in read.endpoints):
+            pages: Iterable[Page] = self._windowed(table, read, request.interval)
+        else:
+            pages = self.parents.list_table(table)
+            if table.tombstones and request.memory is not None:
+                pages = self._present(request, pages)
+        return self._with_details(table, read.detail, pages) if read.detail and self.details else pages
+
+    def _windowed(self, table: RestTable, read: Listing, interval: Interval) -> Iterator[Page]:
+        """The interval's inclusive bounds sent to an endpoint whose bounds are exclusive, one second wider
+        (Customer.io's Design Studio: docs/contract/customerio/extra-tables.md, design_studio_*)."""
+        for endpoint in read.endpoints:
+            after, before = endpoint.window or ("", "")
+            params = {after: interval.start - 1} if interval.start is not None else {}
+            if interval.end is not None:
+                params[before] = interval.end + 1
+            for page in self.pager.pages(endpoint, extra_params=params):
+                yield shaped_rows(table, page, None)
+
+    def _with_details(self, table: RestTable, detail: Endpoint, pages: Iterable[Page]) -> Iterator[Page]:
+        """Each row joined with its record's detail, a request per row on the run's threads; a record gone since
+        it was listed (404) keeps its listed fields, with a warning."""
+
+        def task(row: Row) -> Callable[[], Iterator[Page]]:
+            def run() -> Iterator[Page]:
+                try:
+                    body = self.http.get(fill(detail.path, row))
+                except NotFound:
+                    log.warning("%s: the detail of %s answered 404 (deleted mid-run?); kept without it",
+                                table.name, row.get("id"))  # fmt: skip
+                    yield [row]
+                    return
+                found = body.get(detail.records) if isinstance(body, dict) else None
+                yield [{**row, **found} if isinstance(found, dict) else row]
+
+            return run
+
+        for page in pages:
+            yield [row for rows in fan_out((task(row) for row in page), self.workers) for row in rows]
+
+    def _kept_lists(self, requests: list[Request]) -> set[str]:
+        """The tables read per parent whose rows other requested tables fan out over: such a table is read once
+        and kept for both; otherwise it streams like any per-parent table."""
+        lists = {str(getattr(request.table.read, "parent", "")) for request in requests}
+        tables = {self.catalog.parent_list[name].table for name in lists if name in self.catalog.parent_list}
+        return {name for name in tables if name and isinstance(self.catalog.table[name].read, PerParent)}
 
     def own_pages(self, request: Request) -> Iterable[Page | Position]:
         """The pages of a read only this source has (a `SourceRead`): a subclass reads them."""

@@ -18,16 +18,19 @@ from typing import Any, Literal
 from omniload.source import TableSpec
 from omniload.sources.rest.paginators import PAGINATORS, Paginator
 
-Shape = Callable[[dict[str, Any]], dict[str, Any] | None]
+#: A record's row, None to drop it, or several rows where one record holds several (a person's opt-outs).
+Shape = Callable[[dict[str, Any]], dict[str, Any] | list[dict[str, Any]] | None]
 #: An endpoint's paging: a paginator, or the name of a common one (`paginators.PAGINATORS`).
-Paging = Paginator | Literal["cursor", "offset", "none"]
+Paging = Paginator | Literal["cursor", "offset", "page", "none"]
 
 
 @dataclass(frozen=True)
 class Endpoint:
     """One API read. `path` may name parent fields (`{parent_id}`); `records` is the key of the body holding the
     rows; `limit` is the page size asked for (None: the API's own, which `--page-size` cannot change);
-    `paging` how the next page is asked for; `body` the JSON a POST sends, fixed or made from a parent's fields."""
+    `paging` how the next page is asked for; `body` the JSON a POST sends, fixed or made from a parent's fields;
+    `window` the query parameters of exclusive server-side bounds on the table's incremental key (`updated_after`,
+    `updated_before`), sent when a run has an interval."""
 
     path: str
     records: str
@@ -36,6 +39,7 @@ class Endpoint:
     paging: Paging = "cursor"
     params: Mapping[str, str] = field(default_factory=dict)
     body: Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    window: tuple[str, str] | None = None
 
     @property
     def paginator(self) -> Paginator:
@@ -44,9 +48,14 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Listing:
-    """Every page of one endpoint, or of several whose union is the table."""
+    """Every page of one endpoint, or of several whose union is the table.
+
+    `detail`: each record's own read (its `path` names record fields, `records` the key of the answer's object),
+    whose fields join the record's row; a request per record, so made only when the run asks for details (the
+    reader's `details`)."""
 
     endpoints: tuple[Endpoint, ...]
+    detail: Endpoint | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +118,9 @@ class Parents:
     list's fields; an item that is not an object is the id itself. A fixed list (`values`) is given here, not
     read. `on_disk`: a list too large for memory (every person of an account), kept in a key set; tables read
     over it go in chunks a killed run resumes after. `alias_field`: a second identifier of an on-disk list's
-    records, kept on disk as alias → parent id for records that name their parent only by it.
+    records, kept on disk as alias → parent id for records that name their parent only by it. A list whose
+    table is itself read per parent is read once per run too, and `keep` names the record fields its parents
+    carry beside their id (the outer id a nested path also needs).
     """
 
     name: str
@@ -123,6 +134,7 @@ class Parents:
     on_disk: bool = False
     alias_field: str | None = None
     values: tuple[Any, ...] = ()
+    keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ class Catalog:
                 "state": "draft" if draft else "stopped" if stopped else "running",
                 "actions": [{"id": a["id"], "type": a["type"]} for a in actions],
                 "tags": ["onboarding"] if k % 2 == 0 else [],
-                "filter_segment_ids": [],
+                "filter_segment_ids": segment_ids(spec.segments)[1:2] if k % 2 else [],
                 "created_by": "ops@example.org",
             }
             if ctype in ("segment", "seg_attr"):
@@ -305,7 +305,7 @@ class Catalog:
                     "updated_at": clamp(created + 9 * DAY),
                 }
             )
-        self.senders = []
+        self.senders: list[dict[str, Any]] = []
         for s in range(spec.sender_identities):
             sid = 1 + s
             name = ("Team", "Billing", "Support", "Legacy")[s % 4] + ("" if s < 4 else f" {s}")
@@ -402,6 +402,16 @@ class Catalog:
                 "subscribed_by_default": True,
             },
         ]
+        #: Custom channels of the subscription center (`GET /v1/subscription_channels`, records key `channels`;
+        #: documented since the project's copy of the OpenAPI document: docs/contract/customerio/extra-tables.md).
+        self.channels = [
+            {"id": 1, "name": "Email", "description": "Messages by email", "type": "email",
+             "subscribed_by_default": True},
+            {"id": 2, "name": "Text messages", "description": "SMS from our numbers", "type": "sms",
+             "subscribed_by_default": False},
+            {"id": 3, "name": "Push", "description": "App notifications", "type": "push",
+             "subscribed_by_default": True},
+        ]  # fmt: skip
         #: Reusable content (`GET /v1/snippets`): one like the OpenAPI example, one HTML-free, one never updated
         #: since the workspace began (docs/contract/customerio/extra-tables.md, snippets).
         self.snippets = [
@@ -506,7 +516,7 @@ class Catalog:
                 "language": "fr" if len(contents) == 3 and k == 1 else "",
                 "type": "email",
                 "from": "news@example.org",
-                "from_id": 1,
+                "from_id": (1, 2, 4)[k % 3],  # the third content sends from a hidden sender identity
                 "reply_to": "replyto@example.org",
                 "reply_to_id": None if k else 2,
                 "preprocessor": "premailer",

@@ -20,6 +20,8 @@ DEFAULT_PAGE_SIZES: dict[str, tuple[int | None, int]] = {
     "sender_identities": (None, 100),
     "broadcast_actions": (None, 100),
     "suppressions": (100, 1000),
+    "trigger_errors": (None, 100),
+    "optouts": (None, 1000),
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from . import cursors
+from . import archive, cursors, design_studio, optouts, preferences, surveys, triggers, usage
 from .clock import (
     MONTH_SECONDS,
     PERIODS,
@@ -49,6 +49,8 @@ class Ctx(Protocol):
     def now(self) -> int: ...
 
     def is_deleted(self, kind: str, key: int) -> bool: ...
+
+    def spend(self, name: str, per_day: int) -> bool: ...
 
 
 @dataclass
@@ -197,7 +199,9 @@ def serve_deliveries(
     iterate: Callable[[int, int], Iterator[int]],
     endpoint: str,
     empty_pages: bool,
+    tracked: bool = False,
 ) -> dict[str, Any]:
+    """A page of deliveries; with ``tracked``, in-app survey answers on those that have some."""
     limit = page_limit(req, endpoint)
     state = read_token(req, scope)
     if state is not None:
@@ -214,6 +218,8 @@ def serve_deliveries(
         hi = min(hi, pos)
     idx, more = take(iterate(lo, hi), limit)
     recs: Any = orjson.Fragment(_page_json(req, idx)) if idx else []  # spliced in as is by orjson
+    if tracked and idx:
+        recs = [surveys.with_responses(r) for r in orjson.loads(_page_json(req, idx))]
     token = None
     if more:
         pages = req.ctx.pages
@@ -239,8 +245,9 @@ def _page_json(req: Req, idx: list[int]) -> bytes:
 def list_messages(req: Req) -> dict[str, Any]:
     six = 6 * MONTH_SECONDS
     tl = req.ws.timeline
+    tracked = (req.arg("get_tracked_responses") or "false").lower() == "true"  # documented since our copy
     return serve_deliveries(
-        req, "messages", delivery_window(req, six, six), tl.iter_all, "messages", req.opts.empty_pages
+        req, "messages", delivery_window(req, six, six), tl.iter_all, "messages", req.opts.empty_pages, tracked
     )
 
 
@@ -260,6 +267,42 @@ def broadcast_messages(req: Req) -> dict[str, Any]:
     parent = req.ws.parent("broadcast", bid)
     window = delivery_window(req, 6 * MONTH_SECONDS, 12 * MONTH_SECONDS, first_month=bc["first_started"])
     return serve_deliveries(req, f"bmsg:{bid}", window, _parent_iter(req, parent), "broadcast_messages", False)
+
+
+@route("GET", "/v1/newsletters/{id}/messages")
+def newsletter_messages(req: Req) -> dict[str, Any]:
+    """``getNewsletterMsgMeta``: without a range, the 6 months from the newsletter's first delivery."""
+    nid = req.int_param(0)
+    newsletter = newsletter_or_404(req, nid)
+    six = 6 * MONTH_SECONDS
+    sent = newsletter["sent_at"]
+    if req.arg("start_ts") is None and req.arg("end_ts") is None:
+        window = (sent, sent + six) if sent else (1, 0)
+    else:
+        window = delivery_window(req, six, 12 * MONTH_SECONDS)
+    parent = req.ws.parent("newsletter", nid)
+    return serve_deliveries(req, f"nmsg:{nid}", window, _parent_iter(req, parent), "messages", False)
+
+
+@route("GET", "/v1/transactional/{id}/messages")
+def transactional_deliveries(req: Req) -> dict[str, Any]:
+    """``transactionalMessages``: without a range, the last 6 months; at most 12 months a request."""
+    tid = req.int_param(0)
+    transactional_or_404(req, tid)
+    window = delivery_window(req, 6 * MONTH_SECONDS, 12 * MONTH_SECONDS)
+    parent = req.ws.parent("transactional", tid)
+    return serve_deliveries(req, f"tmsg:{tid}", window, _parent_iter(req, parent), "messages", False)
+
+
+@route("GET", "/v1/messages/{id}/archived_message")
+def archived_message(req: Req) -> dict[str, Any]:
+    """``getArchivedMessage``: the delivery as sent; at most 100 a day (the fake's day), then 429."""
+    index = archive.index_of(req.ws, req.params[0])
+    if index is None:
+        raise ApiError(404, "message not found")
+    if not req.ctx.spend("archived_message", archive.PER_DAY):
+        raise ApiError(429, f"archived messages are limited to {archive.PER_DAY} requests per day")
+    return {"archived_message": archive.archived(req.ws, index)}
 
 
 @route("GET", "/v1/customers/{id}/messages")
@@ -393,6 +436,14 @@ def _offset_paging(req: Req, scope: str, total: int, limit: int, dup: bool = Fal
     return range(pos, end), token
 
 
+@route("GET", "/v1/customers/{id}/subscription_preferences")
+def person_subscription_preferences(req: Req) -> dict[str, Any]:
+    """``getPersonSubscriptionPreferences``: the person's topics, ``unsubscribed`` and the page's header, under
+    ``customer``; not paged; 404 for an unknown or deleted person."""
+    i = person_index(req, req.params[0])
+    return {"customer": preferences.preferences(req.ws.people, req.ws.catalog.topics, i, req.ws.spec.seed)}
+
+
 @route("GET", "/v1/customers/{id}/relationships")
 def person_relationships(req: Req) -> dict[str, Any]:
     i = person_index(req, req.params[0])
@@ -449,7 +500,8 @@ def object_relationships(req: Req) -> dict[str, Any]:
     related = [
         i for i in people.live() if (t, j) in people.relationships(i) and not req.ctx.is_deleted("person", i)
     ]
-    page, token = _offset_paging(req, f"orel:{t}:{j}", len(related), page_limit(req, "object_relationships"))
+    limit = page_limit(req, "object_relationships")
+    page, token = _offset_paging(req, f"orel:{t}:{j}", len(related), limit, dup=True)  # documented repeats
     recs = [
         {"identifiers": people.identifiers(related[k]), "object_type_id": str(t), "object_type_disabled": False}
         for k in page
@@ -472,6 +524,15 @@ def segment_count(req: Req) -> dict[str, Any]:
     people = req.ws.people
     members = (i for i in people.live() if people.in_segment(i, sid) and not req.ctx.is_deleted("person", i))
     return {"count": sum(1 for _ in members)}
+
+
+@route("GET", "/v1/segments/{id}/used_by")
+def segment_dependencies(req: Req) -> dict[str, Any]:
+    """``getSegmentDependencies``: the campaigns and newsletters using a segment, under ``used_by``."""
+    sid = req.int_param(0)
+    if not any(s["id"] == sid for s in req.ws.catalog.segments) or req.ctx.is_deleted("segment", sid):
+        raise ApiError(404, "segment not found")
+    return {"used_by": usage.segment_usage(req.ws.catalog, sid)}
 
 
 @route("GET", "/v1/segments/{id}/membership")
@@ -577,6 +638,25 @@ def broadcast_actions(req: Req) -> dict[str, Any]:
         return {"actions": actions}
     page, token = _offset_paging(req, f"bact:{bid}", len(actions), page_limit(req, "broadcast_actions"))
     return with_next(req, {"actions": [actions[k] for k in page]}, token)
+
+
+@route("GET", "/v1/broadcasts/{id}/triggers")
+def broadcast_triggers(req: Req) -> dict[str, Any]:
+    """``listBroadcastTriggers``: not paged; a draft broadcast has none; 404 for a deleted broadcast."""
+    return {"triggers": triggers.broadcast_triggers(broadcast_or_404(req, req.int_param(0)), req.ws.now)}
+
+
+@route("GET", "/v1/campaigns/{id}/triggers/{tid}/errors")
+def broadcast_trigger_errors(req: Req) -> dict[str, Any]:
+    """``broadcastErrors``, under ``/v1/campaigns`` though the id is a broadcast's (as the document spells it):
+    paged by ``start``/``limit``/``next``; 404 for a deleted broadcast or a trigger that is not its."""
+    bid, tid = req.int_param(0), req.int_param(1)
+    found = [t for t in triggers.broadcast_triggers(broadcast_or_404(req, bid), req.ws.now) if t["id"] == tid]
+    if not found:
+        raise ApiError(404, "trigger not found")
+    errors = triggers.trigger_errors(found[0])
+    page, token = _offset_paging(req, f"terr:{tid}", len(errors), page_limit(req, "trigger_errors"))
+    return with_next(req, {"errors": [errors[k] for k in page]}, token)
 
 
 @route("GET", "/v1/newsletters")
@@ -880,6 +960,120 @@ def sender_identities(req: Req) -> dict[str, Any]:
         items = list(senders)
     page, token = _offset_paging(req, f"snd:{int(hidden)}", len(items), page_limit(req, "sender_identities"))
     return with_next(req, {"sender_identities": [items[k] for k in page]}, token)
+
+
+@route("GET", "/v1/sender_identities/{id}/used_by")
+def sender_identity_usage(req: Req) -> dict[str, Any]:
+    """``getSenderUsage``: the campaigns and newsletters sending from a sender, at the top level (no
+    ``used_by`` here); hidden senders answer too."""
+    sender = req.int_param(0)
+    if not any(s["id"] == sender for s in req.ws.catalog.senders):
+        raise ApiError(404, "sender identity not found")
+    return usage.sender_usage(req.ws.catalog, sender)
+
+
+@route("GET", "/v1/optouts")
+def list_optouts(req: Req) -> dict[str, Any]:
+    """SMS/WhatsApp opt-outs, one record per person, paged by ``start``/``limit`` (maximum 1000, clamped); the
+    last page has no ``next`` key at all (observed, and allowed by the docs: "absent or empty")."""
+    people = req.ws.people
+    listed = [i for i in optouts.opted_out(people) if not req.ctx.is_deleted("person", i)]
+    page, token = _offset_paging(req, "optouts", len(listed), page_limit(req, "optouts"))
+    body: dict[str, Any] = {"optouts": [optouts.record(people, listed[k]) for k in page]}
+    if token:
+        body["next"] = token
+    return body
+
+
+@route("GET", "/v1/subscription_channels")
+def subscription_channels(req: Req) -> dict[str, Any]:
+    """Not paged; the records key is ``channels``."""
+    return {"channels": req.ws.catalog.channels}
+
+
+_DESIGN_FILTERS = ("updated_after", "updated_before", "created_after", "created_before")
+
+
+def _design_studio(req: Req, key: str, items: list[dict[str, Any]], extra: tuple[str, ...]) -> dict[str, Any]:
+    """A Design Studio listing: paged by ``page`` (from 1) and ``limit`` (default 1000, 1 to 10000, else 400),
+    no ``next``: ``meta.pagination.total`` counts the matching items; ``updated_*``/``created_*`` bounds are
+    exclusive; ``parent_folder_id`` narrows to a folder (404 if unknown), with ``direct_descendants_only`` to
+    its direct children; by default every item, nested ones included."""
+    page, limit = req.int_arg("page"), req.int_arg("limit")
+    page, limit = 1 if page is None else page, 1000 if limit is None else limit
+    if page < 1:
+        raise ApiError(400, "page must be an integer >= 1")
+    if not 1 <= limit <= 10000:
+        raise ApiError(400, "limit must be an integer between 1 and 10000")
+    bounds = {name: req.int_arg(name) for name in _DESIGN_FILTERS}
+    kept = [item for item in items if _within(item, bounds)]
+    kept = _in_folder(req, kept)
+    chosen = kept[(page - 1) * limit : page * limit]
+    filters: dict[str, Any] = {"parent_folder_id": req.arg("parent_folder_id"),
+                               "direct_descendants_only": req.arg("direct_descendants_only") == "true",
+                               "sort_by": "created", "sort_order": "asc", **bounds}  # fmt: skip
+    body: dict[str, Any] = {key: chosen}
+    if key != "folders":  # the folders the items belong to, beside them
+        used = {item["parent_folder_id"] for item in chosen}
+        body["folders"] = [f for f in _folders(req) if f["id"] in used]
+    body["meta"] = {"pagination": {"page": page, "limit": limit, "total": len(kept)},
+                    "filters": {**filters, **{name: req.arg(name) for name in extra}}}  # fmt: skip
+    return body
+
+
+def _within(item: dict[str, Any], bounds: dict[str, int | None]) -> bool:
+    for name, bound in bounds.items():
+        field, side = name.split("_")
+        if bound is not None and (item[field] <= bound if side == "after" else item[field] >= bound):
+            return False
+    return True
+
+
+def _in_folder(req: Req, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    folder = req.arg("parent_folder_id")
+    direct = req.arg("direct_descendants_only") == "true"
+    if folder is None:
+        return [i for i in items if i["parent_folder_id"] is None] if direct else items
+    every = _folders(req)
+    if not any(f["id"] == folder for f in every):
+        raise ApiError(404, "parent folder not found")
+    scope = {folder}
+    while not direct and (deeper := {f["id"] for f in every if f["parent_folder_id"] in scope} - scope):
+        scope |= deeper
+    return [i for i in items if i["parent_folder_id"] in scope]
+
+
+def _folders(req: Req) -> list[dict[str, Any]]:
+    return design_studio.folders(req.ws.spec.seed, req.ws.catalog.t0)
+
+
+def _emails(req: Req) -> list[dict[str, Any]]:
+    return design_studio.emails(req.ws.spec.seed, req.ws.catalog.t0, req.ws.now)
+
+
+@route("GET", "/v1/design_studio/folders")
+def design_studio_folders(req: Req) -> dict[str, Any]:
+    return _design_studio(req, "folders", _folders(req), ())
+
+
+@route("GET", "/v1/design_studio/emails")
+def design_studio_emails(req: Req) -> dict[str, Any]:
+    return _design_studio(req, "emails", _emails(req), ("is_template", "has_translations", "is_linked"))
+
+
+@route("GET", "/v1/design_studio/emails/{id}")
+def design_studio_email(req: Req) -> dict[str, Any]:
+    """One email with its content (``getEmail``); 404 for an unknown id."""
+    found = [e for e in _emails(req) if e["id"] == req.params[0]]
+    if not found:
+        raise ApiError(404, "email not found")
+    return {"email": design_studio.email_detail(found[0])}
+
+
+@route("GET", "/v1/design_studio/components")
+def design_studio_components(req: Req) -> dict[str, Any]:
+    items = design_studio.components(req.ws.spec.seed, req.ws.catalog.t0, req.ws.now)
+    return _design_studio(req, "components", items, ("tag",))
 
 
 @route("GET", "/v1/subscription_topics")

@@ -134,6 +134,7 @@ class FakeCustomerIO:
         self.pages = PagePrefetcher() if prefetch else None
         self.retry_after: int | None = 1
         self.log: list[LoggedRequest] = []
+        self.spent: dict[tuple[str, int], int] = {}  # daily budgets spent, by (name, fake day): `spend`
         self._in_flight = 0  # requests arrived and not yet logged (answered)
         self._rate_limit = rate_limit
         self._buckets: dict[str, TokenBucket] = {}
@@ -208,6 +209,16 @@ class FakeCustomerIO:
     def now(self) -> int:
         """The fake's "now" (Unix seconds): what a client run against it should take as the current time."""
         return self.clock.now()
+
+    def spend(self, name: str, per_day: int) -> bool:
+        """One request of a daily budget (`name`: the archived messages, 100 a day), counted per UTC day of the
+        fake's clock; False once that day's `per_day` are spent."""
+        key = (name, self.clock.now() // 86400)
+        with self._lock:
+            if self.spent.get(key, 0) >= per_day:
+                return False
+            self.spent[key] = self.spent.get(key, 0) + 1
+            return True
 
     def advance_days(self, n: int = 1, *, unlogged: float = 0.0) -> None:
         """``Workspace.advance_days`` on the served workspace, with the clock moved on by the same days."""

@@ -17,8 +17,9 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import archive, design_studio, optouts, preferences, surveys, triggers, usage
 from .catalog import Catalog, Parent
-from .clock import DAY, V1_MAX_STEPS, periods_between
+from .clock import DAY, MONTH_SECONDS, V1_MAX_STEPS, periods_between
 from .days import Day
 from .deliveries import RETENTION, Activities, DeliveryFactory, Timeline
 from .people import Objects, People
@@ -72,6 +73,21 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "newsletter_link_metrics": ("newsletter_id", "link_id", "period", "step_index"),
     "transactional_link_metrics": ("transactional_id", "link_id", "period", "step_index"),
     "workspaces": ("id",),
+    "newsletter_messages": ("id",),
+    "transactional_deliveries": ("id",),
+    "broadcast_triggers": ("id",),
+    "broadcast_trigger_errors": ("broadcast_id", "trigger_id", "error"),
+    "segment_dependencies": ("segment_id", "used_by", "used_by_id"),
+    "sender_identity_usage": ("sender_id", "used_by", "used_by_id"),
+    "optouts": ("cio_id", "channel", "sender"),
+    "object_relationships": ("object_type_id", "object_id", "cio_id"),
+    "survey_responses": ("message_id", "response"),
+    "customer_subscription_preferences": ("customer_id",),
+    "message_contents": ("id",),
+    "subscription_channels": ("id",),
+    "design_studio_emails": ("id",),
+    "design_studio_components": ("id",),
+    "design_studio_folders": ("id",),
 }
 METRICS_TABLES = (
     "broadcast_metrics",
@@ -293,6 +309,103 @@ class Workspace:
     def _rows_broadcast_messages(self) -> list[dict[str, Any]]:
         live = {b["id"] for b in self.catalog.broadcasts}
         return [r for r in self._all_deliveries() if r["broadcast_id"] in live]
+
+    def _rows_newsletter_messages(self) -> list[dict[str, Any]]:
+        live = {n["id"] for n in self.catalog.newsletters}
+        return [r for r in self._all_deliveries() if r["newsletter_id"] in live]
+
+    def _rows_transactional_deliveries(self) -> list[dict[str, Any]]:
+        live = {t["id"] for t in self.catalog.transactional}
+        return [r for r in self._all_deliveries() if r["transactional_message_id"] in live]
+
+    def _rows_broadcast_triggers(self) -> list[dict[str, Any]]:
+        return [t for b in self.catalog.broadcasts for t in triggers.broadcast_triggers(b, self.now)]
+
+    def _rows_broadcast_trigger_errors(self) -> list[dict[str, Any]]:
+        """One row per error of each trigger (docs/contract/customerio/extra-tables.md)."""
+        return [
+            {"broadcast_id": t["broadcast_id"], "trigger_id": t["id"], "error": error}
+            for t in self._rows_broadcast_triggers()
+            for error in triggers.trigger_errors(t)
+        ]
+
+    def _rows_segment_dependencies(self) -> list[dict[str, Any]]:
+        return [
+            {"segment_id": s["id"], "used_by": kind, "used_by_id": used}
+            for s in self.catalog.segments
+            for kind, ids in usage.segment_usage(self.catalog, s["id"]).items()
+            for used in ids
+        ]
+
+    def _rows_sender_identity_usage(self) -> list[dict[str, Any]]:
+        return [
+            {"sender_id": s["id"], "used_by": kind, "used_by_id": used}
+            for s in self.catalog.senders
+            for kind, ids in usage.sender_usage(self.catalog, s["id"]).items()
+            for used in ids
+        ]
+
+    def _rows_object_relationships(self) -> list[dict[str, Any]]:
+        """The people of each object, in the order of the object search and of the people
+        (docs/contract/customerio/extra-tables.md, object_relationships)."""
+        related: dict[tuple[int, int], list[int]] = {}
+        for i in range(self.people.count):
+            for pair in self.people.relationships(i):
+                related.setdefault(pair, []).append(i)
+        o = self.objects
+        return [
+            {"object_type_id": str(t), "object_id": o.object_id(t, j), "cio_id": ident["cio_id"],
+             "id": ident["id"], "email": ident.get("email"), "object_type_disabled": False}
+            for t in range(1, o.types + 1)
+            for j in range(o.per_type)
+            for ident in map(self.people.identifiers, related.get((t, j), []))
+        ]  # fmt: skip
+
+    def _rows_survey_responses(self) -> list[dict[str, Any]]:
+        """One row per answer of each delivery (docs/contract/customerio/extra-tables.md, survey_responses)."""
+        return [
+            {"message_id": d["id"], "response": option, "value": value, "created": d["created"]}
+            for d in self._all_deliveries()
+            for option, value in (surveys.tracked_responses(d) or {}).items()
+        ]
+
+    def _rows_customer_subscription_preferences(self) -> list[dict[str, Any]]:
+        """One row per person (docs/contract/customerio/extra-tables.md, customer_subscription_preferences)."""
+        rows = []
+        for i in range(self.people.count):
+            answer = preferences.preferences(self.people, self.catalog.topics, i, self.spec.seed)
+            ident = answer["identifiers"]
+            rows.append({"customer_id": ident["cio_id"], "id": answer["id"], "email": ident.get("email"),
+                         "unsubscribed": answer["unsubscribed"], "topics": answer["topics"],
+                         "header": answer["header"]})  # fmt: skip
+        return rows
+
+    def _rows_message_contents(self) -> list[dict[str, Any]]:
+        """A first run's rows: the archived copies of the 100 newest deliveries of the listing's default window,
+        the 6 months before now (docs/contract/customerio/extra-tables.md, message_contents)."""
+        recent = [d for d in self._all_deliveries() if d["created"] >= self.now - 6 * MONTH_SECONDS]
+        return [archive.archived(self, self.timeline.count - 1 - k) for k in range(len(recent[: archive.PER_DAY]))]
+
+    def _rows_optouts(self) -> list[dict[str, Any]]:
+        """One row per person and opt-out, `from` as `sender` (docs/contract/customerio/extra-tables.md)."""
+        records = [optouts.record(self.people, i) for i in optouts.opted_out(self.people)]
+        return [
+            {"cio_id": r["cio_id"], "customer_id": r["customer_id"], "channel": o["channel"], "sender": o["from"]}
+            for r in records
+            for o in r["optouts"]
+        ]
+
+    def _rows_subscription_channels(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self.catalog.channels)
+
+    def _rows_design_studio_emails(self) -> list[dict[str, Any]]:
+        return design_studio.emails(self.spec.seed, self.catalog.t0, self.now)
+
+    def _rows_design_studio_components(self) -> list[dict[str, Any]]:
+        return design_studio.components(self.spec.seed, self.catalog.t0, self.now)
+
+    def _rows_design_studio_folders(self) -> list[dict[str, Any]]:
+        return design_studio.folders(self.spec.seed, self.catalog.t0)
 
     def _rows_customer_messages(self) -> list[dict[str, Any]]:
         """Every delivery of a person, as the per-person reads return it, including those whose

@@ -68,6 +68,11 @@ def test_shared_reads_happen_once(loaded_all, server: FakeCustomerIO, workspace:
                 "/v1/segments", "/v1/collections")
     for listing in listings:  # each read once, though the 31 and the tables beyond them both fan out over it
         assert calls("GET", listing) == 1, listing
+    for broadcast in workspace.rows("broadcasts"):  # a list read per parent, shared by the errors (issue 20)
+        assert calls("GET", f"/v1/broadcasts/{broadcast['id']}/triggers") == 1
+    searches = [r for r in server.log if r.method == "POST" and r.path == "/v1/objects"]
+    first_object_pages = [r for r in searches if not r.query.get("start") and r.status == 200]  # 400: a limit
+    assert len(first_object_pages) == len(workspace.rows("object_types")), "each type's objects listed once"
     people_pages = -(-len(workspace.rows("customers")) // 1000)
     empty_extra = 1 if server.options.null_records else 0
     assert calls("POST", "/v1/customers") <= people_pages + empty_extra

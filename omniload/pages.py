@@ -1,6 +1,8 @@
-"""A table's dlt hints and its empty page, shared by the run (omniload/run/marking.py) and the dlt source
-(omniload/dlt_source.py): the write disposition of its strategy, its keys, its JSON columns (README "Nightly
-runs: intervals, strategies and state"). The run itself lives in omniload/run/.
+"""What a table's pages carry to dlt besides their rows: the table's hints in dlt's terms (its write
+disposition, keys, NOT NULL and JSON columns) and the empty page that still creates a table that read nothing.
+
+One home for both ways a table is loaded: `omniload ingest` (`run/marking.py`) and the dlt sources users run in
+their own pipelines (`dlt_source.py`, README "Use it from Python / Dagster / Airflow").
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import pyarrow as pa
 from omniload.source import Strategy, TableRequest, TableSpec
 
 
-def _table_hints(request: TableRequest[Any], table_name: str) -> dict[str, Any]:
-    """The run's strategy in dlt's terms. delete+insert replaces every row whose incremental key value was
-    read again; scd2 keeps history rows with validity ranges."""
+def table_hints(request: TableRequest[Any], table_name: str) -> dict[str, Any]:
+    """The run's strategy in dlt's terms (README "Nightly runs"). delete+insert replaces every row whose
+    incremental key value was read again; scd2 keeps history rows with validity ranges."""
     hints: dict[str, Any] = {"table_name": table_name, "primary_key": list(request.primary_key)}
     if request.partial is not None:  # only some keys were read: their rows are replaced, the others kept
         hints["write_disposition"] = {"disposition": "merge", "strategy": "delete-insert"}
@@ -44,12 +46,13 @@ def _table_hints(request: TableRequest[Any], table_name: str) -> dict[str, Any]:
     return hints
 
 
-def _empty(table: TableSpec) -> pa.Table:
+def empty_table(table: TableSpec) -> pa.Table:
+    """A page of no rows that still creates the table: its primary key columns, typed."""
     kinds = {int: pa.int64(), str: pa.string()}
     return pa.table({c: pa.array([], kinds.get(table.types.get(c, str), pa.string())) for c in table.primary_key})
 
 
-def _column_hints(not_null: Iterable[str], json_columns: Iterable[str]) -> list[Any]:
+def column_hints(not_null: Iterable[str], json_columns: Iterable[str]) -> list[Any]:
     """Primary key columns are NOT NULL; nested values arrive as text and are stored as JSON."""
     return [{"name": c, "nullable": False} for c in not_null] + [
         {"name": c, "data_type": "json"} for c in json_columns
