@@ -1,12 +1,15 @@
 """dlt configured for a run: its runtime settings, set by one function the run calls (never at import, so
-importing omniload leaves dlt as the program set it), and the name of the run's dlt pipeline, which keys the
-state kept in the destination (README "Nightly runs: intervals, strategies and state").
+importing omniload leaves dlt as the program set it), the settings that hold for one run only (`environment`),
+and the name of the run's dlt pipeline, which keys the state kept in the destination (README "Nightly runs:
+intervals, strategies and state").
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 
 
 def configure_dlt() -> None:
@@ -21,11 +24,27 @@ def configure_dlt() -> None:
     os.environ.setdefault("RUNTIME__INTERCEPT_SIGNALS", "false")
 
 
-def configure_replace(atomic: bool) -> None:
-    """A destination that swaps a replaced table in at once (`Destination.atomic_replace`) loads it through
-    dlt's staging dataset."""
-    if atomic:
-        os.environ["DESTINATION__REPLACE_STRATEGY"] = "insert-from-staging"
+def replace_strategy(atomic: bool) -> AbstractContextManager[None]:
+    """For the run only: a destination that swaps a replaced table in at once (`Destination.atomic_replace`)
+    loads it through dlt's staging dataset. Only for the run, so that a program that loads into another
+    destination next (`omniload.ingest()` called twice) does not ask that one for a staging swap it lacks."""
+    return environment({"DESTINATION__REPLACE_STRATEGY": "insert-from-staging" if atomic else None})
+
+
+@contextmanager
+def environment(settings: Mapping[str, str | None]) -> Iterator[None]:
+    """`settings` (the ones not None) in os.environ while the context lasts, then the variables as they were."""
+    chosen = {name: value for name, value in settings.items() if value is not None}
+    previous = {name: os.environ.get(name) for name in chosen}
+    os.environ.update(chosen)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def pipeline_name(destination: str, dataset: str, tables: list[str]) -> str:

@@ -26,7 +26,7 @@ from omniload.results import RunResult, TableResult
 from omniload.run import failures
 from omniload.run.arguments import seconds
 from omniload.run.checkpoints import CHECKPOINT_SECONDS, CHECKPOINT_VARIABLE, Checkpoints
-from omniload.run.dlt_config import configure_replace, pipeline_name
+from omniload.run.dlt_config import pipeline_name, replace_strategy
 from omniload.run.marking import PageMarker
 from omniload.shaping.checks import check
 from omniload.shaping.flags import Shaping
@@ -61,11 +61,10 @@ class Run:
         results = {r.load_name: TableResult(r.load_name, self.destination_table(r)) for r in self.requests}
         if self.destination.display.startswith("duckdb"):
             adjust_dlt_duckdb()
-        configure_replace(self.destination.atomic_replace)
         workdir.remove_stale()
         marker = PageMarker(self.shaping, self.destination.removes_rows, self.progress)
         checkpoints = Checkpoints(self, marker, results, self.pipeline_name)
-        with workdir.make() as folder:
+        with replace_strategy(self.destination.atomic_replace), workdir.make() as folder:
             pipeline = self._pipeline(self.pipeline_name, folder)
             checkpoints.pipeline = pipeline
             try:
