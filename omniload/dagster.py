@@ -1,4 +1,4 @@
-"""A source's dlt source as Dagster assets, one per table, through dagster-dlt (`pip install 'omniload[dagster]'`;
+"""A source's dlt source as Dagster assets, one per table, through dagster-dlt (omniload's `dagster` extra;
 README "Use it from Python / Dagster / Airflow", example in examples/dagster/definitions.py).
 
 dagster-dlt reads the asset of each table from the dlt source given when the definitions load. Each

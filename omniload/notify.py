@@ -133,5 +133,7 @@ def _apprise() -> Any:
     try:
         import apprise
     except ImportError:
-        raise UsageError("--notify needs Apprise: pip install 'omniload[notify]'") from None
+        from omniload.destinations import install_extra_command
+
+        raise UsageError(f"--notify needs Apprise: {install_extra_command('notify')}") from None
     return apprise

@@ -16,7 +16,7 @@ import typer
 
 from omniload.api import RunArguments
 from omniload.cli import catalog
-from omniload.cli.exits import click_errors, failure
+from omniload.cli.exits import failure
 from omniload.cli.flags import command
 from omniload.cli.ingest import Shell, ingest
 from omniload.cli.output import say_failure
@@ -79,10 +79,14 @@ def main() -> None:
     """Click's own usage errors (a missing option, a bad --progress) end in one line too, with exit status 2."""
     try:
         code = app(standalone_mode=False)
-    except click_errors.NoArgsIsHelpError as error:
-        error.show()
-        sys.exit(0)
-    except (click_errors.ClickException, typer.Abort) as error:
+    except typer.TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # `omniload` alone: the help, and success
+            typer.echo(error.format_message(), err=True)
+            sys.exit(0)
+        failed = failure(error)
+        say_failure(failed, error, debug=False)
+        sys.exit(failed.status)
+    except typer.Abort as error:
         failed = failure(error)
         say_failure(failed, error, debug=False)
         sys.exit(failed.status)

@@ -19,11 +19,6 @@ from omniload.errors import OmniloadError, UsageError
 from omniload.interrupts import Interrupted
 from omniload.text import first_line
 
-try:  # typer vendors its own copy of click; its exceptions are the ones raised
-    from typer._click import exceptions as click_errors
-except ImportError:  # pragma: no cover - typer versions that use click itself
-    from click import exceptions as click_errors  # type: ignore[no-redef]
-
 
 class ExitStatus(IntEnum):
     """How `omniload` ends."""
@@ -74,9 +69,10 @@ def _failure(error: BaseException) -> Failure:
         return Failure(ExitStatus.ERROR, str(error))
     if isinstance(error, typer.Abort):  # the confirmation prompt, stopped
         return Failure(ExitStatus.INTERRUPTED, "aborted", traceback=False)
-    if isinstance(error, click_errors.UsageError):  # a missing option, a bad --progress: click's own words
-        hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+    if isinstance(error, typer.TyperException):  # typer's (its click's) own: a missing option, a bad --progress
+        if error.exit_code != ExitStatus.BAD_INPUT:
+            return Failure(ExitStatus.ERROR, error.format_message(), traceback=False)
+        ctx = getattr(error, "ctx", None)  # usage errors name their command
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         return Failure(ExitStatus.BAD_INPUT, f"{error.format_message()}{hint}", traceback=False)
-    if isinstance(error, click_errors.ClickException):
-        return Failure(ExitStatus.ERROR, error.format_message(), traceback=False)
     return Failure(ExitStatus.ERROR, f"{type(error).__name__}: {first_line(error)}", bug=True)

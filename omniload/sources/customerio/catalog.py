@@ -34,6 +34,10 @@ from omniload.sources.rest.reads import (
     SourceRead,
 )
 
+#: Segment membership pages: the API allows 30,000 identifiers a page, but a few such pages in flight on the
+#: fan-out's threads held 372 MB at 100,000 people (a segment alone); 5,000 a page keep that read at 225 MB for
+#: a request per 5,000 members (README "Nightly runs", benchmarks/nightly.py).
+MEMBERSHIP_PAGE = 5000
 #: The people search matches everyone through `cio_id exists`: every person has one (docs/contract/customerio/tables.md 4.13).
 MATCH_ALL_PEOPLE = {"and": [{"attribute": {"field": "cio_id", "operator": "exists"}}]}
 
@@ -336,7 +340,7 @@ EXTRA_TABLES: tuple[Table, ...] = (
     Table(name="segment_memberships", in_all=False,
           description=beyond_all("Who is in which segment: one row per segment and person."),
           primary_key=("segment_id", "cio_id"), strategy=Strategy.REPLACE,
-          read=PerParent("segments", Endpoint("/v1/segments/{segment_id}/membership", "identifiers", limit=30000),
+          read=PerParent("segments", Endpoint("/v1/segments/{segment_id}/membership", "identifiers", limit=MEMBERSHIP_PAGE),
                          count="/v1/segments/{segment_id}/customer_count"),
           types={"segment_id": int, "cio_id": str}, shape=shapes.segment_member, dedupe=True),
     Table(name="esp_suppressions", in_all=False,

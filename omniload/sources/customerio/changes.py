@@ -168,10 +168,11 @@ class ChangeFeed:
         assert feed is not None
         reason = self.reason(request)
         if reason:
-            if feed is Feed.GONE and request.memory is None:  # no memory kept: read as usual
+            if feed is Feed.GONE and WATERMARK not in (request.memory or {}):  # never refreshed: read as usual
+                request.memory = None if request.memory is None else {WATERMARK: self.now, FULL_AT: self.now}
                 return
             log.info("%s: full read: %s", name, reason)
-            if feed is Feed.GONE:
+            if feed is Feed.GONE:  # rows of people gone since the watermark may be anywhere in its history
                 request.interval, request.replace = Interval(), True
             request.memory = None if request.memory is None else {WATERMARK: self.now, FULL_AT: self.now}
             return

@@ -121,9 +121,10 @@ class PassReader:
         return start, interval.end if interval.end is not None else self.now
 
     def _chunked(self, read: Pass, requests: list[TableRequest[Table]], interval: Interval) -> bool:
-        """Chunks for a windowed pass whose tables all merge: over more than `chunk_windows` windows, or
-        resumed from a killed run that was reading it in chunks."""
-        if not read.windows_from or any(r.strategy is not Strategy.MERGE for r in requests):
+        """Chunks for a windowed pass whose tables all merge (none replaced whole this run: pages read twice
+        across a resume would stay twice): over more than `chunk_windows` windows, or resumed from a killed run
+        that was reading it in chunks."""
+        if not read.windows_from or any(r.strategy is not Strategy.MERGE or r.replace for r in requests):
             return False
         if any(r.resume_from is not None for r in requests):
             return True

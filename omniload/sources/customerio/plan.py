@@ -221,4 +221,6 @@ def _no_count(what: str) -> str:
 
 
 def _singular(name: str) -> str:
-    return name.replace("_", " ").removesuffix("s")
+    """A list's name for one of its members: `sender_identities` → `sender identity`."""
+    words = name.replace("_", " ")
+    return words[:-3] + "y" if words.endswith("ies") else words.removesuffix("s")

@@ -55,9 +55,9 @@ def test_the_plan_of_cheap_tables_is_what_the_run_then_requests(
     )
     segments, members = len(workspace.rows("segments")), len(workspace.rows("segment_memberships"))
     assert estimates["segment_memberships"] == (
-        str(1 + segments),  # each segment fits one page of 30,000
+        str(1 + segments),  # each segment fits one page of 5,000
         f"1 to list segments, then one read per segment ({segments}), "
-        f"{members:,} identifiers by the API's counts, 30,000 a page",
+        f"{members:,} identifiers by the API's counts, 5,000 a page",
     )
     assert estimates["exports"] == ("1", "one request, not read ahead")
     assert f"the plan made {planned} requests; nothing was written" in ran.stdout
