@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 from support import KEY, add_workspace_arguments, launch, source_uri, workspace_spec
 
-from omniload.controls import LOADED_AT
+from omniload.shaping.transform import LOADED_AT
 from omniload.sources.customerio.catalog import TABLES
 from omniload.testing.customerio import FakeCustomerIO, Workspace
 

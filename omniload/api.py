@@ -13,19 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from omniload.controls import Controls
 from omniload.errors import OmniloadError, UsageError
 from omniload.options import flag
+from omniload.shaping.flags import Shaping
 from omniload.source import Strategy
 from omniload.sources import BUILT_IN, source_for_uri
+from omniload.text import listed
 
 if TYPE_CHECKING:
     from omniload.destinations import Destination
     from omniload.loading import LoaderSettings
-    from omniload.pipeline import Run
     from omniload.plan import Plan
     from omniload.progress import Progress
     from omniload.results import RunResult
+    from omniload.run.loop import Run
     from omniload.source import Interval, TableRequest
 
 
@@ -122,9 +123,9 @@ class RunArguments:
             yield_limit=self.yield_limit,
         )
 
-    def controls(self) -> Controls:
+    def shaping(self) -> Shaping:
         """The data-control flags, parsed (README "Shaping what lands"); bad syntax is one UsageError line."""
-        return Controls.parse(
+        return Shaping.parse(
             columns=self.columns,
             masks=self.mask,
             schema_contract=self.schema_contract,
@@ -172,8 +173,8 @@ def plan(arguments: RunArguments) -> Plan:
     --plan`, README "A plan before the run"): the input is checked as for `ingest`, the source reads only what
     is cheap, and the destination is not touched. An estimate's `requests` is None where the API gives no
     cheap count; its note then says how the cost grows."""
-    from omniload.pipeline import remember
     from omniload.plan import Plan
+    from omniload.run.checkpoints import remember
     from omniload.saved import memories
 
     run = build_run(arguments)
@@ -195,11 +196,12 @@ def build_run(arguments: RunArguments) -> Run:
     from omniload import destinations
     from omniload.loading import LoadedRun
     from omniload.memory import configure_allocators
-    from omniload.pipeline import configure_dlt, make_interval, split_dest_table
+    from omniload.run.arguments import make_interval, split_dest_table
+    from omniload.run.dlt_config import configure_dlt
 
     configure_allocators()  # for a program that calls ingest(); the command did it already (omniload/__main__.py)
     configure_dlt()  # before the destination is resolved
-    controls, loader = arguments.controls(), arguments.loader()
+    shaping, loader = arguments.shaping(), arguments.loader()
     if "://" not in arguments.source_uri:  # never echo it: a key pasted in the wrong place would be printed
         raise UsageError(f"--source-uri must be a URI such as {BUILT_IN[0].uri_example}")
     source = source_for_uri(arguments.source_uri).connect(arguments.source_uri)
@@ -224,14 +226,14 @@ def build_run(arguments: RunArguments) -> Run:
         interval=loader.interval(interval, reader.now),
         full_refresh=arguments.full_refresh,
         lookback_days=source.lookback_days,
-        controls=controls,
+        shaping=shaping,
         loader=loader,
     )
 
 
 def _requests(requests: list[TableRequest[Any]], arguments: RunArguments) -> list[TableRequest[Any]]:
     """The tables asked for, with the strategy and keys the flags give them, checked."""
-    from omniload.pipeline import check_request
+    from omniload.run.arguments import check_request
 
     explicit = arguments.incremental_strategy
     strategy = Strategy.parse(explicit) if explicit else None
@@ -274,9 +276,8 @@ def _fall_back(destination: Destination, requests: list[TableRequest[Any]], inte
             fallen.append(request.load_name)
         request.strategy = strategy
     if fallen and interval:
-        shown = ", ".join(fallen[:3]) + (f", … ({len(fallen)} tables)" if len(fallen) > 3 else "")
         raise UsageError(
-            f"destination {destination.kind} cannot merge {shown}, and replacing with only the interval's rows "
-            "would drop the rest of the table: pass --incremental-strategy append or replace explicitly, "
-            "or no interval"
+            f"destination {destination.kind} cannot merge {listed(fallen, 3)}, and replacing with only the "
+            "interval's rows would drop the rest of the table: pass --incremental-strategy append or replace "
+            "explicitly, or no interval"
         )

@@ -67,7 +67,7 @@ class Destination:
     @property
     def removes_rows(self) -> bool:
         """Whether a run may read part of a table here (README "Nightly runs"): the destination merges with
-        delete-insert and answers SQL, through which omniload/removals.py deletes the rows that are gone."""
+        delete-insert and answers SQL, through which omniload/run/removals.py deletes the rows that are gone."""
         return "delete-insert" in self.merge_strategies()
 
     def replace_strategies(self) -> list[str]:
@@ -250,7 +250,7 @@ def _destination(
 
 #: dlt capabilities for SQL engines whose dlt client opens real transactions: the staging copy of a replace
 #: (DELETE, then INSERT … SELECT from staging) and each merge then commit or roll back as one, and each statement
-#: is sent on its own, so `omniload/faults.py` can stop a test run between any two of them.
+#: is sent on its own, so `omniload/testing/faults.py` can stop a test run between any two of them.
 IN_TRANSACTIONS: dict[str, Any] = {"supports_transactions": True, "supports_multiple_statements": False}
 
 

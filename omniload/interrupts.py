@@ -3,10 +3,10 @@
 Python turns Ctrl-C into KeyboardInterrupt and lets SIGTERM (what schedulers send) kill the process with no word
 and no clean-up. `install()` makes both raise `Interrupted`, a KeyboardInterrupt, in the main thread, so the
 temporary folder and connections are closed on the way out. omniload turns dlt's own signal handling off
-(omniload/pipeline.py), so a signal during the load stops it too: dlt lets the load jobs already running finish
-(each commits its table or leaves it as it was) and never records the load as complete, so no cursor moves.
-dlt wraps what its steps raise; `signal_in()` finds the signal inside. The README ("Nightly runs") states what an
-interrupted run keeps; tests/state/test_interrupts.py checks it.
+(omniload/run/dlt_config.py), so a signal during the load stops it too: dlt lets the load jobs already running
+finish (each commits its table or leaves it as it was) and never records the load as complete, so no cursor
+moves. dlt wraps what its steps raise; `signal_in()` finds the signal inside. The README ("Nightly runs") states
+what an interrupted run keeps; tests/state/test_interrupts.py checks it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from __future__ import annotations
 import signal
 from collections.abc import Sequence
 from types import FrameType
+
+from omniload.text import listed
 
 #: What an interrupted run has changed, by the step it was in: reading (before any checkpoint, after one), loading.
 KEPT = {
@@ -41,10 +43,9 @@ def _kept(loading: bool, committed: Sequence[str]) -> str:
 
 
 def kept_checkpoints(committed: Sequence[str]) -> str:
-    """What a failed run's earlier checkpoints keep (omniload/pipeline.py `_Segments`)."""
-    shown = ", ".join(committed[:5]) + (f" and {len(committed) - 5} more" if len(committed) > 5 else "")
+    """What a failed run's earlier checkpoints keep (omniload/run/checkpoints.py)."""
     return (
-        f"{len(committed)} table(s) committed before that are kept with their cursors ({shown}); "
+        f"{len(committed)} table(s) committed before that are kept with their cursors ({listed(committed)}); "
         "the same command resumes after them"
     )
 

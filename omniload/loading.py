@@ -13,9 +13,8 @@ the run's start, moves no cursor. README "Loader settings" is the user's page.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,8 +22,9 @@ from typing import Any
 
 from omniload.destinations import Destination
 from omniload.errors import UsageError
-from omniload.pipeline import Run
 from omniload.results import RunResult
+from omniload.run.dlt_config import environment
+from omniload.run.loop import Run
 from omniload.source import Interval, Item, Position, Reader, Strategy, TableRequest
 
 NAMINGS = ("default", "direct")
@@ -153,7 +153,7 @@ class LoaderSettings:
             "SCHEMA__NAMING": "direct" if self.naming == "direct" else None,
         }
         previous_dir = tempfile.tempdir
-        with _environment(settings):
+        with environment(settings):
             if self.pipelines_dir is not None:
                 tempfile.tempdir = str(self.pipelines_dir)
             try:
@@ -209,22 +209,6 @@ class LoadedRun(Run):
 
         limit = self.destination.dlt_destination.capabilities().max_identifier_length
         return NamingConvention(max_length=limit).normalize_table_identifier(name)
-
-
-@contextmanager
-def _environment(settings: Mapping[str, str | None]) -> Iterator[None]:
-    """`settings` (the ones not None) in os.environ while the context lasts, then the variables as they were."""
-    chosen = {name: value for name, value in settings.items() if value is not None}
-    previous = {name: os.environ.get(name) for name in chosen}
-    os.environ.update(chosen)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _folder(text: str) -> Path:

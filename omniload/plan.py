@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from omniload.http import RATE_MARGIN
 from omniload.source import Estimate
+from omniload.text import aligned, duration
 
 
 @dataclass(frozen=True)
@@ -32,15 +33,10 @@ def plan_lines(plan: Plan) -> list[str]:
     how many tables are unknown, and what the plan itself read."""
     timed = f"time at {plan.rate:g} req/s" if plan.rate else "time (no rate limit)"
     rows = [("table", "requests", timed, "note")] + [
-        (e.load_name, _requests(e), "-" if e.requests is None else _duration(plan.seconds(e.requests)), e.note)
+        (e.load_name, _requests(e), "-" if e.requests is None else duration(plan.seconds(e.requests)), e.note)
         for e in plan.estimates
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = [
-        f"{row[0].ljust(widths[0])}  {row[1].rjust(widths[1])}  {row[2].rjust(widths[2])}  {row[3]}".rstrip()
-        for row in rows
-    ]
-    return [*lines, "", *_totals(plan)]
+    return [*aligned(rows, right={1, 2}), "", *_totals(plan)]
 
 
 def _totals(plan: Plan) -> list[str]:
@@ -49,7 +45,7 @@ def _totals(plan: Plan) -> list[str]:
     total = sum(e.requests or 0 for e in known)
     floor = "at least " if any(e.at_least for e in known) else ""
     seconds = plan.seconds(total)
-    timed = f", about {_duration(seconds)} at {plan.rate:g} req/s" if seconds is not None else ""
+    timed = f", about {duration(seconds)} at {plan.rate:g} req/s" if seconds is not None else ""
     lines = [f"total: {floor}{_plural(total, 'request')} for {_tables(len(known))}{timed}"]
     if unknown:
         lines.append(f"unknown: {_tables(unknown)}, whose cost the API gives no cheap count of (see the notes)")
@@ -69,16 +65,3 @@ def _tables(count: int) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'s' if count != 1 else ''}"
-
-
-def _duration(seconds: float | None) -> str:
-    """`0.4 s`, `42 s`, `12 min`, `3 h 05 min`, or `-` without a rate limit."""
-    if seconds is None:
-        return "-"
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    minutes = round(seconds / 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"

@@ -30,8 +30,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from omniload.text import aligned, clock, listed, utc_stamp
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -248,10 +249,6 @@ class Progress:
         return self.elapsed() / done * (total - done)
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _rate(requests: int, seconds: float) -> float:
     return requests / seconds if seconds > 0 else 0.0
 
@@ -267,7 +264,7 @@ class JsonProgress(Progress):
 
     def _emit(self, event: dict[str, Any]) -> None:
         stream = self.stream or sys.stdout
-        stream.write(json.dumps({"event": event.pop("event"), "time": _now(), **event}) + "\n")
+        stream.write(json.dumps({"event": event.pop("event"), "time": utc_stamp(), **event}) + "\n")
         stream.flush()
 
     def _on_run_start(self) -> None:
@@ -364,7 +361,7 @@ class LogProgress(Progress):
 
     def _line(self, text: str) -> None:
         stream = self.stream or sys.stderr
-        stream.write(f"{_now()} {text}\n")
+        stream.write(f"{utc_stamp()} {text}\n")
         stream.flush()
 
     def _on_table_start(self, state: TableState) -> None:
@@ -416,8 +413,7 @@ class LogProgress(Progress):
 
 
 def _names(tables: list[str]) -> str:
-    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
-    return f"{len(tables)} table(s) ({shown})"
+    return f"{len(tables)} table(s) ({listed(tables)})"
 
 
 def _status(state: TableState, error: str | None) -> str:
@@ -434,13 +430,7 @@ def _rate_note(rate: float | None) -> str:
 
 
 def _eta(seconds: float | None) -> str:
-    return "" if seconds is None else f", about {_duration(seconds)} left"
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds + 0.5)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    return "" if seconds is None else f", about {clock(seconds)} left"
 
 
 # ---- interactive --------------------------------------------------------------------------------------------
@@ -489,14 +479,14 @@ class InteractiveProgress(Progress):
         line = (
             f"{len(states)}/{len(self.tables)} tables · {rows_read:,} rows · {requests:,} requests "
             f"({_rate(requests, elapsed):.1f}/s) · {waited:.1f}s held back by the rate limit "
-            f"· {_duration(elapsed)}"
+            f"· {clock(elapsed)}"
         )
         if (rate := self.rate()) is not None:
             line += f" · allowed {rate:.1f} req/s"
         if self.stage_name == "load" and self.info:
             line += f" · loading into {self.info.destination}"
         elif (left := self.remaining()) is not None:
-            line += f" · about {_duration(left)} left"
+            line += f" · about {clock(left)} left"
         return Group(grid, Text(line, style="bold"))
 
     def _cells(self, state: TableState, current: str | None) -> dict[str, str]:
@@ -589,11 +579,8 @@ def print_summary(
     """A Rich table on a terminal; aligned plain text otherwise (never cut to the terminal's width)."""
     rows, closing = summary_lines(result, waited, snapshots)
     if plain:
-        widths = [max(len(r[i]) for r in [SUMMARY_HEADER, *rows]) for i in range(len(SUMMARY_HEADER))]
-        for row in [SUMMARY_HEADER, *rows]:
-            pairs = enumerate(zip(row, widths, strict=True))
-            cells = [c.rjust(w) if 0 < i < 4 else c.ljust(w) for i, (c, w) in pairs]
-            console.out("  ".join(cells).rstrip(), highlight=False)
+        for line in aligned([SUMMARY_HEADER, *rows], right={1, 2, 3}):
+            console.out(line, highlight=False)
         console.out(closing, highlight=False)
         return
     from rich.table import Table

@@ -1,6 +1,7 @@
 """A run's figures, per table and in all: what the pipeline counts and the progress displays show.
 
-They live apart from both so that `pipeline.py` and `progress.py` can import them without importing each other.
+They live apart from both so that the run (omniload/run/) and `progress.py` can import them without importing
+each other.
 """
 
 from __future__ import annotations

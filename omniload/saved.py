@@ -13,11 +13,11 @@ import logging
 from typing import Any
 
 from omniload import workdir
-from omniload.pipeline import Run
+from omniload.run.loop import Run
 
 log = logging.getLogger("omniload")
 
-#: The one resource every run extracts (`pipeline.Run`), whose state holds each table's memory.
+#: The one resource every run extracts (`omniload/run/loop.py`), whose state holds each table's memory.
 RESOURCE = "omniload"
 
 

@@ -1,6 +1,6 @@
 """What a source is, in the terms the core understands: tables, requests, strategies, intervals and cursor rules.
 
-The core (`pipeline.py`, `state.py`, `cli.py`, `progress.py`) knows sources only through this module: a source
+The core (`run/`, `state.py`, `cli/`, `progress.py`) knows sources only through this module: a source
 declares its tables as `TableSpec`s (or a subclass that adds how it reads them), builds a `TableRequest` per
 table a run loads, and hands the run a `Reader` that yields pages of rows. README "Adding a source" walks through
 what a new source provides; `omniload/sources/__init__.py` is where it is registered.

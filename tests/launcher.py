@@ -4,7 +4,7 @@ Most tests run `python -m omniload …` in a child process and wait on it, and a
 second importing dlt, DuckDB and Arrow before the run reads its first page: on the two cores of the project's
 machines, where the suite (README, command 2) must end well within ten minutes, that second, hundreds of times
 over, was a third of the suite's CPU time. Here a launcher process imports
-what every run imports (`omniload.pipeline`, and dlt, DuckDB and Arrow with it) once, then forks a fresh child per
+what every run imports (`omniload.run.loop`, and dlt, DuckDB and Arrow with it) once, then forks a fresh child per
 command, which runs `omniload` as `python -m omniload` does. The child is still a process of its own: its own
 pid, exit code (a signal's as a negative code, like subprocess), stdout and stderr, stdin on /dev/null, the
 command's environment and working directory; a SIGKILL ends it alone.
@@ -199,7 +199,7 @@ _POOL = _Pool()
 
 #: What an ingest imports; not omniload.cli, whose help text reads OMNILOAD_SOURCES.
 PRELOAD = (
-    "omniload.pipeline", "omniload.api", "dlt", "dlt.common.libs.pyarrow", "dlt.sources.helpers.requests",
+    "omniload.run.loop", "omniload.api", "dlt", "dlt.common.libs.pyarrow", "dlt.sources.helpers.requests",
     "dlt.destinations.impl.duckdb.duck", "duckdb",
 )
 

@@ -7,8 +7,8 @@ import gzip
 import os
 from pathlib import Path
 
-from omniload.faults import VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
+from omniload.testing.faults import VARIABLE
 from tests import launcher
 from tests.conftest import ingest, omniload, source_uri
 from tests.state.support import Dest, ingest_args, loaded, one_line_error

@@ -1,5 +1,5 @@
 """`import omniload` and the dlt source change nothing in the importing process: not its environment (dlt's
-settings are a run's, omniload/pipeline.py `configure_dlt`), not its allocator (the command's and the run's,
+settings are a run's, omniload/run/dlt_config.py `configure_dlt`), not its allocator (the command's and the run's,
 omniload/memory.py). Each check runs in a fresh interpreter, since this one has imported everything already.
 
 glibc's setting is observed through its effect: once a large mapped block is freed, glibc raises its mmap
@@ -59,7 +59,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="th
 
 def test_importing_omniload_and_the_dlt_source_changes_neither_the_environment_nor_the_allocator() -> None:
     seen = fresh_interpreter(
-        "import omniload, omniload.memory, omniload.api, omniload.pipeline, omniload.sources.customerio\n"
+        "import omniload, omniload.memory, omniload.api, omniload.run.loop, omniload.sources.customerio\n"
         "import omniload.sources.customerio.dlt_source"
     )
     assert seen == {"changed": [], "mapped": 0, "configured": False}
@@ -74,7 +74,7 @@ def test_the_command_sets_the_allocator_before_its_imports() -> None:
 def test_a_run_configures_dlt_where_the_user_has_not() -> None:
     seen = fresh_interpreter(
         "os.environ['RUNTIME__LOG_LEVEL'] = 'INFO'\n"
-        "from omniload.pipeline import configure_dlt\nconfigure_dlt()\n"
+        "import omniload.memory\nfrom omniload.run.dlt_config import configure_dlt\nconfigure_dlt()\n"
         "assert os.environ['RUNTIME__LOG_LEVEL'] == 'INFO', 'the user\\'s own setting is kept'"
     )
     assert seen["changed"] == ["RUNTIME__DLTHUB_TELEMETRY", "RUNTIME__INTERCEPT_SIGNALS", "RUNTIME__LOG_LEVEL"]

@@ -1,4 +1,4 @@
-"""Removals (omniload/removals.py) against real destinations: a table loaded by dlt into a DuckDB file and a
+"""Removals (omniload/run/removals.py) against real destinations: a table loaded by dlt into a DuckDB file and a
 PostgreSQL schema loses exactly the rows a removal names, applying it twice changes nothing, and a table that
 does not exist yet is left alone."""
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from omniload import removals
 from omniload.destinations import resolve
+from omniload.run import removals
 from omniload.source import Removal
 from tests.state.support import POSTGRES_URI, postgres_available
 

@@ -13,6 +13,7 @@ from omniload import __version__
 from omniload.cli.output import failing, out
 from omniload.source import Source
 from omniload.sources import BUILT_IN, find_source, sources
+from omniload.text import aligned
 
 _SOURCE = typer.Argument(help=f"Source name, e.g. {BUILT_IN[0].name}; without it, the sources.")
 
@@ -42,9 +43,8 @@ def tables(
             listing.add_row(*row)
         out.print(listing)
         return
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(4)]
-    for row in (header, *rows):  # plain text when piped: never cut to a terminal's width
-        out.out("  ".join([*(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)), row[4]]), highlight=False)
+    for line in aligned([header, *rows]):  # plain text when piped: never cut to a terminal's width
+        out.out(line, highlight=False)
 
 
 def docs_page(source: Annotated[str | None, _SOURCE] = None) -> None:

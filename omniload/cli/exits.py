@@ -17,6 +17,7 @@ import typer
 
 from omniload.errors import OmniloadError, UsageError
 from omniload.interrupts import Interrupted
+from omniload.text import first_line
 
 
 class ExitStatus(IntEnum):
@@ -75,9 +76,3 @@ def _failure(error: BaseException) -> Failure:
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         return Failure(ExitStatus.BAD_INPUT, f"{error.format_message()}{hint}", traceback=False)
     return Failure(ExitStatus.ERROR, f"{type(error).__name__}: {first_line(error)}", bug=True)
-
-
-def first_line(error: BaseException) -> str:
-    """The first non-empty line of an error's message."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else ""

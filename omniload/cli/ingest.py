@@ -28,9 +28,9 @@ from omniload.options import flag
 from omniload.source import Strategy
 
 if TYPE_CHECKING:
-    from omniload.pipeline import Run
     from omniload.progress import Progress
     from omniload.results import RunResult
+    from omniload.run.loop import Run
 
 
 class ProgressMode(StrEnum):

@@ -16,6 +16,7 @@ from typing import Protocol
 import httpx
 
 from omniload.errors import ApiError, NotFound
+from omniload.text import first_line
 
 
 class ErrorDescription(Protocol):
@@ -89,5 +90,4 @@ def seconds(value: float) -> str:
 
 def reason(exc: Exception) -> str:
     """The first line of an exception, short enough for a one-line error."""
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+    return (first_line(exc) or type(exc).__name__)[:200]

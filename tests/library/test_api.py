@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from omniload.progress import JsonProgress
 from omniload.testing.customerio import FakeCustomerIO
 from tests.conftest import query, source_uri
 from tests.library.support import rows
+from tests.state.support import make_dest
 
 
 def test_ingest_returns_the_figures_of_what_it_loaded(fake: FakeCustomerIO, tmp_path: Path) -> None:
@@ -103,3 +105,19 @@ def test_every_flag_is_a_keyword_of_ingest(fake: FakeCustomerIO, tmp_path: Path)
     assert ("_omniload_loaded_at",) not in columns
     with pytest.raises(TypeError, match="unexpected keyword argument 'yield_limt'"):
         omniload.ingest(source_uri(fake), "segments", f"duckdb:///{db}", yield_limt=1)
+
+
+def test_a_staging_swap_is_the_runs_own_not_the_next_ones(fake: FakeCustomerIO, tmp_path: Path) -> None:
+    """PostgreSQL replaces a table by a swap from dlt's staging dataset; a program that loads into files next,
+    in the same process, loads them as files load, not asking them for a swap they do not have."""
+    postgres = make_dest("postgres", tmp_path)
+    try:
+        swapped = omniload.ingest(source_uri(fake), "segments", postgres.uri, f"{postgres.dataset}.segments")
+        loaded = len(postgres.rows("segments"))
+        files = omniload.ingest(source_uri(fake), "segments", f"file://{tmp_path / 'out'}?format=jsonl", "cio")
+    finally:
+        postgres.drop()
+
+    segments = len(fake.ws.rows("segments"))
+    assert (swapped.tables[0].rows, loaded, files.tables[0].rows) == (segments, segments, segments)
+    assert "DESTINATION__REPLACE_STRATEGY" not in os.environ

@@ -1,4 +1,4 @@
-"""The state tests' fixtures, shared with tests/test_controls.py (tests/state/support.py): a small fake workspace
+"""The state tests' fixtures, shared with tests/test_shaping.py (tests/state/support.py): a small fake workspace
 per test (these tests change its records between runs), and each destination the state tests run against: a
 DuckDB file and a PostgreSQL schema."""
 

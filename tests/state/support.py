@@ -144,7 +144,7 @@ def dest_for(kind: str, tmp_path: Path) -> Iterator[Dest]:
 
 @pytest.fixture(name="fake")
 def small_fake() -> Iterator[FakeCustomerIO]:
-    """`fake` for the state tests and tests/test_controls.py: a small workspace of the test's own, as these tests
+    """`fake` for the state tests and tests/test_shaping.py: a small workspace of the test's own, as these tests
     change its records between runs."""
     with FakeCustomerIO(Workspace(SPEC), api_key=API_KEY, rate_limit=None) as server:
         yield server

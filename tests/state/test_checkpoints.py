@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from omniload.faults import VARIABLE
-from omniload.pipeline import CHECKPOINT_VARIABLE
+from omniload.run.checkpoints import CHECKPOINT_VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
+from omniload.testing.faults import VARIABLE
 from tests.state.support import (
     Dest,
     contents,

@@ -1,5 +1,5 @@
 """Issue 10, point 2, inside a table: a read per person goes in chunks of people, each kept on local disk
-(omniload/spill.py), so a run killed in the middle of such a table, started again with the same command, reads
+(omniload/run/chunks.py), so a run killed in the middle of such a table, started again with the same command, reads
 only the people after the last complete chunk, and still replaces the table at once with every row. Real CLI
 over the fake's real HTTP, real DuckDB file and PostgreSQL schema (README "Checkpoints and resume").
 
@@ -16,9 +16,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from omniload.run.chunks import CHUNKS_VARIABLE, MANIFEST
 from omniload.sources.customerio.passes import CHUNK_WINDOWS_VARIABLE
 from omniload.sources.rest.reader import CHUNK_VARIABLE
-from omniload.spill import MANIFEST, SPILL_VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
 from tests.state.support import SPEC, Dest, contents, ingest_args, kill_when, loaded, make_dest, run, settled
 
@@ -31,7 +31,7 @@ CHUNK = 10
 def chunks_of_ten(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     spills = tmp_path / "spills"
     monkeypatch.setenv(CHUNK_VARIABLE, str(CHUNK))
-    monkeypatch.setenv(SPILL_VARIABLE, str(spills))
+    monkeypatch.setenv(CHUNKS_VARIABLE, str(spills))
     return spills
 
 

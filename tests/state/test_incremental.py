@@ -98,8 +98,13 @@ def test_next_run_continues_from_the_cursor(fake: FakeCustomerIO, dest: Dest) ->
     moved = dest.cursors()
     assert moved["campaigns"] == cursors["campaigns"]
     assert int(second.started) <= moved["messages"] <= int(second.ended) + 1
+    changes_are_read_from_the_cursor(fake, dest, tables, moved)
 
-    # Records change in the fake: a delivery inside the look-back, one outside it, a campaign and an action.
+
+def changes_are_read_from_the_cursor(fake: FakeCustomerIO, dest: Dest, tables: str, moved: dict[str, Any]) -> None:
+    """The third run of `test_next_run_continues_from_the_cursor`, after records changed in the fake: a delivery
+    inside the look-back, one outside it, a campaign and an action."""
+    ws = fake.ws
     now = moved["messages"]
     recent = next(i for i in range(ws.timeline.count - 1, -1, -1) if ws.timeline.time(i) < now - 5 * DAY)
     old = next(i for i in range(ws.timeline.count) if ws.timeline.time(i) < now - 90 * DAY)

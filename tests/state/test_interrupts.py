@@ -2,7 +2,7 @@
 kept, and leave no temporary folder behind. Real CLI, real DuckDB file, real PostgreSQL schema.
 
 The signal comes at a chosen point: while reading, once the run waits on a deliveries page the fake holds back;
-while loading, sent by the process to itself right after it wrote its state row (omniload/faults.py).
+while loading, sent by the process to itself right after it wrote its state row (omniload/testing/faults.py).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from omniload.faults import VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
+from omniload.testing.faults import VARIABLE
 from tests.state.support import Dest, contents, ingest_args, one_line_error, signal_when
 from tests.state.test_fail_safe import TABLES, load_then_change, recovers
 

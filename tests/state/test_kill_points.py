@@ -2,7 +2,8 @@
 was or complete from the new run, and a table's cursor moves only with its rows. Real CLI, real DuckDB file, real
 PostgreSQL database.
 
-The kill is deterministic: `OMNILOAD_KILL_AFTER_STATEMENT` (omniload/faults.py) makes the child process SIGKILL
+The kill is deterministic: `OMNILOAD_KILL_AFTER_STATEMENT` (omniload/testing/faults.py)
+makes the child process SIGKILL
 itself right after the named statement ran. A first run with the variable empty lists the statements of the
 load (and shows what a complete run leaves); then, for every statement that writes into the dataset and every
 COMMIT, a copy of the destination as it was before is loaded again and the process is killed right after that
@@ -24,8 +25,8 @@ from typing import Any
 import pytest
 
 from omniload.clock import VARIABLE as NOW
-from omniload.faults import VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
+from omniload.testing.faults import VARIABLE
 from tests import launcher
 from tests.state.support import POSTGRES_URI, Dest, contents, ingest_args, loaded, postgres_available, run
 

@@ -1,6 +1,6 @@
 """Issue 14, point 8: what runs leave behind. The temporary folders of killed runs are removed by the next run,
 and a successful replace keeps no second copy of its tables in the staging schema. Real CLI, real DuckDB file,
-real PostgreSQL schema; the kill is the process's own, right after a chosen statement (omniload/faults.py).
+real PostgreSQL schema; the kill is the process's own, right after a chosen statement (omniload/testing/faults.py).
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from omniload.faults import VARIABLE
 from omniload.testing.customerio import FakeCustomerIO
+from omniload.testing.faults import VARIABLE
 from tests import launcher
 from tests.conftest import omniload
 from tests.state.support import Dest, ingest_args, loaded, make_dest

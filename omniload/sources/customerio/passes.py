@@ -20,16 +20,16 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from omniload.arrow import coerce
 from omniload.concurrency import parallel_pages
-from omniload.keys import KeySet
+from omniload.disk_sets import KeySet
 from omniload.source import Interval, Page, Position, Row, Strategy, TableRequest
 from omniload.sources.customerio.catalog import PARENT_LISTS, PASS_READS, FromPass, Pass, Table
 from omniload.sources.rest.pager import Pager
 from omniload.sources.rest.parents import ParentLists, shaped_rows
+from omniload.text import utc_stamp as _utc
 
 log = logging.getLogger("omniload")
 
@@ -208,10 +208,6 @@ def _widest(intervals: Iterable[Interval]) -> Interval:
         None if None in starts else min(s for s in starts if s is not None),
         None if None in ends else max(e for e in ends if e is not None),
     )
-
-
-def _utc(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _resumed(interval: Interval, requests: list[TableRequest[Table]]) -> Interval:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omniload.arrow import coerce
+from omniload.disk_sets import KeyMap, KeySet
 from omniload.errors import NotFound
-from omniload.keys import KeyMap, KeySet
 from omniload.source import Page, Row
 from omniload.sources.rest.pager import Pager
 from omniload.sources.rest.reads import Endpoint, Listing, Parents, PerParent, RestCatalog, RestTable

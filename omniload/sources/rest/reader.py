@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omniload import clock
+from omniload.disk_sets import KeySet
 from omniload.errors import NotFound, UsageError
 from omniload.http import HttpClient
-from omniload.keys import KeySet
 from omniload.source import Interval, Item, Page, Position, Present, Row, TableRequest
 from omniload.sources.rest.fanout import chunks, fan_out, per_parent
 from omniload.sources.rest.pager import Pager, fill

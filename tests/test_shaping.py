@@ -13,9 +13,12 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from omniload.controls import Controls
 from omniload.destinations import Destination, resolve
 from omniload.errors import UsageError
+from omniload.shaping.checks import check
+from omniload.shaping.flags import Shaping
+from omniload.shaping.hints import shaped_hints
+from omniload.shaping.transform import PageShaper
 from omniload.sources.customerio.source import SOURCE
 from omniload.testing.customerio import FakeCustomerIO
 from tests.conftest import API_KEY, Ran, omniload
@@ -216,10 +219,10 @@ def bigquery() -> Destination:
 def test_bigquery_tables_get_dlts_partition_and_cluster_hints() -> None:
     """Not loaded for real (no BigQuery here): the hints are dlt's bigquery_adapter's, which its BigQuery client
     turns into PARTITION BY and CLUSTER BY."""
-    controls = Controls.parse(partition_by="created_at", cluster_by="type, name")
-    controls.check([], READER, bigquery())
+    shaping = Shaping.parse(partition_by="created_at", cluster_by="type, name")
+    check(shaping, [], READER, bigquery())
 
-    hints = controls.hints([{"name": "id", "nullable": False}], table_name="segments")
+    hints = shaped_hints(shaping, [{"name": "id", "nullable": False}], table_name="segments")
 
     assert hints == {
         "columns": [
@@ -234,12 +237,12 @@ def test_bigquery_tables_get_dlts_partition_and_cluster_hints() -> None:
 
 
 def test_a_staging_bucket_needs_a_bucket_and_its_driver() -> None:
-    local = Controls.parse(staging_bucket="file:///tmp/stage")
+    local = Shaping.parse(staging_bucket="file:///tmp/stage")
     with pytest.raises(UsageError, match="not a local folder"):
-        local.check([], READER, bigquery())
-    s3 = Controls.parse(staging_bucket="s3://bucket/stage")
+        check(local, [], READER, bigquery())
+    s3 = Shaping.parse(staging_bucket="s3://bucket/stage")
     with pytest.raises(UsageError, match=r"needs the s3fs driver: pip install -e '.+\[s3\]'"):
-        s3.check([], READER, bigquery())
+        check(s3, [], READER, bigquery())
 
 
 @pytest.mark.parametrize(
@@ -259,10 +262,10 @@ def test_a_staging_bucket_needs_a_bucket_and_its_driver() -> None:
     ],
 )
 def test_mask_algorithms_give_ingestrs_outputs(mask: str, value: Any, masked: Any) -> None:
-    controls = Controls.parse(masks=[f"value:{mask}"], load_timestamp=False)
+    shaper = PageShaper(Shaping.parse(masks=[f"value:{mask}"], load_timestamp=False))
     page = pa.table({"value": [value, None]})
 
-    assert controls.apply(SEGMENTS, page).column("value").to_pylist() == [masked, None]
+    assert shaper.apply(SEGMENTS, page).column("value").to_pylist() == [masked, None]
 
 
 @pytest.mark.parametrize(
@@ -290,6 +293,6 @@ def test_mask_algorithms_give_ingestrs_outputs(mask: str, value: Any, masked: An
 )
 def test_flag_syntax_errors_are_one_line(flags: dict[str, Any], message: str) -> None:
     with pytest.raises(UsageError) as raised:
-        Controls.parse(**flags)
+        Shaping.parse(**flags)
 
     assert str(raised.value).startswith(message) and "\n" not in str(raised.value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from omniload.keys import KeyMap, KeySet
+from omniload.disk_sets import KeyMap, KeySet
 
 
 def test_new_keys_are_flagged_once_even_within_one_call() -> None:

@@ -23,16 +23,17 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SPILL_VARIABLE = "OMNILOAD_SPILL_DIR"
+#: Where the chunks go (README "Checkpoints and resume"); the variable keeps its first name.
+CHUNKS_VARIABLE = "OMNILOAD_SPILL_DIR"
 MANIFEST = "manifest.json"
 
 
-def spill_root() -> Path:
-    return Path(os.environ.get(SPILL_VARIABLE) or Path.home() / ".cache" / "omniload" / "chunks")
+def chunks_root() -> Path:
+    return Path(os.environ.get(CHUNKS_VARIABLE) or Path.home() / ".cache" / "omniload" / "chunks")
 
 
 @dataclass
-class Spill:
+class Chunks:
     """The chunks of one table of one pipeline, for one set of run arguments (`fingerprint`)."""
 
     folder: Path
@@ -45,21 +46,21 @@ class Spill:
     _schema: pa.Schema | None = None
 
     @classmethod
-    def open(cls, pipeline: str, table: str, fingerprint: str) -> Spill:
-        """The kept chunks of this table, if a run with the same arguments left any; else an empty spill."""
+    def open(cls, pipeline: str, table: str, fingerprint: str) -> Chunks:
+        """The kept chunks of this table, if a run with the same arguments left any; else none."""
         digest = hashlib.sha1(f"{pipeline}|{table}".encode()).hexdigest()[:16]
-        folder = spill_root() / digest
-        spill = cls(folder, fingerprint)
+        folder = chunks_root() / digest
+        chunks = cls(folder, fingerprint)
         try:
             manifest = orjson.loads((folder / MANIFEST).read_bytes())
         except (OSError, orjson.JSONDecodeError):
-            return spill
+            return chunks
         if manifest.get("fingerprint") == fingerprint:
-            spill.position = manifest["position"]
-            spill.label = manifest.get("label", "")
-            spill.parts = list(manifest["parts"])
-            spill.json_columns = list(manifest.get("json_columns", []))
-        return spill
+            chunks.position = manifest["position"]
+            chunks.label = manifest.get("label", "")
+            chunks.parts = list(manifest["parts"])
+            chunks.json_columns = list(manifest.get("json_columns", []))
+        return chunks
 
     @property
     def rows(self) -> int:
