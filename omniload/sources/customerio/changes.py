@@ -168,13 +168,13 @@ class ChangeFeed:
         assert feed is not None
         reason = self.reason(request)
         if reason:
-            if feed is Feed.GONE and WATERMARK not in (request.memory or {}):  # never refreshed: read as usual
-                request.memory = None if request.memory is None else {WATERMARK: self.now, FULL_AT: self.now}
+            refreshed_before = WATERMARK in (request.memory or {})
+            request.memory = None if request.memory is None else {WATERMARK: self.now, FULL_AT: self.now}
+            if feed is Feed.GONE and not refreshed_before:  # never refreshed: read as usual
                 return
             log.info("%s: full read: %s", name, reason)
             if feed is Feed.GONE:  # rows of people gone since the watermark may be anywhere in its history
                 request.interval, request.replace = Interval(), True
-            request.memory = None if request.memory is None else {WATERMARK: self.now, FULL_AT: self.now}
             return
         request.memory = {WATERMARK: self.now, FULL_AT: (request.memory or {}).get(FULL_AT, self.now)}
         if feed in PER_PERSON:
@@ -226,7 +226,6 @@ class ChangeFeed:
         return request.table.feed is Feed.LOG and request.load_name not in self._whole
 
     def _unproven(self, requests: list[TableRequest[Table]], reason: str) -> None:
-        self.read = False
         for request in requests:
             if request.table.feed in PER_PERSON:
                 self._whole.setdefault(request.load_name, reason)
