@@ -90,7 +90,8 @@ class FromPass(SourceRead):
     `member_of` names the parent list a row must belong to, through the row field `via`; `person_rows`
     replaces `customer_id` with the person's cio_id, as the `customer_*` tables require. `params`: query
     parameters the pass adds when this table is read (in-app survey answers ride on the deliveries with
-    `get_tracked_responses=true`); the table's `shape` makes its rows of each record.
+    `get_tracked_responses=true`); the table's `shape` makes its rows of each record. `unnamed`: how a person
+    row that names nobody (null `customer_identifiers` and `customer_id`) finds its person without an `id`.
     """
 
     name: Literal["messages", "activities"]
@@ -98,6 +99,19 @@ class FromPass(SourceRead):
     via: str | None = None
     person_rows: bool = False
     params: Mapping[str, str] = field(default_factory=dict)
+    unnamed: Unnamed | None = None
+
+
+@dataclass(frozen=True)
+class Unnamed:
+    """The rows of people without an `id`, which name nobody (docs/contract/customerio/changes.md section 5):
+    linked by the email in `recipient` (a field of the row) to a person without an `id` who has that email,
+    then by `per_person`, the person's own read, asked of each person without an `id` in turn (in the windows
+    of the rows still unlinked when `windowed`) until every row is found or the run's budget is spent."""
+
+    per_person: Endpoint
+    recipient: str | None = None
+    windowed: bool = False
 
 
 Read = Listing | PerParent | Batched | Metrics | FromPass | Contents | Usage | Budgeted
@@ -141,7 +155,7 @@ class Pass:
 
 PARENTS: tuple[Parents, ...] = (
     Parents(name="people", table="customers", id_field="cio_id", id_type=str, key="customer_id", on_disk=True,
-            alias_field="id"),
+            alias_fields=("id", "email")),
     Parents(name="campaigns", table="campaigns", key="campaign_id", created="created"),
     Parents(name="broadcasts", table="broadcasts", key="broadcast_id", created="created"),
     Parents(name="newsletters", table="newsletters", key="newsletter_id", created="created"),
@@ -245,7 +259,10 @@ PRODUCT_TABLES: tuple[Table, ...] = (
           types={"cio_id": str}, shape=shapes.person, dedupe=True),
     Table(name="customer_activities", description="Activity of each person (last 30 days).",
           primary_key=("id",), strategy=Strategy.REPLACE,
-          read=FromPass("activities", member_of="people", person_rows=True), types={"id": str}, feed=Feed.LOG),
+          read=FromPass("activities", member_of="people", person_rows=True, unnamed=Unnamed(
+              Endpoint("/v1/customers/{customer_id}/activities", "activities", limit=100,
+                       params={"id_type": "cio_id"}))),
+          types={"id": str}, feed=Feed.LOG),
     Table(name="customer_attributes", description="Attributes, timestamps and devices of each person.",
           primary_key=("customer_id",), strategy=Strategy.REPLACE,
           read=Batched("people", Endpoint("/v1/customers/attributes", "customers", "POST",
@@ -253,7 +270,10 @@ PRODUCT_TABLES: tuple[Table, ...] = (
           types={"customer_id": str}, shape=shapes.person_attributes, feed=Feed.ATTRIBUTES),
     Table(name="customer_messages", description="Deliveries sent to each person.",
           primary_key=("id",), strategy=Strategy.MERGE, cursor=CursorRule.RUN_TIME,
-          read=FromPass("messages", member_of="people", person_rows=True), types=DELIVERY_TYPES,
+          read=FromPass("messages", member_of="people", person_rows=True, unnamed=Unnamed(
+              Endpoint("/v1/customers/{customer_id}/messages", "messages", limit=1000, params={"id_type": "cio_id"}),
+              recipient="recipient", windowed=True)),
+          types=DELIVERY_TYPES,
           feed=Feed.GONE),
     Table(name="customer_relationships", description="Object relationships of each person.",
           primary_key=("customer_id", "object_type_id", "object_id"), strategy=Strategy.REPLACE,

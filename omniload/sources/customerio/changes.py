@@ -232,7 +232,7 @@ class ChangeFeed:
 
     def _note(self, page: Page) -> None:
         """The changes of one page; a record naming its person only by `id` is found in the people listing."""
-        by_id = self.parents.aliases("people").lookup(
+        by_id = self.parents.aliases("people", "id").lookup(
             person_id for record in page if not cio_id_of(record) and (person_id := person_id_of(record))
         )
         for record in page:

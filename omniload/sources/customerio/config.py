@@ -24,6 +24,7 @@ PARAMETERS = (
     "full_refresh_days",
     "design_studio_content",
     "message_contents_per_day",
+    "unnamed_budget",
 )
 
 
@@ -39,6 +40,7 @@ class CustomerIOConfig:
     full_refresh_days: int = 7  # tables refreshed from the change feed are read whole at least this often
     design_studio_content: bool = False  # read each Design Studio email's content: a request per email
     message_contents_per_day: int = 100  # archived messages omniload may fetch a day (the API allows 100)
+    unnamed_budget: int = 1000  # requests a run may spend finding the people without an `id` of rows naming nobody
 
     @property
     def custom_host(self) -> bool:
@@ -47,7 +49,8 @@ class CustomerIOConfig:
 
 def parse_uri(uri: str) -> CustomerIOConfig:
     """`customerio://?api_key=KEY&region=us|eu[&base_url=…][&rate_limit=…][&lookback_days=…][&retry_budget=…]
-    [&timeout=…][&design_studio_content=true]`."""
+    [&timeout=…][&full_refresh_days=…][&design_studio_content=true][&message_contents_per_day=…]
+    [&unnamed_budget=…]`."""
     parts = urlsplit(uri)
     query = {name: values[-1] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
     unknown = sorted(set(query) - set(PARAMETERS))
@@ -77,6 +80,7 @@ def parse_uri(uri: str) -> CustomerIOConfig:
         full_refresh_days=int(_positive_number(query, "full_refresh_days", 7, allow_zero=True)),
         design_studio_content=_flag(query, "design_studio_content"),
         message_contents_per_day=_at_most(query, "message_contents_per_day", 100),
+        unnamed_budget=int(_positive_number(query, "unnamed_budget", 1000, allow_zero=True)),
     )
 
 

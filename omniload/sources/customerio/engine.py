@@ -44,12 +44,13 @@ class Reader(RestReader):
     catalog: RestCatalog = field(default=REST_CATALOG)
     full_refresh_days: int = 7  # a table refreshed from the change feed is read whole at least this often
     contents_per_day: int = 100  # of a `Budgeted` read's daily allowance, what omniload may spend
+    unnamed_budget: int = 1000  # requests the per-person reads may spend on rows that name nobody
     passes: PassReader = field(init=False)
     feed: ChangeFeed = field(init=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.passes = PassReader(self.pager, self.parents, self.workers, self.now)
+        self.passes = PassReader(self.pager, self.parents, self.workers, self.now, self.unnamed_budget)
         self.feed = ChangeFeed(self.pager, self.parents, self.now, self.full_refresh_days)
 
     def read_all(self, requests: list[TableRequest[Any]]) -> Iterator[tuple[TableRequest[Any], Item]]:
@@ -99,6 +100,7 @@ class Reader(RestReader):
                 rows = self.passes.rows(request.table, page, allowed)
                 if rows:
                     yield request, rows
+        yield from self.passes.unnamed_rows(logs)
         self.passes.warn_unlinked(logs)
         for request in logs:
             self.feed.finish(request, set())

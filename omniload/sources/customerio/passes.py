@@ -4,7 +4,10 @@ contract allows (docs/contract/customerio/tables.md section 5).
 The four delivery tables come from one `GET /v1/messages` pass read in time windows, the two activity tables
 from one `GET /v1/activities` pass; each table keeps the rows that belong to its parent list. A person's row
 names the person by `customer_identifiers.cio_id` or, where that is null, by its own `customer_id`, the
-person's `id`, found in the people list's alias map (tables.md section 5, items 1 and 2).
+person's `id`, found in the people list's alias map (tables.md section 5, items 1 and 2). A row that names nobody,
+both null, belongs to a person without an `id` (docs/contract/customerio/changes.md section 5): it is linked by
+the email it was sent to, else by the per-person reads of the people without an `id` once the pass is read,
+within the run's `unnamed_budget` of requests (`unnamed_rows`).
 
 A windowed pass over more windows than `chunk_windows` goes in chunks: each time every window up to some point
 has been read, the tables it feeds get a `Position` there (the end of the last of those windows), and a run
@@ -18,6 +21,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +30,9 @@ from typing import Any
 from omniload.arrow import coerce
 from omniload.concurrency import parallel_pages
 from omniload.disk_sets import KeySet
+from omniload.errors import NotFound
 from omniload.source import Interval, Page, Position, Row, Strategy, TableRequest
-from omniload.sources.customerio.catalog import PARENT_LISTS, PASS_READS, FromPass, Pass, Table
+from omniload.sources.customerio.catalog import PARENT_LISTS, PASS_READS, FromPass, Pass, Table, Unnamed
 from omniload.sources.rest.pager import Pager
 from omniload.sources.rest.parents import ParentLists, shaped_rows
 from omniload.text import utc_stamp as _utc
@@ -50,7 +56,9 @@ class PassReader:
     chunk_windows: int = field(
         default_factory=lambda: int(os.environ.get(CHUNK_WINDOWS_VARIABLE) or CHUNK_WINDOWS)
     )
+    budget: int = 1000  # requests left this run for the per-person reads of rows that name nobody
     _unlinked: dict[str, int] = field(default_factory=dict)  # pass rows of no person, per table
+    _unnamed: dict[str, dict[str, int]] = field(default_factory=dict)  # per table: id → created, naming nobody
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def read(
@@ -69,15 +77,21 @@ class PassReader:
         extra = {
             k: v for r in requests if isinstance(r.table.read, FromPass) for k, v in r.table.read.params.items()
         }
+        held: dict[str, Position] = {}  # a table waiting for rows that name nobody moves only once they are read
         for page in self.pages(read, interval, extra):
             if isinstance(page, Position):
                 for request in requests if chunked else ():
-                    yield request, page
+                    if request.table.name in self._unnamed:
+                        held[request.table.name] = page
+                    else:
+                        yield request, page
                 continue
             for request, allowed in zip(requests, members, strict=True):
                 rows = self.rows(request.table, page, allowed)
                 if rows:
                     yield request, rows
+        yield from self.unnamed_rows(requests)
+        yield from ((request, held[request.table.name]) for request in requests if request.table.name in held)
         self.warn_unlinked(requests)
 
     def pages(
@@ -163,22 +177,111 @@ class PassReader:
     def _person_rows(self, table: Table, page: Page, people: set[Any] | KeySet) -> Page:
         """The rows of this run's people, with `customer_id` set to the person's cio_id. The person is found by
         `customer_identifiers.cio_id`; where that is null, by the row's own `customer_id`, the person's `id`
-        (tables.md section 5, items 1 and 2). Rows of nobody are counted for the run's warnings."""
+        (tables.md section 5, items 1 and 2); where both are null, by the email the row was sent to, or later by
+        `unnamed_rows` (changes.md section 5). Rows of nobody are counted for the run's warnings."""
         read = table.read
         assert isinstance(read, FromPass) and read.member_of is not None
         cio_ids = [cio_id_of(record) for record in page]
         ids = [None if cio_id else person_id_of(record) for record, cio_id in zip(page, cio_ids, strict=True)]
         known = people.intersection(i for i in cio_ids if i is not None)  # one lookup a page
-        by_id = self.parents.aliases(read.member_of).lookup(i for i in ids if i is not None)  # and one for the ids
-        rows = []
+        by_id = self.parents.aliases(read.member_of, "id").lookup(i for i in ids if i is not None)  # one for ids
+        unnamed = [record for record, cio_id, person_id in zip(page, cio_ids, ids, strict=True)
+                   if not cio_id and not person_id]
+        by_email = self._by_recipient(read, unnamed)  # and one for the emails of rows that name nobody
+        rows, waiting = [], []
         for record, cio_id, person_id in zip(page, cio_ids, ids, strict=True):
-            person = cio_id if cio_id in known else by_id.get(person_id) if person_id else None
+            if cio_id or person_id:
+                person = cio_id if cio_id in known else by_id.get(person_id) if person_id else None
+            else:
+                person = by_email.get(_recipient(read, record))
+                if person is None and read.unnamed is not None:
+                    waiting.append(record)
             if person is not None:
                 rows.append({**record, "customer_id": person})
-        if len(rows) < len(page):
-            with self._lock:
-                self._unlinked[table.name] = self._unlinked.get(table.name, 0) + len(page) - len(rows)
+        self._count(table, len(page) - len(rows) - len(waiting), waiting)
         return rows
+
+    def _by_recipient(self, read: FromPass, records: Page) -> dict[str, str]:
+        """The people without an `id` that rows naming nobody were sent to, by email (changes.md section 5)."""
+        emails = [_recipient(read, record) for record in records]
+        if not any(emails) or read.member_of is None:
+            return {}
+        return self.parents.aliases(read.member_of, "email").lookup(email for email in emails if email)
+
+    def _count(self, table: Table, unlinked: int, waiting: Page) -> None:
+        """Rows of no person, for the warnings, and rows naming nobody, for `unnamed_rows`."""
+        with self._lock:
+            if unlinked:
+                self._unlinked[table.name] = self._unlinked.get(table.name, 0) + unlinked
+            if waiting:
+                self._unnamed.setdefault(table.name, {}).update(
+                    (str(record.get("id")), coerce(record.get("created"), int) or 0) for record in waiting
+                )
+
+    def unnamed_rows(self, requests: list[TableRequest[Table]]) -> Iterator[tuple[TableRequest[Table], Page]]:
+        """The rows that named nobody, found by the per-person reads of the people without an `id` while the run's
+        budget lasts (changes.md section 5); those still unfound are counted for the warnings."""
+        for request in requests:
+            table = request.table
+            with self._lock:
+                waiting = self._unnamed.pop(table.name, {})
+            if not waiting:
+                continue
+            assert isinstance(table.read, FromPass) and table.read.unnamed and table.read.member_of
+            count = len(waiting)
+            for rows in self._per_person(table, table.read.member_of, table.read.unnamed, waiting):
+                yield request, rows
+            log.info("%s: %d of %d rows naming no person found by reading people without an id",
+                     table.name, count - len(waiting), count)
+            with self._lock:
+                self._unlinked[table.name] = self._unlinked.get(table.name, 0) + len(waiting)
+
+    def _per_person(self, table: Table, people: str, unnamed: Unnamed, waiting: dict[str, int]) -> Iterator[Page]:
+        """Each person without an `id` read in turn, in the spans of the rows still waiting (all of the person's
+        records when not `windowed`), until none waits or the budget is spent: their waiting rows, as theirs."""
+        spans = _spans(sorted(set(waiting.values()))) if unnamed.windowed else [(0, 0)]  # (0, 0): unwindowed
+        starts = [start for start, _ in spans]
+        left = Counter(max(0, bisect_right(starts, created) - 1) for created in waiting.values())  # per span
+        key, read = PARENT_LISTS[people].key, 0
+        for person in self.parents.lacking(people):
+            for index, (start, end) in enumerate(spans):
+                if not waiting or self.budget <= 0:
+                    self._warn_spent(table, read, len(waiting))
+                    return
+                if not left[index]:
+                    continue
+                params = {"start_ts": start, "end_ts": end} if unnamed.windowed else {}
+                pages = self._within_budget(self.pager.pages(unnamed.per_person, {key: person}, params))
+                found = [r for page in pages for r in shaped_rows(table, page, None)
+                         if waiting.pop(str(r.get("id")), None) is not None]
+                left[index] -= len(found)
+                if found:
+                    yield [{**record, "customer_id": person} for record in found]
+            read += 1
+
+    def _within_budget(self, pages: Iterable[Page]) -> Iterator[Page]:
+        """`pages` while the budget lasts: each page is one request, asked for only with budget left. A person
+        gone since the listing (404) has none."""
+        found = iter(pages)
+        try:
+            while self.budget > 0:
+                page = next(found, None)
+                if page is None:
+                    return
+                self.budget -= 1
+                yield page
+        except NotFound:
+            return
+
+    def _warn_spent(self, table: Table, read: int, left: int) -> None:
+        if left:
+            log.warning(
+                "%s: the per-person reads stopped at unnamed_budget after %d people without an id; %d rows that "
+                "name no person are left out",
+                table.name,
+                read,
+                left,
+            )
 
     def warn_unlinked(self, requests: list[TableRequest[Table]]) -> None:
         for request in requests:
@@ -217,6 +320,24 @@ def _resumed(interval: Interval, requests: list[TableRequest[Table]]) -> Interva
     if None in positions:
         return interval
     return Interval(min(positions) + 1, interval.end)
+
+
+def _spans(times: list[int]) -> list[tuple[int, int]]:
+    """Sorted times grouped into as few inclusive spans as hold them, each no wider than a pass window."""
+    spans: list[tuple[int, int]] = []
+    for moment in times:
+        if spans and moment - spans[-1][0] < WINDOW_SECONDS:
+            spans[-1] = (spans[-1][0], moment)
+        else:
+            spans.append((moment, moment))
+    return spans
+
+
+def _recipient(read: FromPass, record: Row) -> str:
+    """Where a row was sent, when its table links rows by it (an email), else ""."""
+    field_name = read.unnamed.recipient if read.unnamed else None
+    value = record.get(field_name) if field_name else None
+    return value if isinstance(value, str) else ""
 
 
 def cio_id_of(record: Row) -> str | None:

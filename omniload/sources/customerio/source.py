@@ -67,6 +67,7 @@ class CustomerIOConnection:
             full_refresh_days=config.full_refresh_days,
             details=config.design_studio_content,
             contents_per_day=config.message_contents_per_day,
+            unnamed_budget=config.unnamed_budget,
         )
 
 

@@ -2,8 +2,8 @@
 
 One `ParentLists` serves one run and reads each list at most once, so tables loaded together share a list, and
 a table that is itself a list reads it through here too, a list read per parent (each broadcast's triggers) as
-well. A list too large for memory (`on_disk`) lives in a `KeySet`, and its second identifier (`alias_field`) in
-a `KeyMap` to the parent id, filled by the same read.
+well. A list too large for memory (`on_disk`) lives in a `KeySet`, and its other identifiers (`alias_fields`)
+each in a `KeyMap` to the parent id, filled by the same read, with the ids of the records lacking the first.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class ParentLists:
     catalog: RestCatalog
     _lists: dict[str, list[Row]] = field(default_factory=dict)  # by endpoint and query, or by table name
     _on_disk: dict[str, KeySet] = field(default_factory=dict)
-    _aliases: dict[str, KeyMap] = field(default_factory=dict)  # alias → parent id, filled with `_on_disk`
+    _aliases: dict[tuple[str, str], KeyMap] = field(default_factory=dict)  # (list, field): alias → parent id
+    _lacking: dict[str, KeySet] = field(default_factory=dict)  # ids of a list's records lacking its first alias
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def list_table(self, table: RestTable) -> Iterator[Page]:
@@ -51,21 +52,19 @@ class ParentLists:
         filling = next(
             (p for p in self.catalog.on_disk if p.table == table.name and p.name not in self._on_disk), None
         )
-        keys = KeySet() if filling else None
-        aliases = KeyMap() if filling and filling.alias_field else None
+        found = _OnDisk(filling) if filling else None
         shared = table.name in self.catalog.shared_tables
         for endpoint in table.read.endpoints:
             for page in [self.listing(endpoint)] if shared else self.pager.pages(endpoint):
                 rows = shaped_rows(table, page, None)
-                if filling and keys is not None:
-                    keys.add_new([row[filling.id_field] for row in rows])
-                    if aliases is not None:
-                        aliases.update(_alias_links(filling, rows))
+                if found:
+                    found.add(rows)
                 yield rows
-        if filling and keys is not None:
-            if aliases is not None:
-                self._aliases[filling.name] = aliases
-            self._on_disk[filling.name] = keys  # only once complete: a read stopped half-way leaves no list
+        if found:  # only once complete: a read stopped half-way leaves no list
+            name = found.declared.name
+            self._aliases.update({(name, alias): links for alias, links in found.aliases.items()})
+            self._lacking[name] = found.lacking
+            self._on_disk[name] = found.keys
 
     def parents(self, name: str) -> Iterable[Parent]:
         """Every parent of a declared list, in the order the API returned them."""
@@ -109,10 +108,15 @@ class ParentLists:
                 pass
         return self._on_disk[name]
 
-    def aliases(self, name: str) -> KeyMap:
-        """The `alias_field` → parent id map of a list kept on disk, read with its list."""
+    def aliases(self, name: str, alias: str) -> KeyMap:
+        """The `alias` → parent id map of a list kept on disk (one of its `alias_fields`), read with its list."""
         self.on_disk(name)
-        return self._aliases[name]
+        return self._aliases[name, alias]
+
+    def lacking(self, name: str) -> KeySet:
+        """The ids of a list kept on disk whose records lack its first alias (the people without an `id`)."""
+        self.on_disk(name)
+        return self._lacking[name]
 
     def listing(self, endpoint: Endpoint) -> list[Row]:
         """A small parent list, read once per run and shared by every table that needs it."""
@@ -175,8 +179,25 @@ def _parent(declared: Parents, record: Row) -> Parent | None:
     return Parent({**kept, declared.key: coerce(record.get(declared.id_field), declared.id_type)}, created)
 
 
-def _alias_links(declared: Parents, rows: Page) -> list[tuple[str, str]]:
-    """(alias, parent id) of each record of a page that has an alias, both as text."""
-    alias = declared.alias_field or ""
-    linked = [row for row in rows if row.get(alias) not in (None, "")]
-    return [(str(coerce(row[alias], str)), str(row[declared.id_field])) for row in linked]
+@dataclass
+class _OnDisk:
+    """An on-disk list as its pages go by: its ids, a map per alias field (each filled only from the records
+    lacking the fields before it), and the ids of the records lacking the first."""
+
+    declared: Parents
+    keys: KeySet = field(default_factory=KeySet)
+    aliases: dict[str, KeyMap] = field(init=False)
+    lacking: KeySet = field(default_factory=KeySet)
+
+    def __post_init__(self) -> None:
+        self.aliases = {alias: KeyMap() for alias in self.declared.alias_fields}
+
+    def add(self, rows: Page) -> None:
+        id_field = self.declared.id_field
+        self.keys.add_new([row[id_field] for row in rows])
+        for index, alias in enumerate(self.declared.alias_fields):
+            named = [row for row in rows if row.get(alias) not in (None, "")]
+            self.aliases[alias].update((str(coerce(row[alias], str)), str(row[id_field])) for row in named)
+            rows = [row for row in rows if row.get(alias) in (None, "")]
+            if index == 0:
+                self.lacking.add_new([row[id_field] for row in rows])

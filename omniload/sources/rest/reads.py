@@ -117,8 +117,10 @@ class Parents:
     A nested list (`within`) takes each item of the `items` array of another list's records, keeping that
     list's fields; an item that is not an object is the id itself. A fixed list (`values`) is given here, not
     read. `on_disk`: a list too large for memory (every person of an account), kept in a key set; tables read
-    over it go in chunks a killed run resumes after. `alias_field`: a second identifier of an on-disk list's
-    records, kept on disk as alias → parent id for records that name their parent only by it. A list whose
+    over it go in chunks a killed run resumes after. `alias_fields`: other identifiers of an on-disk list's
+    records, each kept on disk as alias → parent id for records that name their parent only by it; a later one
+    only for records lacking the earlier ones (a person named by email has no `id`), and the ids of the records
+    lacking the first are kept too (`ParentLists.lacking`: the people without an `id`). A list whose
     table is itself read per parent is read once per run too, and `keep` names the record fields its parents
     carry beside their id (the outer id a nested path also needs).
     """
@@ -132,7 +134,7 @@ class Parents:
     id_type: type = int
     created: str | None = None
     on_disk: bool = False
-    alias_field: str | None = None
+    alias_fields: tuple[str, ...] = ()
     values: tuple[Any, ...] = ()
     keep: tuple[str, ...] = ()
 

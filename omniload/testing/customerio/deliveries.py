@@ -41,15 +41,15 @@ def link_of(test: int, null_every: int, forced: bool, person: int, people: Peopl
     """(person or None, whether ``customer_identifiers`` is null) of a delivery or activity.
 
     ``test`` is the record's hash; one record in ``null_every`` has null ``customer_identifiers`` (observed live
-    on about 1.3% of deliveries). Such a record still names its person in ``customer_id``, which holds the
-    person's ``id`` (README fact 15), and the per-person reads return it. The exceptions belong to nobody
-    (``customer_id`` null too, in no per-person read): one in ``ORPHAN_EVERY`` of them, standing for deleted
-    people, and those whose person has no ``id`` to be named by. ``forced`` makes a record linked by ``id``
-    whatever its hash (the person-1 trap of ``Timeline``).
+    on about 1.3% of deliveries). Such a record still belongs to its person, and the per-person reads return
+    it: its ``customer_id`` holds the person's ``id`` (README fact 15), or is null too for a person without an
+    ``id`` (changes.md section 5; an email delivery's ``recipient`` still names them). One in ``ORPHAN_EVERY``
+    of them belongs to nobody (``customer_id`` null, in no per-person read), standing for deleted people.
+    ``forced`` makes a record linked by ``id`` whatever its hash (the person-1 trap of ``Timeline``).
     """
     if not forced and not (null_every and test % null_every == 0):
         return person, False
-    if not forced and ((test // null_every) % ORPHAN_EVERY == 0 or people.person_id(person) is None):
+    if not forced and (test // null_every) % ORPHAN_EVERY == 0:
         return None, True
     return person, True
 
