@@ -50,7 +50,7 @@ class Reader(RestReader):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.passes = PassReader(self.pager, self.parents, self.workers, self.now, self.unnamed_budget)
+        self.passes = PassReader(self.pager, self.parents, self.workers, self.now, budget=self.unnamed_budget)
         self.feed = ChangeFeed(self.pager, self.parents, self.now, self.full_refresh_days)
 
     def read_all(self, requests: list[TableRequest[Any]]) -> Iterator[tuple[TableRequest[Any], Item]]:

@@ -236,6 +236,16 @@ class PassReader:
             with self._lock:
                 self._unlinked[table.name] = self._unlinked.get(table.name, 0) + len(waiting)
 
+    def unnamed_cost(self, table: Table) -> int:
+        """The most requests `unnamed_rows` may spend on `table`'s rows that name nobody, read so far: a read of
+        each person without an `id` in each span of those rows, a page each, within the budget."""
+        read = table.read
+        waiting = self._unnamed.get(table.name)
+        if not waiting or not isinstance(read, FromPass) or not read.unnamed or not read.member_of:
+            return 0
+        spans = len(_spans(sorted(set(waiting.values())))) if read.unnamed.windowed else 1
+        return min(self.budget, spans * len(self.parents.lacking(read.member_of)))
+
     def _per_person(self, table: Table, people: str, unnamed: Unnamed, waiting: dict[str, int]) -> Iterator[Page]:
         """Each person without an `id` read in turn, in the spans of the rows still waiting (all of the person's
         records when not `windowed`), until none waits or the budget is spent: their waiting rows, as theirs."""

@@ -68,11 +68,16 @@ class Nightly:
         self.feed = ChangeFeed(reader.pager, reader.parents, reader.now, reader.full_refresh_days)
 
     def read(self, requests: list[Request]) -> None:
+        """The change pass, as the run reads it; the rows the log tables would take are sorted as the run would,
+        to count those that name no person."""
         self.feed.decide(requests)
         if self.feed.needed(requests):
             before = self.reader.http.stats.requests
-            for _ in self.feed.pass_pages(requests):
-                pass
+            logs = [r.table for r in requests if self.feed.logs(r)]
+            members = [self.reader.passes.members(table) for table in logs]
+            for page in self.feed.pass_pages(requests):
+                for table, allowed in zip(logs, members, strict=True):
+                    self.reader.passes.rows(table, page, allowed)
             self.pass_requests = self.reader.http.stats.requests - before
 
     def estimate(self, request: Request, whole: Estimate) -> Estimate:
@@ -86,8 +91,11 @@ class Nightly:
         people = len(self.reader.parents.on_disk("people"))
         spent, self.pass_requests = self.pass_requests, 0
         if feed is Feed.LOG:
-            return Estimate(request.load_name, spent, note=f"nightly: the change pass ({spent} pages since the "
-                            "watermark, read by the plan)")
+            unnamed = self.reader.passes.unnamed_cost(request.table)
+            note = f"nightly: the change pass ({spent} pages since the watermark, read by the plan)"
+            if unnamed:
+                note += f", then at most {unnamed:,} for rows that name no person: {_unnamed_rule(self.reader)}"
+            return Estimate(request.load_name, spent + unnamed, note=note)
         changed = len(self.feed.changes.people(feed))
         night, full = (-(-changed // 100), -(-people // 100)) if feed is Feed.ATTRIBUTES else (changed, people)
         pass_note = f" and {spent} for the change pass" if spent else ""
@@ -196,7 +204,8 @@ class Planner:
             rule += f", in {count} windows of {WINDOW_SECONDS // 86400} days since {since} (at least one each)"
         if read.member_of and PARENT_LISTS[read.member_of].on_disk:
             rule += f", after {_listing_rule(PARENT_LISTS[read.member_of])}"
-        return f"{rule}; {_no_count(endpoint.records)}; one read for every table it feeds"
+        rule = f"{rule}; {_no_count(endpoint.records)}; one read for every table it feeds"
+        return f"{rule}; {_unnamed_rule(self.reader)}" if read.unnamed else rule
 
     def _sent(self) -> int:
         return self.reader.http.stats.requests
@@ -214,6 +223,12 @@ def _per_member_rule(read: PerParent | Batched | Metrics | Contents | Usage) -> 
     on_disk = PARENT_LISTS[read.parent]
     each = f"one request per {read.size}" if isinstance(read, Batched) else "at least one request for each"
     return f"{each} of the {on_disk.name}, after {_listing_rule(on_disk)}; {_no_count(on_disk.name)}"
+
+
+def _unnamed_rule(reader: Reader) -> str:
+    """The cost of the rows that name no person (docs/contract/customerio/changes.md section 5)."""
+    return (f"rows naming no person, nor the email of one without an id, cost a read of each person without an "
+            f"id, at most {reader.unnamed_budget:,} requests a run (unnamed_budget)")
 
 
 def _no_count(what: str) -> str:
