@@ -108,4 +108,4 @@ def test_a_chunked_pass_moves_its_position_only_past_rows_found(
             continue
         yielded.update(str(row["id"]) for row in item)
     assert yielded == set(expected)
-    assert len(positions) > 1
+    assert positions  # the last, at least, comes after the reads of people without an id

@@ -213,7 +213,8 @@ def test_customer_activities_match_shortcut(client: httpx.Client, ws: Workspace)
 
 def test_null_identifiers_rows_belong_to_their_person() -> None:
     """README fact 15: a record whose customer_identifiers is null names its person's `id` in customer_id, and
-    the per-person reads return it; only deleted people's records (customer_id null) are in none of them."""
+    the per-person reads return it; one whose customer_id is null too is a person's without an `id` (served to
+    them, changes.md section 5) or a deleted person's (in none of them)."""
     ws = Workspace(WorkspaceSpec(people=40, deliveries=800, activities=600, activity_days=31), now=NOW)
     people = ws.people
     with FakeCustomerIO(ws, api_key="k", rate_limit=None) as fake:
@@ -241,7 +242,10 @@ def test_null_identifiers_rows_belong_to_their_person() -> None:
                 assert {rid: people.cio_id(owner or 0) for rid, owner in owners.items()} == {
                     rid: served[rid] for rid in owners
                 }, "a linked record is served to the person its customer_id names"
-                assert not {r["id"] for r in bare if r["customer_id"] is None} & served.keys()
+                unnamed = {r["id"] for r in bare if r["customer_id"] is None}  # people without an id, or nobody
+                theirs = {people.resolve(served[rid], "cio_id") for rid in unnamed & served.keys()}
+                assert {people.person_id(person or 0) for person in theirs} <= {None}, table
+                assert unnamed - served.keys(), table
                 in_truth = [r for r in ws.rows(f"customer_{table}") if r["id"] in {e["id"] for e in everyone}]
                 assert {r["id"]: r["customer_id"] for r in in_truth} == served, "the truth is the per-person reads"
 
