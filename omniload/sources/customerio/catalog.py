@@ -107,7 +107,7 @@ class Unnamed:
     """The rows of people without an `id`, which name nobody (docs/contract/customerio/changes.md section 5):
     linked by the email in `recipient` (a field of the row) to a person without an `id` who has that email,
     then by `per_person`, the person's own read, asked of each person without an `id` in turn (in the windows
-    of the rows still unlinked when `windowed`) until every row is found or the run's budget is spent."""
+    of the rows still unlinked when `windowed`) until every row is found or the table's budget is spent."""
 
     per_person: Endpoint
     recipient: str | None = None

@@ -40,7 +40,7 @@ class CustomerIOConfig:
     full_refresh_days: int = 7  # tables refreshed from the change feed are read whole at least this often
     design_studio_content: bool = False  # read each Design Studio email's content: a request per email
     message_contents_per_day: int = 100  # archived messages omniload may fetch a day (the API allows 100)
-    unnamed_budget: int = 1000  # requests a run may spend finding the people without an `id` of rows naming nobody
+    unnamed_budget: int = 1000  # requests a table may spend a run finding the people of rows naming nobody
 
     @property
     def custom_host(self) -> bool:

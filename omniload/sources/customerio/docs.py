@@ -144,7 +144,7 @@ customerio://?api_key=<api-key>&region=<region>
 | `timeout` | no | Each request's total deadline in seconds (default 60), however slowly the server sends; then the request is retried. |
 | `full_refresh_days` | no | Tables refreshed from the activity log on nightly runs (`customer_attributes`, `customer_relationships`) are read whole at least this often, in days (default 7): the log may miss changes (CSV imports), and the weekly full read repairs them. |
 | `message_contents_per_day` | no | Archived messages `message_contents` may fetch a day, 0 to 100 (default 100, the API's daily allowance): lower it when other tools use the same allowance. |
-| `unnamed_budget` | no | Requests a run may spend finding the person of delivery and activity rows that name none (people without an `id`, whose email the row does not hold): each person without an `id` is read in turn until every such row is found (default 1000; 0 turns it off). Rows still unfound are left out, and a warning says how many. |
+| `unnamed_budget` | no | Requests `customer_messages` and `customer_activities` may each spend a run finding the person of rows that name none (people without an `id`, whose email the row does not hold): each person without an `id` is read in turn until every such row is found (default 1000; 0 turns it off). Rows still unfound are left out, and a warning says how many. |
 | `design_studio_content` | no | `true` adds each Design Studio email's content (subject, HTML, text, envelope) to `design_studio_emails`, at a request per email; default `false`, the emails' metadata only. |
 
 The standard `HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE` variables are honoured.

@@ -44,7 +44,7 @@ class Reader(RestReader):
     catalog: RestCatalog = field(default=REST_CATALOG)
     full_refresh_days: int = 7  # a table refreshed from the change feed is read whole at least this often
     contents_per_day: int = 100  # of a `Budgeted` read's daily allowance, what omniload may spend
-    unnamed_budget: int = 1000  # requests the per-person reads may spend on rows that name nobody
+    unnamed_budget: int = 1000  # requests a table's per-person reads may spend on rows that name nobody
     passes: PassReader = field(init=False)
     feed: ChangeFeed = field(init=False)
 

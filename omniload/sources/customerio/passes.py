@@ -7,7 +7,7 @@ names the person by `customer_identifiers.cio_id` or, where that is null, by its
 person's `id`, found in the people list's alias map (tables.md section 5, items 1 and 2). A row that names nobody,
 both null, belongs to a person without an `id` (docs/contract/customerio/changes.md section 5): it is linked by
 the email it was sent to, else by the per-person reads of the people without an `id` once the pass is read,
-within the run's `unnamed_budget` of requests (`unnamed_rows`).
+within `unnamed_budget` requests a table (`unnamed_rows`).
 
 A windowed pass over more windows than `chunk_windows` goes in chunks: each time every window up to some point
 has been read, the tables it feeds get a `Position` there (the end of the last of those windows), and a run
@@ -56,7 +56,7 @@ class PassReader:
     chunk_windows: int = field(
         default_factory=lambda: int(os.environ.get(CHUNK_WINDOWS_VARIABLE) or CHUNK_WINDOWS)
     )
-    budget: int = 1000  # requests left this run for the per-person reads of rows that name nobody
+    budget: int = 1000  # requests each table may spend a run on the per-person reads of rows that name nobody
     _unlinked: dict[str, int] = field(default_factory=dict)  # pass rows of no person, per table
     _unnamed: dict[str, dict[str, int]] = field(default_factory=dict)  # per table: id → created, naming nobody
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -219,8 +219,8 @@ class PassReader:
                 )
 
     def unnamed_rows(self, requests: list[TableRequest[Table]]) -> Iterator[tuple[TableRequest[Table], Page]]:
-        """The rows that named nobody, found by the per-person reads of the people without an `id` while the run's
-        budget lasts (changes.md section 5); those still unfound are counted for the warnings."""
+        """The rows that named nobody, found by the per-person reads of the people without an `id` while each
+        table's budget lasts (changes.md section 5); those still unfound are counted for the warnings."""
         for request in requests:
             table = request.table
             with self._lock:
@@ -252,36 +252,22 @@ class PassReader:
         spans = _spans(sorted(set(waiting.values()))) if unnamed.windowed else [(0, 0)]  # (0, 0): unwindowed
         starts = [start for start, _ in spans]
         left = Counter(max(0, bisect_right(starts, created) - 1) for created in waiting.values())  # per span
-        key, read = PARENT_LISTS[people].key, 0
+        key, read, allowance = PARENT_LISTS[people].key, 0, _Allowance(self.budget)
         for person in self.parents.lacking(people):
             for index, (start, end) in enumerate(spans):
-                if not waiting or self.budget <= 0:
+                if not waiting or allowance.left <= 0:
                     self._warn_spent(table, read, len(waiting))
                     return
                 if not left[index]:
                     continue
                 params = {"start_ts": start, "end_ts": end} if unnamed.windowed else {}
-                pages = self._within_budget(self.pager.pages(unnamed.per_person, {key: person}, params))
+                pages = allowance.pages(self.pager.pages(unnamed.per_person, {key: person}, params))
                 found = [r for page in pages for r in shaped_rows(table, page, None)
                          if waiting.pop(str(r.get("id")), None) is not None]
                 left[index] -= len(found)
                 if found:
                     yield [{**record, "customer_id": person} for record in found]
             read += 1
-
-    def _within_budget(self, pages: Iterable[Page]) -> Iterator[Page]:
-        """`pages` while the budget lasts: each page is one request, asked for only with budget left. A person
-        gone since the listing (404) has none."""
-        found = iter(pages)
-        try:
-            while self.budget > 0:
-                page = next(found, None)
-                if page is None:
-                    return
-                self.budget -= 1
-                yield page
-        except NotFound:
-            return
 
     def _warn_spent(self, table: Table, read: int, left: int) -> None:
         if left:
@@ -302,6 +288,27 @@ class PassReader:
                     request.table.name,
                     count,
                 )
+
+
+@dataclass
+class _Allowance:
+    """The requests a table may still spend on per-person reads this run (`unnamed_budget`)."""
+
+    left: int
+
+    def pages(self, pages: Iterable[Page]) -> Iterator[Page]:
+        """`pages` while requests are left: each page is one request, asked for only with one left. A person gone
+        since the listing (404) has none."""
+        found = iter(pages)
+        try:
+            while self.left > 0:
+                page = next(found, None)
+                if page is None:
+                    return
+                self.left -= 1
+                yield page
+        except NotFound:
+            return
 
 
 def windows(start: int, end: int) -> Iterator[tuple[int, int]]:

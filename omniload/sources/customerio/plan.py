@@ -228,7 +228,7 @@ def _per_member_rule(read: PerParent | Batched | Metrics | Contents | Usage) -> 
 def _unnamed_rule(reader: Reader) -> str:
     """The cost of the rows that name no person (docs/contract/customerio/changes.md section 5)."""
     return (f"rows naming no person, nor the email of one without an id, cost a read of each person without an "
-            f"id, at most {reader.unnamed_budget:,} requests a run (unnamed_budget)")
+            f"id, at most {reader.unnamed_budget:,} requests for this table (unnamed_budget)")
 
 
 def _no_count(what: str) -> str:

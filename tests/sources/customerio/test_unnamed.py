@@ -109,3 +109,11 @@ def test_a_chunked_pass_moves_its_position_only_past_rows_found(
         yielded.update(str(row["id"]) for row in item)
     assert yielded == set(expected)
     assert positions  # the last, at least, comes after the reads of people without an id
+
+
+def test_the_plan_gives_the_rule_and_the_budget(fake: FakeCustomerIO, tmp_path: Path) -> None:
+    ran = ingest(fake, "customer_messages", tmp_path / "plan.duckdb", "plan", "--plan", unnamed_budget="250")
+
+    assert ran.code == 0, ran.output
+    rule = "cost a read of each person without an id, at most 250 requests for this table (unnamed_budget)"
+    assert rule in ran.stdout
