@@ -223,6 +223,28 @@ def test_a_night_killed_while_reading_is_read_again_by_the_same_command(
 
 
 @pytest.mark.parametrize("dest", ["duckdb"], indirect=True)
+def test_a_night_without_an_activity_table_reads_only_the_change_types(
+    fake: FakeCustomerIO, dest: Dest, tmp_path: Path
+) -> None:
+    """changes.md section 1: with no activity table to feed, the pass reads each change type alone (deliveries
+    and events, most of a busy log, cost nothing), and a typed list read to its end proves itself."""
+    tables = ("customers", *PER_PERSON, "customer_messages")
+    night(fake, dest, tables=",".join(tables))
+    fake.advance_days(2)
+    mark = len(fake.log)
+    again = night(fake, dest, tables=",".join(tables))
+    asked = [r.query.get("type", [""])[0] for r in fake.log[mark:] if r.path == "/v1/activities"]
+    assert asked and all(asked)
+    assert {"attribute_change", "profile_delete", "profile_merge", "add_relationship"} <= set(asked)
+    assert any(kind.startswith("_o:") and kind.endswith(":delete") for kind in asked)  # per object type
+    assert re.search(rf"change pass: {len(set(asked))} change types, a typed read each", again.stderr)
+    for table in PER_PERSON:
+        assert f"{table}: nightly: " in again.stderr
+    loaded, full = and_a_full_read(fake, dest, tmp_path, tables)
+    assert loaded == full
+
+
+@pytest.mark.parametrize("dest", ["duckdb"], indirect=True)
 def test_the_weekly_full_read_repairs_a_change_the_log_missed(
     fake: FakeCustomerIO, dest: Dest, tmp_path: Path
 ) -> None:

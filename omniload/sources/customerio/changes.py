@@ -43,6 +43,24 @@ PREFERENCES_ATTRIBUTE = "cio_subscription_preferences"
 RELATIONSHIP_TYPES = re.compile(r"^(add_relationship|delete_relationship|relationship_attribute_change"
                                 r"|_o:[^:]+:(add|delete)_relationship|_r:[^:]+:(relationship_)?attribute_change)$")
 OBJECT_DELETE = re.compile(r"^_o:(?P<type_id>[^:]+):delete$")
+#: The change types each feed needs, read one typed pass each when the run loads no activity table (changes.md
+#: section 1, the OpenAPI `listActivities` type enum); `{t}` stands for each object type's id. The `_r:` change
+#: is read in both of its spellings (the OpenAPI's and the `relationship_` one the log also writes).
+SHORT_LOG = "the activity log did not reach back to the watermark (overlap not proven)"
+PEOPLE_CHANGES = ("profile_create", "profile_merge", "profile_delete")
+TYPED: dict[Feed, tuple[str, ...]] = {
+    Feed.ATTRIBUTES: ("attribute_change", "device_change", *PEOPLE_CHANGES),
+    Feed.RELATIONSHIPS: (
+        "add_relationship", "delete_relationship", "relationship_attribute_change", *PEOPLE_CHANGES,
+        "_o:{t}:add_relationship", "_o:{t}:delete_relationship", "_r:{t}:attribute_change",
+        "_r:{t}:relationship_attribute_change", "_o:{t}:delete",
+    ),
+    Feed.PREFERENCES: (
+        "attribute_change", "unsubscribed_email", "unsubscribed_action", "topic_unsubscribed_email",
+        *PEOPLE_CHANGES,
+    ),
+    Feed.GONE: ("profile_merge", "profile_delete"),
+}  # fmt: skip
 
 
 @dataclass
@@ -101,6 +119,7 @@ class ChangeFeed:
     full_refresh_days: int
     changes: Changes = field(default_factory=Changes)
     ran: bool = False  # the pass was read this run
+    types: list[str] = field(default_factory=list)  # the change types it read, one typed pass each; [] untyped
     read: bool = False  # ... and proved it reached back past the watermark
     _whole: dict[str, str] = field(default_factory=dict)  # load_name → why it reads whole
 
@@ -130,22 +149,45 @@ class ChangeFeed:
 
     def pass_pages(self, requests: list[TableRequest[Table]]) -> Iterator[Page]:
         """The change pass: every page of the log, newest first, until a whole page lies below the watermark
-        less the overlap; its changes noted. Stops early (the feed then unproven) once it costs more than the
-        full read it replaces, unless a table takes its rows from it."""
+        less the overlap; its changes noted. A run that loads no activity table reads only the change types its
+        tables need, a typed pass each (`types`). Stops early (the feed then unproven) once it costs more than
+        the full read it replaces, unless a table takes its rows from it."""
         self.ran = True
-        since, budget = self.since(requests), self.budget(requests)
+        since, budget, spent = self.since(requests), self.budget(requests), 0
         keeps_reading = any(self.logs(r) for r in requests)
-        for pages, page in enumerate(self.pager.pages(PASS_READS["activities"].endpoint), start=1):
-            self._note(page)
-            yield page
-            if page and all(_timestamp(record) < since for record in page):
-                self.read = True
+        self.types = [] if keeps_reading else self._types(requests)
+        passes: list[str | None] = [*self.types] if self.types else [None]  # None: the untyped pass
+        for kind in passes:
+            reached = False
+            params = {"type": kind} if kind else None
+            for page in self.pager.pages(PASS_READS["activities"].endpoint, extra_params=params):
+                spent += 1
+                self._note(page)
+                yield page
+                if page and all(_timestamp(record) < since for record in page):
+                    reached = True
+                    break
+                if spent >= budget and not keeps_reading:
+                    dearer = f"the change pass would cost more than the full read ({budget:,} requests)"
+                    self._unproven(requests, dearer)
+                    return
+            if not reached and kind is None:  # a typed pass at its end has read every record of its type
+                self._unproven(requests, SHORT_LOG)
                 return
-            if pages >= budget and not keeps_reading:
-                dearer = f"the change pass would cost more than the full read ({budget:,} requests)"
-                self._unproven(requests, dearer)
-                return
-        self._unproven(requests, "the activity log did not reach back to the watermark (overlap not proven)")
+        self.read = True
+        if self.types:
+            log.info("change pass: %d change types, a typed read each (the run loads no activity table): %d "
+                     "requests", len(self.types), spent)
+
+    def _types(self, requests: list[TableRequest[Table]]) -> list[str]:
+        """The change types the refreshed tables need, each once, with `{t}` made each object type's id."""
+        wanted = [kind for r in requests if r.table.feed and self._refreshes(r) for kind in TYPED[r.table.feed]]
+        kinds = [kind for kind in wanted if "{t}" not in kind]
+        per_object_type = [kind for kind in wanted if "{t}" in kind]
+        if per_object_type:  # the object types are read only when a table needs them
+            object_types = [str(p.fields["object_type_id"]) for p in self.parents.parents("object_types")]
+            kinds += [kind.format(t=t) for kind in per_object_type for t in object_types]
+        return list(dict.fromkeys(kinds))
 
     def takes_part(self, request: TableRequest[Table]) -> bool:
         """A per-person table refreshed from the feed (once the pass has run)."""

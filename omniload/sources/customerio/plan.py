@@ -98,7 +98,8 @@ class Nightly:
             return Estimate(request.load_name, spent + unnamed, note=note)
         changed = len(self.feed.changes.people(feed))
         night, full = (-(-changed // 100), -(-people // 100)) if feed is Feed.ATTRIBUTES else (changed, people)
-        pass_note = f" and {spent} for the change pass" if spent else ""
+        typed = f" ({len(self.feed.types)} change types, a typed read each)" if self.feed.types else ""
+        pass_note = f" and {spent} for the change pass{typed}" if spent else ""
         return Estimate(
             request.load_name,
             night + spent,
