@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from support import Launched, add_workspace_arguments, launch, source_uri, workspace_spec
+from support import Launched, add_workspace_arguments, run_ingest, source_uri, workspace_spec
 
 from omniload.clock import VARIABLE as NOW
 from omniload.testing.customerio import FakeCustomerIO, Workspace
@@ -56,15 +55,8 @@ class Night:
 def ingest(fake: FakeCustomerIO, db: Path, label: str) -> Night:
     """One `omniload ingest` of the tables at the fake's "now"; the requests it made."""
     os.environ[NOW] = str(fake.now())
-    argv = [
-        sys.executable, "-m", "omniload", "ingest", "--source-uri", source_uri(fake, 0),
-        "--source-table", ",".join(TABLES), "--dest-uri", f"duckdb:///{db}", "--dest-table", "cio",
-        "--progress", "log", "--yes",
-    ]  # fmt: skip
     before = len(fake.log)
-    launched = launch(argv)
-    if launched.code != 0:
-        raise SystemExit(f"{label}: exit {launched.code}\n{launched.stderr[-3000:]}")
+    launched = run_ingest(source_uri(fake, 0), TABLES, db, label)
     for line in launched.stderr.splitlines():
         if line.startswith("info: "):
             print(f"  {label}: {line.removeprefix('info: ')}", flush=True)

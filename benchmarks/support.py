@@ -13,8 +13,9 @@ import contextlib
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from omniload.testing.customerio import FakeCustomerIO, WorkspaceSpec
 
@@ -78,3 +79,16 @@ def launch(argv: list[str], kill_when: Callable[[], bool] | None = None) -> Laun
     out, err = launcher.communicate()
     code, peak_kb = (int(word) for word in out.split())
     return Launched(code, time.monotonic() - started, peak_kb / 1024, err)
+
+
+def run_ingest(uri: str, tables: Iterable[str], db: Path, label: str) -> Launched:
+    """The real `omniload ingest` of `tables` into the schema `cio` of a DuckDB file, launched as a child that logs
+    its progress; a failed run ends the benchmark with the end of its stderr."""
+    argv = [
+        sys.executable, "-m", "omniload", "ingest", "--source-uri", uri, "--source-table", ",".join(tables),
+        "--dest-uri", f"duckdb:///{db}", "--dest-table", "cio", "--progress", "log", "--yes",
+    ]  # fmt: skip
+    launched = launch(argv)
+    if launched.code != 0:
+        raise SystemExit(f"{label}: exit {launched.code}\n{launched.stderr[-3000:]}")
+    return launched

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 import tempfile
 from pathlib import Path
 
 import duckdb
-from support import add_workspace_arguments, launch, source_uri, workspace_spec
+from support import add_workspace_arguments, run_ingest, source_uri, workspace_spec
 
 from omniload.testing.customerio import FakeCustomerIO, Workspace
 
@@ -41,16 +40,9 @@ def naming_nobody(workspace: Workspace, table: str) -> set[tuple[str, str]]:
 
 
 def run(fake: FakeCustomerIO, workspace: Workspace, budget: int, db: Path) -> None:
-    uri = f"{source_uri(fake, 0)}&unnamed_budget={budget}"
-    argv = [
-        sys.executable, "-m", "omniload", "ingest", "--source-uri", uri,
-        "--source-table", ",".join(TABLES), "--dest-uri", f"duckdb:///{db}", "--dest-table", "cio",
-        "--progress", "log", "--yes",
-    ]  # fmt: skip
     before = len(fake.log)
-    launched = launch(argv)
-    if launched.code != 0:
-        raise SystemExit(f"unnamed_budget={budget}: exit {launched.code}\n{launched.stderr[-3000:]}")
+    label = f"unnamed_budget={budget}"
+    launched = run_ingest(f"{source_uri(fake, 0)}&{label}", TABLES, db, label)
     asked = fake.log[before:]
     reads = sum(1 for logged in asked if PER_PERSON.fullmatch(logged.path))
     print(f"unnamed_budget={budget:,}: {len(asked):,} requests, {reads:,} of them per-person reads, "
