@@ -254,11 +254,10 @@ class PassReader:
         left = Counter(max(0, bisect_right(starts, created) - 1) for created in waiting.values())  # per span
         key, read, allowance = PARENT_LISTS[people].key, 0, _Allowance(self.budget)
         for person in self.parents.lacking(people):
+            if not waiting or allowance.left <= 0:
+                break
             for index, (start, end) in enumerate(spans):
-                if not waiting or allowance.left <= 0:
-                    self._warn_spent(table, read, len(waiting))
-                    return
-                if not left[index]:
+                if not left[index] or allowance.left <= 0:
                     continue
                 params = {"start_ts": start, "end_ts": end} if unnamed.windowed else {}
                 pages = allowance.pages(self.pager.pages(unnamed.per_person, {key: person}, params))
@@ -268,16 +267,17 @@ class PassReader:
                 if found:
                     yield [{**record, "customer_id": person} for record in found]
             read += 1
+        if waiting and allowance.left <= 0:
+            self._warn_spent(table, read, len(waiting))
 
     def _warn_spent(self, table: Table, read: int, left: int) -> None:
-        if left:
-            log.warning(
-                "%s: the per-person reads stopped at unnamed_budget after %d people without an id; %d rows that "
-                "name no person are left out",
-                table.name,
-                read,
-                left,
-            )
+        log.warning(
+            "%s: the per-person reads stopped at unnamed_budget after %d people without an id; %d rows that name "
+            "no person are left out",
+            table.name,
+            read,
+            left,
+        )
 
     def warn_unlinked(self, requests: list[TableRequest[Table]]) -> None:
         for request in requests:
