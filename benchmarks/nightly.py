@@ -26,6 +26,7 @@ from support import Launched, add_workspace_arguments, run_ingest, source_uri, w
 
 from omniload.clock import VARIABLE as NOW
 from omniload.testing.customerio import FakeCustomerIO, Workspace
+from omniload.testing.customerio.archive import index_of
 
 TABLES = (
     "customers",
@@ -52,19 +53,22 @@ class Night:
         )
 
 
-def ingest(fake: FakeCustomerIO, db: Path, label: str) -> Night:
-    """One `omniload ingest` of the tables at the fake's "now"; the requests it made."""
+def ingest(fake: FakeCustomerIO, db: Path, label: str, extra: str = "") -> Night:
+    """One `omniload ingest` of the tables at the fake's "now" (`extra`: more URI parameters); the requests it
+    made."""
     os.environ[NOW] = str(fake.now())
     before = len(fake.log)
-    launched = run_ingest(source_uri(fake, 0), TABLES, db, label)
+    launched = run_ingest(source_uri(fake, 0) + extra, TABLES, db, label)
     for line in launched.stderr.splitlines():
         if line.startswith("info: "):
             print(f"  {label}: {line.removeprefix('info: ')}", flush=True)
     return Night(label, len(fake.log) - before, launched)
 
 
-def differences(nightly: Path, full: Path) -> dict[str, tuple[int, int]]:
-    """Per table, the rows only the nightly database has and the rows only the full read has."""
+def differences(nightly: Path, full: Path, workspace: Workspace) -> dict[str, tuple[int, int, int]]:
+    """Per table, the rows only the nightly database has, the rows only the full read has, and how many of
+    those are deliveries that name no person (which a search cut by `unnamed_budget` reaches or not depending on
+    the rows it searches: README "Loading Customer.io")."""
     with duckdb.connect(str(nightly), read_only=True) as connection:
         connection.execute(f"ATTACH '{full}' AS full_read (READ_ONLY)")
         out = {}
@@ -80,30 +84,52 @@ def differences(nightly: Path, full: Path) -> dict[str, tuple[int, int]]:
             ]
             listed = ", ".join(columns)
             mine, theirs = f"SELECT {listed} FROM cio.{table}", f"SELECT {listed} FROM full_read.cio.{table}"
-            only_nightly = connection.execute(f"SELECT count(*) FROM ({mine} EXCEPT ALL {theirs})").fetchone()
-            only_full = connection.execute(f"SELECT count(*) FROM ({theirs} EXCEPT ALL {mine})").fetchone()
-            out[table] = (int(only_nightly[0]) if only_nightly else 0, int(only_full[0]) if only_full else 0)
+            keys = '"id"' if '"id"' in columns else "NULL"
+            only_nightly = connection.execute(f"SELECT {keys} FROM ({mine} EXCEPT ALL {theirs})").fetchall()
+            only_full = connection.execute(f"SELECT {keys} FROM ({theirs} EXCEPT ALL {mine})").fetchall()
+            nobody = sum(1 for (key,) in only_nightly + only_full if _names_nobody(workspace, key))
+            out[table] = (len(only_nightly), len(only_full), nobody)
     return out
+
+
+def _names_nobody(workspace: Workspace, delivery_id: object) -> bool:
+    """Whether a delivery's record names no person (null `customer_identifiers` and `customer_id`)."""
+    index = index_of(workspace, delivery_id) if isinstance(delivery_id, str) else None
+    if index is None:
+        return False
+    record = workspace.deliveries.record(index)
+    return record["customer_identifiers"] is None and record["customer_id"] is None
+
+
+def compared(found: dict[str, tuple[int, int, int]]) -> str:
+    """The comparison's words: equal, equal but for rows naming no person, or the tables that differ."""
+    unequal = {table: counts for table, counts in found.items() if counts[:2] != (0, 0)}
+    if not unequal:
+        return "every table equal"
+    if all(nightly + full == nobody for nightly, full, nobody in unequal.values()):
+        rows = ", ".join(f"{table} {nightly} and {full}" for table, (nightly, full, _) in unequal.items())
+        return f"every table equal but for rows naming no person (only nightly and only full: {rows})"
+    return f"differ (only nightly, only full, of them naming no person): {unequal}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_workspace_arguments(parser)
     parser.add_argument("--days", default="1,7,40", help="the days a night runs on, in order")
+    parser.add_argument("--unnamed-budget", type=int, help="the runs' unnamed_budget (default: omniload's)")
     args = parser.parse_args()
+    extra = "" if args.unnamed_budget is None else f"&unnamed_budget={args.unnamed_budget}"
     days = [int(day) for day in args.days.split(",")]
     workspace = Workspace(workspace_spec(args))
     folder = Path(tempfile.mkdtemp(prefix="omniload-nightly-"))
     nights: list[Night] = []
     with FakeCustomerIO(workspace, api_key="bench-key", rate_limit=args.rate_limit or None) as fake:
-        nights.append(ingest(fake, folder / "nightly.duckdb", "day 0 (full)"))
+        nights.append(ingest(fake, folder / "nightly.duckdb", "day 0 (full)", extra))
         for day in days:
             fake.advance_days(day - workspace.day)
-            night = ingest(fake, folder / "nightly.duckdb", f"day {day}")
-            full = ingest(fake, folder / f"full{day}.duckdb", f"day {day} full read")
-            found = differences(folder / "nightly.duckdb", folder / f"full{day}.duckdb")
-            unequal = {table: counts for table, counts in found.items() if counts != (0, 0)}
-            night.equal = "every table equal" if not unequal else f"differ (only nightly, only full): {unequal}"
+            night = ingest(fake, folder / "nightly.duckdb", f"day {day}", extra)
+            full = ingest(fake, folder / f"full{day}.duckdb", f"day {day} full read", extra)
+            night.equal = compared(differences(folder / "nightly.duckdb", folder / f"full{day}.duckdb", workspace))
             nights += [night, full]
             (folder / f"full{day}.duckdb").unlink()
     print(f"\n{args.people:,} people, {args.deliveries:,} deliveries; tables: {', '.join(TABLES)}")
