@@ -43,10 +43,10 @@ PREFERENCES_ATTRIBUTE = "cio_subscription_preferences"
 RELATIONSHIP_TYPES = re.compile(r"^(add_relationship|delete_relationship|relationship_attribute_change"
                                 r"|_o:[^:]+:(add|delete)_relationship|_r:[^:]+:(relationship_)?attribute_change)$")
 OBJECT_DELETE = re.compile(r"^_o:(?P<type_id>[^:]+):delete$")
+SHORT_LOG = "the activity log did not reach back to the watermark (overlap not proven)"
 #: The change types each feed needs, read one typed pass each when the run loads no activity table (changes.md
 #: section 1, the OpenAPI `listActivities` type enum); `{t}` stands for each object type's id. The `_r:` change
 #: is read in both of its spellings (the OpenAPI's and the `relationship_` one the log also writes).
-SHORT_LOG = "the activity log did not reach back to the watermark (overlap not proven)"
 PEOPLE_CHANGES = ("profile_create", "profile_merge", "profile_delete")
 TYPED: dict[Feed, tuple[str, ...]] = {
     Feed.ATTRIBUTES: ("attribute_change", "device_change", *PEOPLE_CHANGES),
